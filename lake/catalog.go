@@ -1,0 +1,121 @@
+package lake
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/catalog/rest"
+	sqlcat "github.com/apache/iceberg-go/catalog/sql"
+	iceio "github.com/apache/iceberg-go/io"
+	"github.com/uptrace/bun/driver/pgdriver"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver; wharf stays free of cgo
+
+	"github.com/wharfdata/wharf/internal/redact"
+)
+
+// catalogName is the name iceberg-go's SQL catalog stores in its catalog_name
+// column. One value for all wharf processes sharing a store, so they see the
+// same tables (the Iceberg JDBC catalog does the same with its configured name).
+const catalogName = "wharf"
+
+// openCatalog opens the catalog named by uri. props carry the warehouse
+// location and the file IO settings every table is opened with.
+func openCatalog(ctx context.Context, uri string, props iceberg.Properties) (catalog.Catalog, error) {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return nil, fmt.Errorf("catalog URI %q: %w", redact.URL(uri), err)
+	}
+	switch u.Scheme {
+	case "sqlite":
+		path := strings.TrimPrefix(uri, "sqlite://")
+		if path == "" {
+			return nil, errors.New("catalog URI sqlite:// needs a path, e.g. sqlite://wharf-data/catalog.db")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("catalog directory: %w", err)
+		}
+		// WAL lets readers run beside the one writer; busy_timeout turns the
+		// writer-writer collision into a wait instead of SQLITE_BUSY.
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite catalog %s: %w", path, err)
+		}
+		return newSQLCatalog(db, sqlcat.SQLite, props)
+	case "postgres", "postgresql":
+		db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(uri)))
+		if err := db.PingContext(ctx); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("connect to postgres catalog %s: %s", redact.URL(uri), redact.String(err.Error()))
+		}
+		return newSQLCatalog(db, sqlcat.Postgres, props)
+	case "http", "https":
+		opts := []rest.Option{rest.WithWarehouseLocation(props[warehouseProp])}
+		if tok := os.Getenv("WHARF_CATALOG_TOKEN"); tok != "" {
+			redact.Register(tok)
+			opts = append(opts, rest.WithOAuthToken(tok))
+		}
+		// The REST catalog may vend its own IO settings; ours are the fallback.
+		opts = append(opts, rest.WithAdditionalProps(props))
+		c, err := rest.NewCatalog(ctx, catalogName, uri, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("connect to REST catalog %s: %s", redact.URL(uri), redact.String(err.Error()))
+		}
+		return c, nil
+	default:
+		return nil, fmt.Errorf("catalog URI %q: unknown scheme %q (want sqlite://, postgres://, http:// or https://)", redact.URL(uri), u.Scheme)
+	}
+}
+
+func newSQLCatalog(db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Properties) (catalog.Catalog, error) {
+	c, err := sqlcat.NewCatalog(catalogName, db, dialect, props)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s catalog: %s", dialect, redact.String(err.Error()))
+	}
+	return &ownedCatalog{Catalog: c, db: db}, nil
+}
+
+// ownedCatalog closes the database handle that openCatalog opened; iceberg-go
+// leaves caller-supplied handles open.
+type ownedCatalog struct {
+	*sqlcat.Catalog
+	db *sql.DB
+}
+
+func (c *ownedCatalog) Close() error { return c.db.Close() }
+
+// warehouseProp is the catalog property naming the root of new tables.
+const warehouseProp = "warehouse"
+
+// ioProps returns the iceberg-go file IO properties for a warehouse.
+func ioProps(warehouse string, cfg Config) iceberg.Properties {
+	p := iceberg.Properties{warehouseProp: warehouse}
+	if strings.HasPrefix(warehouse, "s3://") || strings.HasPrefix(warehouse, "s3a://") {
+		s := cfg.S3
+		region := s.Region
+		if region == "" {
+			region = "us-east-1"
+		}
+		p[iceio.S3Region] = region
+		if s.Endpoint != "" {
+			p[iceio.S3EndpointURL] = s.Endpoint
+		}
+		if s.AccessKeyID != "" {
+			p[iceio.S3AccessKeyID] = s.AccessKeyID
+			p[iceio.S3SecretAccessKey] = s.SecretAccessKey
+			if s.SessionToken != "" {
+				p[iceio.S3SessionToken] = s.SessionToken
+			}
+		}
+	}
+	return p
+}

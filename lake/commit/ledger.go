@@ -1,0 +1,466 @@
+package commit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/wharfdata/wharf/internal/errkind"
+	"github.com/wharfdata/wharf/lake/objstore"
+)
+
+// Failpoints, in protocol order. A hook returning an error at one of them
+// makes the ledger stop there, as a crash would.
+const (
+	FPAfterUpload    = "after-upload"    // files uploaded, no pre-commit record
+	FPAfterPrepare   = "after-prepare"   // pre-commit record written, no catalog commit
+	FPBeforeCatalog  = "before-catalog"  // about to send the catalog commit (each attempt)
+	FPAfterCommit    = "after-commit"    // catalog commit done, no committed record
+	FPAfterRecord    = "after-record"    // committed record written, caller not told
+	FPRecoverClaimed = "recover-claimed" // generation claimed, tables not fenced
+	FPRecoverFenced  = "recover-fenced"  // tables fenced, pending epochs not resolved
+)
+
+// Ledger commits one job's epochs exactly once. It is not safe for concurrent
+// use: a job commits its epochs in order.
+type Ledger struct {
+	store objstore.Store
+	cat   table.CatalogIO
+	inCAS bool
+	job   string
+	hook  func(point string) error
+	log   *slog.Logger
+	// maxAttempts bounds the attempts of one epoch's commit; iceberg-go retries
+	// conflicts inside each attempt (commit.retry.num-retries).
+	maxAttempts int
+
+	gen       uint64
+	positions Positions
+	next      uint64 // the next epoch number
+}
+
+// Option configures a Ledger.
+type Option func(*Ledger)
+
+// WithHook installs a failpoint hook (tests).
+func WithHook(h func(point string) error) Option { return func(l *Ledger) { l.hook = h } }
+
+// WithLogger sets the logger.
+func WithLogger(log *slog.Logger) Option { return func(l *Ledger) { l.log = log } }
+
+// WithMaxAttempts bounds the attempts per epoch commit (default 8).
+func WithMaxAttempts(n int) Option { return func(l *Ledger) { l.maxAttempts = n } }
+
+// New returns a ledger for job. cat is the catalog the job's tables live in;
+// inCAS says it evaluates requirements inside its compare-and-swap (see the
+// package doc). Call Recover before the first Commit.
+func New(store objstore.Store, cat table.CatalogIO, inCAS bool, job string, opts ...Option) (*Ledger, error) {
+	if err := validJob(job); err != nil {
+		return nil, err
+	}
+	l := &Ledger{store: store, cat: cat, inCAS: inCAS, job: job, log: slog.Default(), maxAttempts: 8}
+	for _, o := range opts {
+		o(l)
+	}
+	return l, nil
+}
+
+func (l *Ledger) fail(point string) error {
+	if l.hook == nil {
+		return nil
+	}
+	return l.hook(point)
+}
+
+// Resume is where a recovered job continues.
+type Resume struct {
+	Generation uint64
+	NextEpoch  uint64
+	Positions  Positions // next position per source partition; absent = never read
+	Finished   []uint64  // pending epochs that recovery committed or found committed
+}
+
+// Recover starts a new generation of the job on tables: it claims the next
+// generation, fences every table against older ones, and resolves epochs that
+// an earlier incarnation prepared but did not record as committed — finishing
+// their commit with the same files, or recognising that it landed. It may be
+// run again after it fails part-way.
+func (l *Ledger) Recover(ctx context.Context, tables []table.Identifier) (*Resume, error) {
+	recs, err := listJob(ctx, l.store, l.job)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: list records: %w", l.job, err)
+	}
+	gen := recs.maxGeneration + 1
+	for ; ; gen++ {
+		err := l.store.CreateIfAbsent(ctx, generationsPrefix(l.job)+pad(gen), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+		if errors.Is(err, objstore.ErrExists) {
+			continue // a concurrent incarnation took it; the next one is ours
+		}
+		if err != nil {
+			return nil, fmt.Errorf("job %s: claim generation %d: %w", l.job, gen, err)
+		}
+		break
+	}
+	l.gen = gen
+	if err := l.fail(FPRecoverClaimed); err != nil {
+		return nil, err
+	}
+	for _, id := range tables {
+		if err := l.fence(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.fail(FPRecoverFenced); err != nil {
+		return nil, err
+	}
+
+	res := &Resume{Generation: gen}
+	var last uint64
+	for e := range recs.committed {
+		last = max(last, e)
+	}
+	if last > 0 {
+		var c Committed
+		if err := readRecord(ctx, l.store, committedKey(l.job, last), &c); err != nil {
+			return nil, fmt.Errorf("job %s: %w", l.job, err)
+		}
+		if err := l.checkNotRolledBack(ctx, c); err != nil {
+			return nil, err
+		}
+		l.positions = c.Positions
+	}
+	pending := make([]uint64, 0, len(recs.prepared))
+	for e := range recs.prepared {
+		if e > last {
+			pending = append(pending, e)
+		}
+	}
+	slices.Sort(pending)
+	for _, e := range pending {
+		if err := l.finish(ctx, e); err != nil {
+			return nil, err
+		}
+		res.Finished = append(res.Finished, e)
+		last = e
+	}
+	l.next = last + 1
+	res.NextEpoch = l.next
+	res.Positions = l.positions
+	return res, nil
+}
+
+// fence sets the table's fence to this generation, refusing if a newer one
+// got there first.
+func (l *Ledger) fence(ctx context.Context, id table.Identifier) error {
+	prop := FenceProperty(l.job)
+	want := strconv.FormatUint(l.gen, 10)
+	return l.retry(ctx, "fence "+identString(id), func(attempt int) (bool, error) {
+		tbl, err := l.cat.LoadTable(ctx, id)
+		if err != nil {
+			return false, errkind.Wrap(errkind.Retryable, fmt.Errorf("load %s: %w", identString(id), err))
+		}
+		if tbl.Properties()[prop] == want {
+			return true, nil // an earlier attempt landed
+		}
+		tx := withGuard(tbl, l.cat, fenceGuard{job: l.job, gen: l.gen}, l.inCAS).NewTransaction()
+		if err := tx.SetProperties(iceberg.Properties{prop: want}); err != nil {
+			return false, err
+		}
+		_, err = tx.Commit(ctx)
+		return err == nil, classifyCommit(err)
+	})
+}
+
+// BeginOneShot readies a ledger for a job that runs exactly once under a
+// unique id (a batch INSERT): its single epoch 1 needs no generation claim or
+// fence, since no other incarnation can exist. Retries within the statement
+// are still deduplicated by the txid.
+func (l *Ledger) BeginOneShot() {
+	l.gen, l.next = 1, 1
+}
+
+// Target is what an epoch commits to one table.
+type Target struct {
+	Table table.Identifier
+	Files []iceberg.DataFile
+}
+
+// Result is the outcome of a commit.
+type Result struct {
+	TxID       string
+	SnapshotID int64
+	// Duplicate is true when the epoch had already been committed (by this or an
+	// earlier incarnation): nothing new became visible.
+	Duplicate bool
+}
+
+// Commit makes epoch e visible in the target tables exactly once. The files
+// must already be uploaded. e.Job and e.Generation are filled in by the ledger.
+// Only single-table epochs are supported until the catalog offers multi-table
+// transactions.
+func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result, error) {
+	if l.gen == 0 {
+		return Result{}, errors.New("BUG: Ledger.Commit before Recover")
+	}
+	if len(targets) != 1 {
+		return Result{}, errkind.Errorf(errkind.Fatal, "an epoch must commit exactly one table (multi-table commits need a catalog with transactions); got %d", len(targets))
+	}
+	if e.Number != l.next {
+		return Result{}, fmt.Errorf("BUG: epoch %d committed out of order (next is %d)", e.Number, l.next)
+	}
+	e.Job, e.Generation = l.job, l.gen
+	if err := validateRanges(e.Sources); err != nil {
+		return Result{}, errkind.Wrap(errkind.Fatal, err)
+	}
+	t := targets[0]
+	if err := l.fail(FPAfterUpload); err != nil {
+		return Result{}, err
+	}
+	tbl, err := l.cat.LoadTable(ctx, t.Table)
+	if err != nil {
+		return Result{}, errkind.Wrap(errkind.Retryable, fmt.Errorf("load %s: %w", identString(t.Table), err))
+	}
+	ref := TableRef{Ident: t.Table, UUID: tbl.Metadata().TableUUID().String()}
+	p := Prepared{Epoch: e, TxID: TxID(l.job, ref.UUID, e.Number), Table: ref}
+	for _, f := range t.Files {
+		p.Files = append(p.Files, f.FilePath())
+	}
+	if err := createRecord(ctx, l.store, preparedKey(l.job, e.Number), p); err != nil {
+		var ce *conflictError
+		if errors.As(err, &ce) {
+			// Another incarnation prepared this epoch: if it is newer, say so.
+			if recs, lerr := listJob(ctx, l.store, l.job); lerr == nil && recs.maxGeneration > l.gen {
+				return Result{}, errkind.Errorf(errkind.Fatal, "%w: job %s generation %d: generation %d has started", ErrFenced, l.job, l.gen, recs.maxGeneration)
+			}
+		}
+		return Result{}, fmt.Errorf("job %s epoch %d: pre-commit record: %w", l.job, e.Number, err)
+	}
+	if err := l.fail(FPAfterPrepare); err != nil {
+		return Result{}, err
+	}
+	return l.commitPrepared(ctx, p, t.Files)
+}
+
+// commitPrepared runs steps 3 and 4 of the protocol for a prepared epoch.
+func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files []iceberg.DataFile) (Result, error) {
+	e := p.Epoch
+	e.Generation = l.gen // a recovering generation finishes an older one's epoch
+	res := Result{TxID: p.TxID}
+	var committed table.Metadata
+	err := l.retry(ctx, fmt.Sprintf("commit epoch %d", e.Number), func(attempt int) (bool, error) {
+		tbl, err := l.cat.LoadTable(ctx, p.Table.Ident)
+		if err != nil {
+			return false, errkind.Wrap(errkind.Retryable, fmt.Errorf("load %s: %w", identString(p.Table.Ident), err))
+		}
+		if got := tbl.Metadata().TableUUID().String(); got != p.Table.UUID {
+			return false, errkind.Errorf(errkind.Fatal, "table %s was replaced (uuid %s, prepared against %s)", identString(p.Table.Ident), got, p.Table.UUID)
+		}
+		if attempt > 0 {
+			// The previous attempt's outcome may be unknown: look before retrying.
+			f, err := FactsOf(tbl.Metadata(), l.job, 0, nil)
+			if err != nil {
+				return false, errkind.Wrap(errkind.Fatal, err)
+			}
+			if id, ok := findTxID(f, p.TxID); ok {
+				res.SnapshotID, committed = id, tbl.Metadata()
+				return true, nil
+			}
+		}
+		g := guard{epoch: e, txid: p.TxID, floor: l.positions}
+		tx := withGuard(tbl, l.cat, g, l.inCAS).NewTransaction()
+		if err := tx.AddDataFiles(ctx, files, e.Properties(p.TxID)); err != nil {
+			// Manifest writes failed, or the files were refused: either way
+			// nothing is committed, and a retry reconciles first.
+			return false, errkind.Wrap(errkind.Ambiguous, fmt.Errorf("stage files: %w", err))
+		}
+		if err := l.fail(FPBeforeCatalog); err != nil {
+			return false, err
+		}
+		after, err := tx.Commit(ctx)
+		var dup *DuplicateError
+		switch {
+		case err == nil:
+			committed = after.Metadata()
+			res.SnapshotID = after.CurrentSnapshot().SnapshotID
+			return true, nil
+		case errors.As(err, &dup):
+			res.SnapshotID, res.Duplicate = dup.SnapshotID, true
+			committed = tbl.Metadata()
+			return true, nil
+		}
+		return false, classifyCommit(err)
+	})
+	if err != nil {
+		return res, fmt.Errorf("job %s epoch %d: %w", l.job, e.Number, err)
+	}
+	if err := l.fail(FPAfterCommit); err != nil {
+		return res, err
+	}
+	snap := committed.SnapshotByID(res.SnapshotID)
+	c := Committed{
+		Epoch: e.Number, Generation: l.gen, TxID: p.TxID, Table: p.Table,
+		SnapshotID: res.SnapshotID, Positions: l.positions.Advance(e.Sources),
+	}
+	if snap != nil {
+		c.SequenceNumber = snap.SequenceNumber
+	}
+	if err := createRecord(ctx, l.store, committedKey(l.job, e.Number), c); err != nil {
+		var ce *conflictError
+		if !errors.As(err, &ce) {
+			return res, fmt.Errorf("job %s epoch %d: committed record: %w", l.job, e.Number, err)
+		}
+		// An earlier incarnation recorded this epoch; its record stands.
+		if err := readRecord(ctx, l.store, committedKey(l.job, e.Number), &c); err != nil {
+			return res, err
+		}
+	}
+	l.positions = c.Positions
+	l.next = e.Number + 1
+	if err := l.fail(FPAfterRecord); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// finish resolves a prepared epoch during recovery.
+func (l *Ledger) finish(ctx context.Context, epoch uint64) error {
+	var p Prepared
+	if err := readRecord(ctx, l.store, preparedKey(l.job, epoch), &p); err != nil {
+		return fmt.Errorf("job %s: %w", l.job, err)
+	}
+	tbl, err := l.cat.LoadTable(ctx, p.Table.Ident)
+	if err != nil {
+		return fmt.Errorf("job %s epoch %d: load %s: %w", l.job, epoch, identString(p.Table.Ident), err)
+	}
+	var files []iceberg.DataFile
+	f, err := FactsOf(tbl.Metadata(), l.job, 0, nil)
+	if err != nil {
+		return err
+	}
+	if _, ok := findTxID(f, p.TxID); !ok {
+		// Not committed: rebuild the data file entries from the uploaded files.
+		fs, err := tbl.FS(ctx)
+		if err != nil {
+			return err
+		}
+		for _, path := range p.Files {
+			df, err := table.FileToDataFile(ctx, fs, path, tbl.Schema(), tbl.Spec(), 0, tbl.Properties())
+			if err != nil {
+				return fmt.Errorf("job %s epoch %d: prepared file %s: %w", l.job, epoch, path, err)
+			}
+			files = append(files, df)
+		}
+	}
+	l.next = epoch
+	_, err = l.commitPrepared(ctx, p, files)
+	return err
+}
+
+// checkNotRolledBack refuses to continue on a table whose main branch no
+// longer contains the job's last recorded commit (C6): recommitting on top of
+// a rollback would silently resurrect or lose data.
+func (l *Ledger) checkNotRolledBack(ctx context.Context, c Committed) error {
+	tbl, err := l.cat.LoadTable(ctx, c.Table.Ident)
+	if err != nil {
+		return fmt.Errorf("job %s: load %s: %w", l.job, identString(c.Table.Ident), err)
+	}
+	meta := tbl.Metadata()
+	head := meta.CurrentSnapshot()
+	if meta.SnapshotByID(c.SnapshotID) != nil {
+		if head == nil || !table.IsAncestorOf(head.SnapshotID, c.SnapshotID, meta.SnapshotByID) {
+			return errkind.Errorf(errkind.Fatal, "%w: job %s committed snapshot %d (epoch %d) to %s, which is no longer on its main branch",
+				ErrRolledBack, l.job, c.SnapshotID, c.Epoch, identString(c.Table.Ident))
+		}
+		return nil
+	}
+	// Expired: sequence numbers only grow, so a head below ours went back.
+	if head == nil || head.SequenceNumber < c.SequenceNumber {
+		return errkind.Errorf(errkind.Fatal, "%w: job %s committed sequence number %d (epoch %d) to %s, but its head is older",
+			ErrRolledBack, l.job, c.SequenceNumber, c.Epoch, identString(c.Table.Ident))
+	}
+	return nil
+}
+
+// retry runs op until it reports done, a fatal error, or the attempts run out.
+// Retryable and ambiguous errors are retried with jittered backoff; op itself
+// reconciles an ambiguous outcome at the start of the next attempt.
+func (l *Ledger) retry(ctx context.Context, what string, op func(attempt int) (bool, error)) error {
+	var last error
+	for attempt := 0; attempt < l.maxAttempts; attempt++ {
+		if attempt > 0 {
+			d := min(time.Duration(1<<min(attempt, 10))*20*time.Millisecond, 5*time.Second)
+			d = d/2 + rand.N(d/2+1)
+			l.log.Warn("ledger retry", "job", l.job, "op", what, "attempt", attempt, "wait", d, "err", last)
+			select {
+			case <-ctx.Done():
+				return errors.Join(ctx.Err(), last)
+			case <-time.After(d):
+			}
+		}
+		done, err := op(attempt)
+		if done {
+			return nil
+		}
+		if err == nil {
+			return fmt.Errorf("BUG: %s: not done and no error", what)
+		}
+		if k := errkind.Of(err); k != errkind.Retryable && k != errkind.Ambiguous {
+			return err
+		}
+		last = err
+	}
+	// Still retryable: the caller may replay the whole epoch later; its txid
+	// does not change, so a late landing of any attempt is still found.
+	return errkind.Wrap(errkind.Retryable, fmt.Errorf("%s: gave up after %d attempts: %w", what, l.maxAttempts, last))
+}
+
+// classifyCommit classifies an error from an Iceberg commit.
+func classifyCommit(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrFenced) || errors.Is(err, ErrStale) || errors.Is(err, ErrDiscontiguous):
+		return err // the guard's verdict, already fatal
+	case errors.Is(err, table.ErrCommitFailed):
+		// A clean conflict: iceberg-go's own retries ran out; nothing landed.
+		return errkind.Wrap(errkind.Retryable, err)
+	default:
+		// Timeouts, 5xx, broken connections: the commit may have landed. The
+		// next attempt reloads and looks before it writes again.
+		return errkind.Wrap(errkind.Ambiguous, err)
+	}
+}
+
+func findTxID(f Facts, txid string) (int64, bool) {
+	for _, s := range f.Ancestry {
+		if s.TxID == txid {
+			return s.ID, true
+		}
+	}
+	return 0, false
+}
+
+func identString(id table.Identifier) string {
+	s := ""
+	for i, p := range id {
+		if i > 0 {
+			s += "."
+		}
+		s += p
+	}
+	return s
+}
+
+// Generation is the ledger's generation (0 before Recover).
+func (l *Ledger) Generation() uint64 { return l.gen }
+
+// Positions is the job's committed positions.
+func (l *Ledger) Positions() Positions { return l.positions }

@@ -1,0 +1,120 @@
+package lake
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/wharfdata/wharf/lake/commit"
+)
+
+// Verify checks a table's invariants and says what it checked:
+//
+//   - each wharf.txid is carried by exactly one snapshot (over all snapshots);
+//   - no data file is referenced by two live entries of the current snapshot;
+//   - every live data file exists in storage;
+//   - along the main branch, each job's source ranges per partition follow on
+//     from the previous ones with no gap and no overlap.
+func Verify(ctx context.Context, tbl *table.Table) (*VerifyReport, error) {
+	meta := tbl.Metadata()
+	r := &VerifyReport{Table: strings.Join(tbl.Identifier(), "."), Snapshots: len(meta.Snapshots())}
+
+	txids := VerifyCheck{Name: "each wharf.txid in exactly one snapshot"}
+	seen := map[string][]int64{}
+	for _, s := range meta.Snapshots() {
+		if s.Summary == nil || s.Summary.Properties[commit.KeyTxID] == "" {
+			continue
+		}
+		txid := s.Summary.Properties[commit.KeyTxID]
+		seen[txid] = append(seen[txid], s.SnapshotID)
+		txids.Checked++
+	}
+	for txid, ids := range seen {
+		if len(ids) > 1 {
+			txids.Violations = append(txids.Violations, fmt.Sprintf("txid %s in snapshots %v", txid, ids))
+		}
+	}
+	slices.Sort(txids.Violations)
+
+	files := VerifyCheck{Name: "no data file referenced by two live entries"}
+	exist := VerifyCheck{Name: "every live data file exists"}
+	if cur := meta.CurrentSnapshot(); cur != nil {
+		fs, err := tbl.FS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		mfs, err := cur.Manifests(fs)
+		if err != nil {
+			return nil, fmt.Errorf("read manifest list of snapshot %d: %w", cur.SnapshotID, err)
+		}
+		refs := map[string]int{}
+		for _, mf := range mfs {
+			entries, err := mf.FetchEntries(fs, true)
+			if err != nil {
+				return nil, fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
+			}
+			for _, e := range entries {
+				if e.DataFile().ContentType() != iceberg.EntryContentData {
+					continue
+				}
+				refs[e.DataFile().FilePath()]++
+				files.Checked++
+			}
+		}
+		for path, n := range refs {
+			if n > 1 {
+				files.Violations = append(files.Violations, fmt.Sprintf("%s referenced %d times", path, n))
+			}
+			exist.Checked++
+			f, err := fs.Open(path)
+			if err != nil {
+				exist.Violations = append(exist.Violations, fmt.Sprintf("%s: %v", path, err))
+				continue
+			}
+			_ = f.Close()
+		}
+		slices.Sort(files.Violations)
+		slices.Sort(exist.Violations)
+	}
+
+	ranges := VerifyCheck{Name: "source ranges contiguous per job and partition (main branch)"}
+	if cur := meta.CurrentSnapshot(); cur != nil {
+		chain := table.AncestorsOf(cur.SnapshotID, meta.SnapshotByID)
+		type jobKey struct {
+			job string
+			key commit.Key
+		}
+		next := map[jobKey]int64{}
+		for i := len(chain) - 1; i >= 0; i-- { // oldest first
+			s := chain[i]
+			var props iceberg.Properties
+			if s.Summary != nil {
+				props = s.Summary.Properties
+			}
+			sn, err := commit.ParseSnap(s.SnapshotID, s.SequenceNumber, props)
+			if err != nil {
+				ranges.Violations = append(ranges.Violations, err.Error())
+				continue
+			}
+			for _, rg := range sn.Sources {
+				ranges.Checked++
+				k := jobKey{sn.Job, rg.Key()}
+				if want, ok := next[k]; ok && rg.From != want {
+					kind := "gap"
+					if rg.From < want {
+						kind = "overlap"
+					}
+					ranges.Violations = append(ranges.Violations, fmt.Sprintf("job %s %s: snapshot %d (epoch %d) starts at %d, previous ended at %d (%s)",
+						sn.Job, rg.Key(), sn.ID, sn.Epoch, rg.From, want, kind))
+				}
+				next[k] = rg.To
+			}
+		}
+	}
+	r.Checks = []VerifyCheck{txids, files, exist, ranges}
+	return r, nil
+}
