@@ -15,6 +15,7 @@ import (
 	"github.com/apache/iceberg-go/catalog/rest"
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 	iceio "github.com/apache/iceberg-go/io"
+	"github.com/apache/iceberg-go/table"
 	"github.com/uptrace/bun/driver/pgdriver"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver; wharf stays free of cgo
 
@@ -92,6 +93,48 @@ type ownedCatalog struct {
 }
 
 func (c *ownedCatalog) Close() error { return c.db.Close() }
+
+// The SQL catalog reports a failed ref assertion — a concurrent commit moved
+// the branch, nothing was applied — as a plain error, so iceberg-go's
+// refresh-and-replay never runs and a compaction or append fails instead of
+// being rebased. ownedCatalog marks that failure as the clean conflict it is,
+// and hands out tables whose commits come back through it.
+
+func (c *ownedCatalog) CommitTable(ctx context.Context, id table.Identifier, reqs []table.Requirement, updates []table.Update) (table.Metadata, string, error) {
+	wrapped := make([]table.Requirement, len(reqs))
+	for i, r := range reqs {
+		wrapped[i] = r
+		if r.GetType() == "assert-ref-snapshot-id" {
+			wrapped[i] = conflictRequirement{r}
+		}
+	}
+	return c.Catalog.CommitTable(ctx, id, wrapped, updates)
+}
+
+func (c *ownedCatalog) LoadTable(ctx context.Context, id table.Identifier) (*table.Table, error) {
+	return c.rehome(c.Catalog.LoadTable(ctx, id))
+}
+
+func (c *ownedCatalog) CreateTable(ctx context.Context, id table.Identifier, schema *iceberg.Schema, opts ...catalog.CreateTableOpt) (*table.Table, error) {
+	return c.rehome(c.Catalog.CreateTable(ctx, id, schema, opts...))
+}
+
+func (c *ownedCatalog) rehome(t *table.Table, err error) (*table.Table, error) {
+	if err != nil {
+		return nil, err
+	}
+	return table.New(t.Identifier(), t.Metadata(), t.MetadataLocation(), t.FS, c), nil
+}
+
+// conflictRequirement reports its requirement's failure as table.ErrCommitFailed.
+type conflictRequirement struct{ table.Requirement }
+
+func (r conflictRequirement) Validate(m table.Metadata) error {
+	if err := r.Requirement.Validate(m); err != nil {
+		return fmt.Errorf("%w: %w", table.ErrCommitFailed, err)
+	}
+	return nil
+}
 
 // warehouseProp is the catalog property naming the root of new tables.
 const warehouseProp = "warehouse"

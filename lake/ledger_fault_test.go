@@ -283,11 +283,7 @@ func TestExpiryThenCrash(t *testing.T) {
 			return nil
 		}
 		if expireAt++; expireAt == 2 {
-			tbl, err := wh.LoadTable(ctx, id)
-			if err != nil {
-				return err
-			}
-			if _, err := lake.ExpireSnapshots(ctx, tbl, 1); err != nil {
+			if _, err := wh.ExpireSnapshots(ctx, id, 1, 0); err != nil {
 				return err
 			}
 		}

@@ -1,13 +1,22 @@
 // Package session runs SQL statements against a warehouse: the entry point
 // that the HTTP API, the CLI and (later) the ClickHouse front ends share.
+//
+// This is the start of the engine's statement layer: DDL, SHOW, DESCRIBE and
+// INSERT … VALUES run here directly; queries and INSERT … SELECT arrive with
+// the planner (issue 3) and continuous jobs (issue 4).
 package session
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 
+	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/lake"
 )
 
@@ -19,22 +28,150 @@ type Session struct {
 // New returns a session over wh.
 func New(wh *lake.Warehouse) *Session { return &Session{wh: wh} }
 
-// Exec runs one statement.
-func (s *Session) Exec(ctx context.Context, sql string, readOnly bool) (*Result, error) {
-	return nil, errors.New("session.Exec: not implemented yet")
+// Exec runs one statement. A caller with readOnly set may only run
+// statements that change nothing.
+func (s *Session) Exec(ctx context.Context, text string, readOnly bool) (*Result, error) {
+	start := time.Now()
+	stmt, err := sql.ParseOne(text)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	if readOnly && writes(stmt) {
+		return nil, &Error{Code: CodeForbidden, Msg: "this token may only read: the statement changes data or schema", Pos: pos(stmt.Position())}
+	}
+	res, err := s.exec(ctx, stmt)
+	if err != nil {
+		return nil, classify(err, stmt)
+	}
+	res.Stats.Elapsed = time.Since(start)
+	return res, nil
+}
+
+func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error) {
+	switch st := stmt.(type) {
+	case *sql.CreateTable:
+		return s.createTable(ctx, st)
+	case *sql.DropTable:
+		return s.dropTable(ctx, st)
+	case *sql.CreateDatabase:
+		return s.createDatabase(ctx, st)
+	case *sql.DropDatabase:
+		return s.dropDatabase(ctx, st)
+	case *sql.ShowTables:
+		return s.showTables(ctx, st)
+	case *sql.Show:
+		if st.Object == sql.ShowDatabases {
+			return s.showDatabases(ctx)
+		}
+	case *sql.Describe:
+		return s.describe(ctx, st)
+	case *sql.Insert:
+		return s.insert(ctx, st)
+	}
+	return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("%s is valid Flink SQL that wharf does not run yet", statementName(stmt)), Pos: pos(stmt.Position())}
 }
 
 // ListTables lists every table of every namespace.
 func (s *Session) ListTables(ctx context.Context) ([]table.Identifier, error) {
-	return nil, errors.New("session.ListTables: not implemented yet")
+	return s.wh.ListTables(ctx)
 }
 
 // LoadTable loads a table's current metadata.
 func (s *Session) LoadTable(ctx context.Context, ident table.Identifier) (*table.Table, error) {
-	return nil, errors.New("session.LoadTable: not implemented yet")
+	return s.wh.LoadTable(ctx, ident)
 }
 
 // Verify checks a table's invariants.
 func (s *Session) Verify(ctx context.Context, ident table.Identifier) (*lake.VerifyReport, error) {
-	return nil, errors.New("session.Verify: not implemented yet")
+	tbl, err := s.wh.LoadTable(ctx, ident)
+	if err != nil {
+		return nil, err
+	}
+	return lake.Verify(ctx, tbl)
+}
+
+// tableIdent resolves [catalog.][db.]name. Flink's default catalog and
+// database names are accepted as aliases of wharf's.
+func tableIdent(n sql.ObjectName) (table.Identifier, error) {
+	parts := make([]string, len(n.Parts))
+	for i, p := range n.Parts {
+		parts[i] = p.Name
+	}
+	if len(parts) == 3 {
+		if parts[0] != "wharf" && parts[0] != "default_catalog" {
+			return nil, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("catalog %q does not exist (wharf has one catalog, \"wharf\")", parts[0]), Pos: pos(n.Pos)}
+		}
+		parts = parts[1:]
+	}
+	if len(parts) == 2 && parts[0] == "default_database" {
+		parts[0] = lake.DefaultNamespace
+	}
+	id, err := lake.Ident(parts...)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: err.Error(), Pos: pos(n.Pos), Err: err}
+	}
+	return id, nil
+}
+
+func namespaceIdent(n sql.ObjectName) (table.Identifier, error) {
+	last := n.Parts[len(n.Parts)-1].Name
+	if last == "default_database" {
+		last = lake.DefaultNamespace
+	}
+	id, err := lake.Ident(last, "x") // validates the namespace part
+	if err != nil || len(n.Parts) > 2 {
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("invalid database name %s", n.String()), Pos: pos(n.Pos)}
+	}
+	return id[:1], nil
+}
+
+func writes(stmt sql.Statement) bool {
+	switch stmt.(type) {
+	case *sql.Query, *sql.ShowTables, *sql.Show, *sql.ShowCreate, *sql.Describe, *sql.Explain:
+		return false
+	}
+	return true
+}
+
+func pos(p sql.Pos) *Pos { return &Pos{Line: p.Line, Column: p.Column, Offset: p.Offset} }
+
+func syntaxError(err error) error {
+	var se *sql.Error
+	if errors.As(err, &se) {
+		return &Error{Code: CodeSyntax, Msg: se.Msg, Pos: pos(se.Pos), Err: err}
+	}
+	return &Error{Code: CodeSyntax, Msg: err.Error(), Err: err}
+}
+
+// classify turns errors from below into statement errors a client can act on.
+func classify(err error, stmt sql.Statement) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	at := pos(stmt.Position())
+	switch {
+	case errors.Is(err, catalog.ErrNoSuchTable), errors.Is(err, catalog.ErrNoSuchNamespace):
+		return &Error{Code: CodeNotFound, Msg: err.Error(), Pos: at, Err: err}
+	case errors.Is(err, catalog.ErrTableAlreadyExists), errors.Is(err, catalog.ErrNamespaceAlreadyExists):
+		return &Error{Code: CodeAlreadyExists, Msg: err.Error(), Pos: at, Err: err}
+	case errors.Is(err, catalog.ErrNamespaceNotEmpty):
+		return &Error{Code: CodeConflict, Msg: err.Error(), Pos: at, Err: err}
+	case errors.Is(err, lake.ErrInvalidName), errors.Is(err, iceberg.ErrInvalidArgument):
+		return &Error{Code: CodeInvalid, Msg: err.Error(), Pos: at, Err: err}
+	}
+	return &Error{Code: CodeInternal, Msg: err.Error(), Err: err}
+}
+
+func statementName(stmt sql.Statement) string {
+	switch st := stmt.(type) {
+	case *sql.Query:
+		return "SELECT (interactive queries)"
+	case *sql.Insert:
+		if st.Overwrite {
+			return "INSERT OVERWRITE"
+		}
+		return "INSERT … SELECT"
+	}
+	return fmt.Sprintf("%T", stmt)[len("*sql."):]
 }

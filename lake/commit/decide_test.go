@@ -28,7 +28,9 @@ func TestDecide(t *testing.T) {
 			}
 		})
 	}
-	ep := func(gen, n uint64, rs ...Range) Epoch { return Epoch{Job: "j", Generation: gen, Number: n, Sources: rs} }
+	ep := func(gen, n uint64, rs ...Range) Epoch {
+		return Epoch{Job: "j", Generation: gen, Number: n, Sources: rs}
+	}
 	foreign := Snap{ID: 99}
 
 	f("empty table", ep(1, 1, kafka(0, 0, 10)), Facts{}, Proceed, 0)

@@ -145,3 +145,35 @@ func listJob(ctx context.Context, st objstore.Store, job string) (jobRecords, er
 	}
 	return r, nil
 }
+
+// Pending returns every job's prepared epochs that have no committed record:
+// commits that may be in flight or await recovery. Their files must not be
+// removed and the snapshots carrying their txids must not be expired.
+func Pending(ctx context.Context, st objstore.Store) ([]Prepared, error) {
+	objs, err := st.List(ctx, "jobs/")
+	if err != nil {
+		return nil, err
+	}
+	committed := map[string]bool{}
+	var prepared []string
+	for _, o := range objs {
+		switch {
+		case strings.HasSuffix(o.Key, "/committed"):
+			committed[strings.TrimSuffix(o.Key, "/committed")] = true
+		case strings.HasSuffix(o.Key, "/prepared"):
+			prepared = append(prepared, strings.TrimSuffix(o.Key, "/prepared"))
+		}
+	}
+	var out []Prepared
+	for _, k := range prepared {
+		if committed[k] {
+			continue
+		}
+		var p Prepared
+		if err := readRecord(ctx, st, k+"/prepared", &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

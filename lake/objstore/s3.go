@@ -136,8 +136,15 @@ func (s *s3Store) CreateIfAbsent(ctx context.Context, key string, data []byte) e
 			return s.classify("create", key, err, unsure)
 		}
 		existing, err := s.get(ctx, "create", key)
-		if errors.Is(err, ErrNotExist) && try < createRetries {
-			continue // deleted since our write was refused: try to take it
+		if errors.Is(err, ErrNotExist) {
+			if try < createRetries {
+				continue // deleted since our write was refused: try to take it
+			}
+			kind := errkind.Retryable
+			if unsure {
+				kind = errkind.Ambiguous
+			}
+			return errkind.Errorf(kind, "objstore: create %s%s: the object vanished %d times between a refused create and reading it", s, key, createRetries)
 		}
 		if err != nil {
 			if unsure {
@@ -159,6 +166,7 @@ func (s *s3Store) Delete(ctx context.Context, key string) error {
 	}
 	full := aws.String(s.prefix + key)
 	// S3 deletes a missing key without complaint; the contract reports it.
+	// Two racing deletes may then both succeed, which is harmless.
 	if _, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: full}); err != nil {
 		if statusOf(err) == http.StatusNotFound {
 			return notExist("delete", key)

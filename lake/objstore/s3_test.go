@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -131,9 +132,14 @@ func TestS3AmbiguousWrites(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		fault testkit.FaultProxyConfig
+		// Every PUT answer is lost. After a 500 the SDK's retries get 500s
+		// too, so the create stays Ambiguous. After a reset the retry's 412
+		// status still arrives, the store reads the object back, finds its
+		// own bytes and reports success.
+		ambiguous bool
 	}{
-		{"500 after applying", testkit.FaultProxyConfig{InternalErrorAfter: 1}},
-		{"reset after applying", testkit.FaultProxyConfig{Reset: 1}},
+		{"500 after applying", testkit.FaultProxyConfig{InternalErrorAfter: 1}, true},
+		{"reset after applying", testkit.FaultProxyConfig{Reset: 1}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bucket := srv.NewBucket(t)
@@ -145,12 +151,20 @@ func TestS3AmbiguousWrites(t *testing.T) {
 			ctx := t.Context()
 
 			err := s.CreateIfAbsent(ctx, "k", []byte("v"))
-			if !errkind.IsAmbiguous(err) {
-				t.Fatalf("CreateIfAbsent = %v (%v), want Ambiguous", err, errkind.Of(err))
+			if tc.ambiguous && !errkind.IsAmbiguous(err) || !tc.ambiguous && err != nil {
+				t.Fatalf("CreateIfAbsent = %v (%v), want ambiguous=%v", err, errkind.Of(err), tc.ambiguous)
 			}
 			// It was applied: the caller reconciles by reading.
 			if data, err := s.Get(ctx, "k"); err != nil || string(data) != "v" {
-				t.Fatalf("Get after the ambiguous create = %q, %v; want v", data, err)
+				t.Fatalf("Get after the create = %q, %v; want v", data, err)
+			}
+			// Another writer's create is refused, however the answer breaks.
+			var ee *objstore.ExistsError
+			if err := s.CreateIfAbsent(ctx, "k", []byte("other")); !errors.As(err, &ee) && !errkind.IsAmbiguous(err) {
+				t.Fatalf("CreateIfAbsent of a taken key = %v, want ExistsError or Ambiguous", err)
+			}
+			if data, err := s.Get(ctx, "k"); err != nil || string(data) != "v" {
+				t.Fatalf("Get after the refused create = %q, %v; want v", data, err)
 			}
 			if err := s.Delete(ctx, "k"); !errkind.IsAmbiguous(err) {
 				t.Fatalf("Delete = %v (%v), want Ambiguous", err, errkind.Of(err))
@@ -246,7 +260,7 @@ type fakeS3 struct {
 	code   string
 	echo   string
 	hits   atomic.Int64
-	hang   bool // hold requests other than HEAD until the client gives up
+	hang   chan struct{} // if set, hold requests other than HEAD until it is closed
 }
 
 func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -254,8 +268,13 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.hits.Add(1)
-	if f.hang {
-		<-r.Context().Done()
+	if f.hang != nil {
+		// The server notices a client hanging up only once the body is read.
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-f.hang:
+		}
 		return
 	}
 	w.Header().Set("Content-Type", "application/xml")
@@ -340,9 +359,10 @@ func TestS3TransportErrorClasses(t *testing.T) {
 	})
 	// A request the server got but never answered: writes are Ambiguous.
 	t.Run("timeout after sending", func(t *testing.T) {
-		fake := &fakeS3{hang: true}
+		fake := &fakeS3{hang: make(chan struct{})}
 		srv := httptest.NewServer(fake)
 		defer srv.Close()
+		defer close(fake.hang)
 		s := newS3Fast(t, objstore.S3Config{Endpoint: srv.URL, AccessKeyID: "id", SecretAccessKey: "secret"}, "bucket", "")
 		want := map[string]errkind.Kind{"get": errkind.Retryable, "put": errkind.Retryable, "create": errkind.Ambiguous, "delete": errkind.Ambiguous, "list": errkind.Retryable}
 		for _, call := range s3Calls {

@@ -50,11 +50,12 @@ func (t *attemptTracker) register(stack *middleware.Stack) error {
 }
 
 // outcomeUnknown reports whether a failed attempt that was sent may still
-// have been applied: a 5xx, or no response at all unless the connection was
+// have been applied: a 5xx other than a definite refusal (501 Not Implemented,
+// 507 Insufficient Storage), or no response at all unless the connection was
 // never made.
 func outcomeUnknown(err error) bool {
 	if status := statusOf(err); status != 0 {
-		return status >= 500
+		return status >= 500 && status != http.StatusNotImplemented && status != http.StatusInsufficientStorage
 	}
 	var op *net.OpError
 	return !(errors.As(err, &op) && op.Op == "dial")

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) objstore.Store) {
 		{"InvalidKeys", testInvalidKeys},
 		{"CreateIfAbsent", testCreateIfAbsent},
 		{"CreateIfAbsentRace", testCreateIfAbsentRace},
+		{"CreateDeleteRace", testCreateDeleteRace},
 		{"PutAtomic", testPutAtomic},
 		{"CanceledContext", testCanceledContext},
 	} {
@@ -360,6 +361,30 @@ func testCreateIfAbsentRace(t *testing.T, s objstore.Store) {
 		}
 		mustGet(t, s, key, want)
 	}
+}
+
+// testCreateDeleteRace creates and deletes one key concurrently: a create
+// that loses sees an object (never "not found"), a delete sees one or none.
+func testCreateDeleteRace(t *testing.T, s objstore.Store) {
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for range 100 {
+				if w%2 == 0 {
+					err := s.CreateIfAbsent(ctx(t), "contested", []byte("v"))
+					var ee *objstore.ExistsError
+					if err != nil && !(errors.As(err, &ee) && string(ee.Existing) == "v") {
+						t.Errorf("CreateIfAbsent racing Delete = %v, want nil or ExistsError with v", err)
+						return
+					}
+				} else if err := s.Delete(ctx(t), "contested"); err != nil && !errors.Is(err, objstore.ErrNotExist) {
+					t.Errorf("Delete racing CreateIfAbsent = %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // testPutAtomic overwrites one key with two contents while readers read it:

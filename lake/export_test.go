@@ -1,0 +1,5 @@
+package lake
+
+// RemoveOrphansNow is RemoveOrphans without the minimum age, for tests that
+// control every writer.
+var RemoveOrphansNow = (*Warehouse).removeOrphans

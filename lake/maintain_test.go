@@ -1,0 +1,148 @@
+package lake_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/wharfdata/wharf/lake"
+	"github.com/wharfdata/wharf/lake/commit"
+)
+
+// TestCompactWithConcurrentAppend: compaction of many small files while a
+// foreign writer appends loses no row of either and leaves fewer files.
+func TestCompactWithConcurrentAppend(t *testing.T) {
+	ctx := context.Background()
+	src := source{parts: 2, perPart: 400}
+	wh := newWarehouse(t, true, "")
+	id := createEvents(t, wh)
+	if err := (jobRun{wh: wh, ident: id, job: "copy", src: src, perPart: 20}).run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := liveFiles(t, wh, id)
+	stop := make(chan struct{})
+	appended := make(chan int64)
+	go func() {
+		var n int64
+		defer func() { appended <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			tbl, err := wh.LoadTable(ctx, id)
+			if err == nil {
+				if _, err := tbl.Append(ctx, recordReader(foreignBatch(n, 5)), nil); err == nil {
+					n += 5
+				}
+			}
+			time.Sleep(200 * time.Millisecond) // C1's rate
+		}
+	}()
+	res, err := wh.Compact(ctx, id, 0)
+	time.Sleep(300 * time.Millisecond) // let an append land after the rewrite too
+	close(stop)
+	n := <-appended
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RemovedDataFiles == 0 {
+		t.Fatalf("nothing compacted: %+v", res)
+	}
+	if got := scan(t, wh, id).foreign; got != n || n == 0 {
+		t.Fatalf("foreign rows = %d, appended %d", got, n)
+	}
+	checkExact(t, wh, id, src)
+	if after := liveFiles(t, wh, id); after >= before {
+		t.Fatalf("live files %d → %d", before, after)
+	}
+}
+
+// TestOrphansAndPendingEpochs: orphan cleanup removes files no snapshot
+// references — but not those of an epoch prepared and not yet committed —
+// and expiry keeps the snapshot of an epoch whose commit is not recorded.
+func TestOrphansAndPendingEpochs(t *testing.T) {
+	ctx := context.Background()
+	src := source{parts: 2, perPart: 300}
+	wh := newWarehouse(t, true, "")
+	id := createEvents(t, wh)
+
+	// An upload that never got a prepared record: a true orphan.
+	tbl, err := wh.LoadTable(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := src.next(nil, 10)
+	orphans, err := lakeWrite(ctx, tbl, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A job that crashes after preparing epoch 3: its files are in flight.
+	j := jobRun{wh: wh, ident: id, job: "copy", src: src, perPart: 50,
+		opts: []commit.Option{commit.WithHook(crashOnce(commit.FPAfterPrepare, 3))}}
+	if err := j.run(ctx); !errors.Is(err, errCrash) {
+		t.Fatalf("run: %v", err)
+	}
+	pending, err := commit.Pending(ctx, wh.Records())
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending = %v, %v", pending, err)
+	}
+	deleted, err := lake.RemoveOrphansNow(wh, ctx, id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range orphans {
+		if !slices.Contains(deleted, f.FilePath()) {
+			t.Errorf("orphan %s not deleted", f.FilePath())
+		}
+	}
+	for _, f := range pending[0].Files {
+		if slices.Contains(deleted, f) {
+			t.Fatalf("deleted %s of a pending epoch", f)
+		}
+	}
+
+	// A crash after the catalog commit of the next epoch leaves a snapshot
+	// whose commit is not recorded; foreign appends bury it; expiry to one
+	// snapshot must keep it.
+	j.opts = []commit.Option{commit.WithHook(crashOnce(commit.FPAfterCommit, 2))}
+	if err := j.run(ctx); !errors.Is(err, errCrash) {
+		t.Fatalf("run: %v", err)
+	}
+	for i := int64(0); i < 3; i++ {
+		tbl, err := wh.LoadTable(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tbl.Append(ctx, recordReader(foreignBatch(i*5, 5)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := wh.ExpireSnapshots(ctx, id, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := snapshotCount(t, wh, id); n != 4 {
+		t.Fatalf("snapshots after expiry = %d, want 4 (3 foreign + the pending epoch's)", n)
+	}
+	j.opts = nil
+	if err := j.run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, wh, id, src)
+}
+
+func liveFiles(t *testing.T, wh *lake.Warehouse, id tableIdent) int {
+	t.Helper()
+	tbl, err := wh.LoadTable(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := tbl.Scan().PlanFiles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(tasks)
+}
