@@ -1,6 +1,6 @@
 # wharf — see README.md. `make test` is what CI runs.
 GO ?= go
-STATICCHECK_VERSION ?= 2025.1.1
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: build run test test-race lint fuzz-smoke bench
 

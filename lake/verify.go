@@ -53,11 +53,10 @@ func Verify(ctx context.Context, tbl *table.Table) (*VerifyReport, error) {
 		}
 		refs := map[string]int{}
 		for _, mf := range mfs {
-			entries, err := mf.FetchEntries(fs, true)
-			if err != nil {
-				return nil, fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
-			}
-			for _, e := range entries {
+			for e, err := range mf.Entries(fs, true) {
+				if err != nil {
+					return nil, fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
+				}
 				if e.DataFile().ContentType() != iceberg.EntryContentData {
 					continue
 				}

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wharfdata/wharf/engine/sql"
+	"github.com/wharfdata/wharf/engine/types"
 	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/commit"
 )
@@ -362,7 +363,7 @@ func appendValue(b array.Builder, f arrow.Field, declared string, v value) error
 	mismatch := func() error {
 		want := declared
 		if want == "" {
-			want = f.Type.String()
+			want = types.FlinkName(f)
 		}
 		return fmt.Errorf("%s does not fit type %s (use CAST)", describeValue(v), want)
 	}

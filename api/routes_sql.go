@@ -1,0 +1,171 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/engine/types"
+	"github.com/wharfdata/wharf/internal/redact"
+)
+
+// SQLRequest is the body of POST /v1/sql.
+type SQLRequest struct {
+	SQL string `json:"sql"`
+}
+
+// Column describes one result column: its name and Flink SQL type.
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Stats are a statement's statistics; zero fields are omitted.
+type Stats struct {
+	Rows         int64   `json:"rows,omitempty"`
+	ElapsedMS    float64 `json:"elapsed_ms,omitempty"`
+	RowsAffected int64   `json:"rows_affected,omitempty"`
+	SnapshotID   int64   `json:"snapshot_id,omitempty"`
+}
+
+// SQLResponse is the body of a successful POST /v1/sql: rows with their
+// columns, ok for DDL/DML, or the id of a started continuous job. Each row
+// value is kept as its JSON text.
+type SQLResponse struct {
+	Columns []Column            `json:"columns,omitempty"`
+	Rows    [][]json.RawMessage `json:"rows,omitempty"`
+	OK      bool                `json:"ok,omitempty"`
+	JobID   string              `json:"job_id,omitempty"`
+	Stats   *Stats              `json:"stats,omitempty"`
+}
+
+func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request, scope Scope) {
+	var req SQLRequest
+	if err := decodeStrict(w, r, s.maxBody, &req); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, string(session.CodeTooLarge),
+				fmt.Sprintf("request body is over %d bytes", s.maxBody), nil)
+			return
+		}
+		writeError(w, http.StatusBadRequest, string(session.CodeInvalid), "invalid request body: "+redact.String(err.Error()), nil)
+		return
+	}
+	if len(req.SQL) > s.maxSQL {
+		writeError(w, http.StatusRequestEntityTooLarge, string(session.CodeTooLarge),
+			fmt.Sprintf("statement is %d bytes, over the limit of %d", len(req.SQL), s.maxSQL), nil)
+		return
+	}
+	if strings.TrimSpace(req.SQL) == "" {
+		writeError(w, http.StatusBadRequest, string(session.CodeInvalid), `"sql" is empty`, nil)
+		return
+	}
+	res, err := s.b.Exec(r.Context(), req.SQL, scope != ScopeWrite)
+	defer res.Release()
+	if err != nil {
+		s.writeBackendError(w, r, err)
+		return
+	}
+	switch res.Kind {
+	case session.ResultRows:
+		if err := writeRows(w, res); err != nil {
+			s.log.Debug("writing rows", "err", err)
+		}
+	case session.ResultOK:
+		st := &Stats{RowsAffected: res.Stats.RowsAffected, SnapshotID: res.Stats.SnapshotID}
+		if *st == (Stats{}) {
+			st = nil
+		}
+		writeJSON(w, http.StatusOK, SQLResponse{OK: true, Stats: st})
+	case session.ResultJob:
+		writeJSON(w, http.StatusOK, SQLResponse{JobID: res.JobID})
+	default:
+		s.writeBackendError(w, r, fmt.Errorf("BUG: unknown result kind %d", res.Kind))
+	}
+}
+
+// decodeStrict decodes exactly one JSON value of v's type from a body capped
+// at max bytes, rejecting unknown fields.
+func decodeStrict(w http.ResponseWriter, r *http.Request, max int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("empty body")
+		}
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return errors.New("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// writeRows streams a rows result, flushing every flushAt bytes so a large
+// result never sits in memory twice.
+func writeRows(w http.ResponseWriter, res *session.Result) error {
+	schema := res.Schema
+	if schema == nil && len(res.Batches) > 0 {
+		schema = res.Batches[0].Schema()
+	}
+	bp := bufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	defer func() {
+		*bp = buf[:0]
+		bufPool.Put(bp)
+	}()
+
+	buf = append(buf, `{"columns":[`...)
+	if schema != nil {
+		for i, f := range schema.Fields() {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, `{"name":`...)
+			buf = appendString(buf, f.Name)
+			buf = append(buf, `,"type":`...)
+			buf = appendString(buf, types.FlinkName(f))
+			buf = append(buf, '}')
+		}
+	}
+	buf = append(buf, `],"rows":[`...)
+
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	var (
+		encs []valueEncoder
+		rows int64
+	)
+	for _, b := range res.Batches {
+		encs = columnEncoders(b, encs)
+		for i := range int(b.NumRows()) {
+			if rows > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendRow(buf, encs, i)
+			rows++
+			if len(buf) >= flushAt {
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+		}
+	}
+	buf = append(buf, `],"stats":{"rows":`...)
+	buf = strconv.AppendInt(buf, rows, 10)
+	buf = append(buf, `,"elapsed_ms":`...)
+	buf = strconv.AppendFloat(buf, float64(res.Stats.Elapsed.Microseconds())/1e3, 'f', -1, 64)
+	buf = append(buf, "}}\n"...)
+	_, err := w.Write(buf)
+	return err
+}

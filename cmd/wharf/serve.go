@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/wharfdata/wharf/api"
+	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/internal/broker"
+	"github.com/wharfdata/wharf/internal/redact"
+	"github.com/wharfdata/wharf/lake"
+	"github.com/wharfdata/wharf/lake/objstore"
+)
+
+// shutdownTimeout bounds how long in-flight HTTP requests may finish.
+const shutdownTimeout = 10 * time.Second
+
+type serveFlags struct {
+	data, http, broker, kafka  string
+	warehouse, catalog         string
+	s3Endpoint, s3Region       string
+	s3AccessKey, s3SecretKey   string
+	tokenFile                  string
+	tokens                     stringList
+	clickhouse, clickhouseHTTP string
+}
+
+func parseServeFlags(args []string, std stdio) (*serveFlags, error) {
+	var f serveFlags
+	fs := flag.NewFlagSet("wharf serve", flag.ContinueOnError)
+	fs.SetOutput(std.stderr)
+	fs.StringVar(&f.data, "data", "./wharf-data", "local state `dir`ectory (catalog.db, warehouse/, addresses.json)")
+	fs.StringVar(&f.http, "http", "127.0.0.1:8080", "HTTP API listen `addr`ess (port 0 picks a free port)")
+	fs.StringVar(&f.broker, "broker", "127.0.0.1:9092", "embedded Kafka broker listen `addr`ess (in memory)")
+	fs.StringVar(&f.kafka, "kafka", "", "external Kafka `brokers` (host:port,…); no embedded broker is started")
+	fs.StringVar(&f.warehouse, "warehouse", "", "table data root `URL` (file:///dir or s3://bucket/prefix; default DATA/warehouse)")
+	fs.StringVar(&f.catalog, "catalog", "", "catalog `URI`: sqlite://path, postgres://…, http(s)://… (REST); default sqlite://DATA/catalog.db")
+	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3 endpoint `URL` (MinIO: http://127.0.0.1:9000)")
+	fs.StringVar(&f.s3Region, "s3-region", "", "S3 region (default us-east-1)")
+	fs.StringVar(&f.s3AccessKey, "s3-access-key", "", "S3 access key (default $AWS_ACCESS_KEY_ID)")
+	fs.StringVar(&f.s3SecretKey, "s3-secret-key", "", "S3 secret key (default $AWS_SECRET_ACCESS_KEY)")
+	fs.StringVar(&f.tokenFile, "token-file", "", "`file` of API tokens, one \"read <token>\" or \"write <token>\" per line")
+	fs.Var(&f.tokens, "token", "API token `scope:token` (read:… or write:…); repeatable")
+	fs.StringVar(&f.clickhouse, "clickhouse", "127.0.0.1:9000", "ClickHouse native protocol `addr`ess (not served yet)")
+	fs.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "ClickHouse HTTP interface `addr`ess (not served yet)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(std.stderr, "wharf serve: unexpected argument %q\n", pos[0])
+		return nil, errUsage
+	}
+	if f.s3AccessKey == "" {
+		f.s3AccessKey = std.getenv("AWS_ACCESS_KEY_ID")
+	}
+	if f.s3SecretKey == "" {
+		f.s3SecretKey = std.getenv("AWS_SECRET_ACCESS_KEY")
+	}
+	return &f, nil
+}
+
+// tokens collects the API tokens from --token-file and --token.
+func (f *serveFlags) apiTokens() ([]api.Token, error) {
+	var toks []api.Token
+	if f.tokenFile != "" {
+		ft, err := api.ReadTokenFile(f.tokenFile)
+		if err != nil {
+			return nil, err
+		}
+		toks = append(toks, ft...)
+	}
+	for _, s := range f.tokens {
+		t, err := api.ParseToken(s)
+		if err != nil {
+			return nil, fmt.Errorf("--token: %w", err)
+		}
+		toks = append(toks, t)
+	}
+	return toks, nil
+}
+
+// registerSecrets makes sure no credential given to serve is ever logged.
+func (f *serveFlags) registerSecrets(toks []api.Token, std stdio) {
+	for _, s := range []string{f.s3AccessKey, f.s3SecretKey, std.getenv("AWS_SESSION_TOKEN")} {
+		redact.Register(s)
+	}
+	for _, t := range toks {
+		redact.Register(t.Secret)
+	}
+	for _, raw := range []string{f.catalog, f.warehouse, f.kafka} {
+		if u, err := url.Parse(raw); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				redact.Register(pw)
+			}
+		}
+	}
+}
+
+// checkExposure refuses listeners reachable from other hosts while the API
+// has no authentication.
+func checkExposure(haveTokens bool, listeners map[string]string) error {
+	for name, addr := range listeners {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return fmt.Errorf("--%s %q: %w", name, addr, err)
+		}
+		if haveTokens || isLoopback(host) {
+			continue
+		}
+		return fmt.Errorf("refusing to listen on %s (--%s) without authentication: "+
+			"give API tokens with --token-file or --token, or listen on a loopback address such as 127.0.0.1", addr, name)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func runServe(ctx context.Context, args []string, std stdio) error {
+	f, err := parseServeFlags(args, std)
+	if err != nil {
+		return err
+	}
+	toks, err := f.apiTokens()
+	if err != nil {
+		return err
+	}
+	f.registerSecrets(toks, std)
+	log := slog.New(redact.NewHandler(slog.NewTextHandler(std.stderr, nil)))
+
+	listeners := map[string]string{"http": f.http}
+	if f.kafka == "" {
+		listeners["broker"] = f.broker
+	}
+	if err := checkExposure(len(toks) > 0, listeners); err != nil {
+		return err
+	}
+	if len(toks) == 0 {
+		log.Warn("API authentication is off (no --token or --token-file); listening on loopback only")
+	}
+	if f.kafka == "" && !isLoopbackAddr(f.broker) {
+		log.Warn("the embedded Kafka broker has no authentication and is reachable from other hosts", "addr", f.broker)
+	}
+	if err := os.MkdirAll(f.data, 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", f.http)
+	if err != nil {
+		return fmt.Errorf("HTTP listener: %w", err)
+	}
+	defer ln.Close()
+
+	cfg := lake.Config{
+		DataDir:   f.data,
+		Warehouse: f.warehouse,
+		Catalog:   f.catalog,
+		S3: objstore.S3Config{
+			Endpoint:        f.s3Endpoint,
+			Region:          f.s3Region,
+			AccessKeyID:     f.s3AccessKey,
+			SecretAccessKey: f.s3SecretKey,
+		},
+	}
+	if f.s3AccessKey != "" && f.s3AccessKey == std.getenv("AWS_ACCESS_KEY_ID") {
+		cfg.S3.SessionToken = std.getenv("AWS_SESSION_TOKEN")
+	}
+	addrs := map[string]string{"http": ln.Addr().String()}
+	if f.kafka == "" {
+		br, err := broker.Start(f.broker, broker.WithLogger(log))
+		if err != nil {
+			return err
+		}
+		defer br.Close()
+		addrs["broker"] = br.Addr()
+		log.Info("embedded Kafka broker listening; it keeps topics in memory, so they are lost on exit", "addr", br.Addr())
+	} else {
+		addrs["broker"] = f.kafka
+		log.Info("using external Kafka", "brokers", redact.URL(f.kafka))
+	}
+	log.Info("opening warehouse", "data", f.data, "warehouse", redact.URL(f.warehouse),
+		"catalog", redact.URL(f.catalog), "s3", cfg.S3.String())
+	wh, err := lake.Open(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("opening the warehouse: %w", err)
+	}
+	defer wh.Close()
+	sess := session.New(wh)
+
+	log.Info("ClickHouse protocols are not served yet", "clickhouse", f.clickhouse, "clickhouse_http", f.clickhouseHTTP)
+
+	srv := &http.Server{
+		Handler:           api.New(sess, api.WithTokens(toks...), api.WithLogger(log)).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("HTTP API listening", "addr", addrs["http"])
+
+	addrFile := filepath.Join(f.data, "addresses.json")
+	if err := writeAddresses(addrFile, addrs); err != nil {
+		return errors.Join(err, srv.Close())
+	}
+	defer os.Remove(addrFile)
+	log.Info("wharf is ready", "addresses", addrFile)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("HTTP server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("HTTP requests still running at shutdown were cut off", "err", err)
+	}
+	// The deferred calls close the warehouse (the session's jobs), then the
+	// broker they may still read from.
+	return nil
+}
+
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && isLoopback(host)
+}
+
+// writeAddresses writes addrs as JSON to path atomically (temp file, fsync,
+// rename, fsync of the directory), so a reader sees all addresses or none.
+func writeAddresses(path string, addrs map[string]string) error {
+	data, err := json.Marshal(addrs)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".addresses-*.json")
+	if err != nil {
+		return fmt.Errorf("writing addresses: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing addresses: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing addresses: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing addresses: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing addresses: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("writing addresses: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("writing addresses: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestServeRefusesExposedWithoutTokens(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // "" = accepted by the exposure check
+	}{
+		{[]string{"--http", "0.0.0.0:0"}, "refusing to listen on 0.0.0.0:0 (--http)"},
+		{[]string{"--http", ":0"}, "refusing"},
+		{[]string{"--http", "[::]:0"}, "refusing"},
+		{[]string{"--http", "127.0.0.1:0", "--broker", "0.0.0.0:0"}, "(--broker)"},
+		{[]string{"--http", "192.0.2.1:0"}, "refusing"},
+	}
+	for _, tt := range tests {
+		data := t.TempDir()
+		std, _, _ := testStdio(nil)
+		err := runServe(context.Background(), append(tt.args, "--data", data), std)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "--token") {
+			t.Errorf("%q: %v", tt.args, err)
+		}
+		// Refused before anything was created.
+		if entries, _ := os.ReadDir(data); len(entries) != 0 {
+			t.Errorf("%q: data dir has %d entries", tt.args, len(entries))
+		}
+	}
+}
+
+func TestCheckExposure(t *testing.T) {
+	for _, tc := range []struct {
+		tokens bool
+		addrs  map[string]string
+		ok     bool
+	}{
+		{false, map[string]string{"http": "127.0.0.1:8080", "broker": "[::1]:9092"}, true},
+		{false, map[string]string{"http": "localhost:0"}, true},
+		{false, map[string]string{"http": "127.0.0.1:8080", "broker": "0.0.0.0:9092"}, false},
+		{true, map[string]string{"http": "0.0.0.0:8080"}, true},
+		{true, map[string]string{"http": "no-port"}, false},
+	} {
+		if err := checkExposure(tc.tokens, tc.addrs); (err == nil) != tc.ok {
+			t.Errorf("%v %v: %v", tc.tokens, tc.addrs, err)
+		}
+	}
+}
+
+func TestServeFlags(t *testing.T) {
+	std, _, _ := testStdio(map[string]string{"AWS_ACCESS_KEY_ID": "AKIAENVKEY", "AWS_SECRET_ACCESS_KEY": "envsecret123"})
+	f, err := parseServeFlags([]string{"--token", "read:rrrrrrrr1", "--token", "write:wwwwwwww2", "--s3-secret-key", "flagsecret1"}, std)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.s3AccessKey != "AKIAENVKEY" || f.s3SecretKey != "flagsecret1" || f.http != "127.0.0.1:8080" || f.broker != "127.0.0.1:9092" {
+		t.Errorf("%+v", f)
+	}
+	toks, err := f.apiTokens()
+	if err != nil || len(toks) != 2 {
+		t.Fatalf("%v %v", toks, err)
+	}
+	f.tokens = append(f.tokens, "admin:xxxxxxxx")
+	if _, err := f.apiTokens(); err == nil {
+		t.Error("bad --token accepted")
+	}
+	f.tokens, f.tokenFile = nil, filepath.Join(t.TempDir(), "missing")
+	if _, err := f.apiTokens(); err == nil {
+		t.Error("missing token file accepted")
+	}
+}
+
+func TestWriteAddresses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "addresses.json")
+	want := map[string]string{"http": "127.0.0.1:1", "broker": "127.0.0.1:2"}
+	if err := writeAddresses(path, want); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	var got map[string]string
+	if err := json.Unmarshal(data, &got); err != nil || len(got) != 2 || got["http"] != want["http"] {
+		t.Fatalf("%s %v", data, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Fatalf("temp files left: %v", entries)
+	}
+}
+
+func TestServeStartsAndStops(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	std, _, errb := testStdio(nil)
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--data", data, "--http", "127.0.0.1:0", "--broker", "127.0.0.1:0"}, std)
+	}()
+	addrFile := filepath.Join(data, "addresses.json")
+	var addrs map[string]string
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if b, err := os.ReadFile(addrFile); err == nil && json.Unmarshal(b, &addrs) == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v\n%s", err, errb)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no addresses.json")
+		}
+	}
+	resp, err := http.Get("http://" + addrs["http"] + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	conn, err := net.Dial("tcp", addrs["broker"])
+	if err != nil {
+		t.Fatalf("broker: %v", err)
+	}
+	conn.Close()
+
+	cancel() // as SIGINT does
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := os.Stat(addrFile); !os.IsNotExist(err) {
+		t.Errorf("addresses.json left behind: %v", err)
+	}
+	if !strings.Contains(errb.String(), "in memory") {
+		t.Errorf("log does not say the broker is in memory:\n%s", errb)
+	}
+}
