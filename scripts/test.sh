@@ -17,3 +17,7 @@ if [[ -n "$unformatted" ]]; then
 fi
 go vet ./...
 go test -count=1 -timeout 40m ./...
+
+# The benchmarks module (its own go.mod): its tests check that the benchmarks
+# measure what they claim; the benchmarks themselves run with `make bench`.
+(cd benchmarks && go vet ./... && go test -count=1 ./...)
