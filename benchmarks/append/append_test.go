@@ -31,7 +31,8 @@ var input = sync.OnceValues(func() ([]event, []arrow.RecordBatch) {
 // icebergWriterProps are the Parquet writer properties iceberg-go v0.7.0 uses
 // for a table that sets none of write.parquet.* (table/internal/parquet_files.go:
 // GetWriteProperties and getWriteProperties).
-func icebergWriterProps(schema *arrow.Schema) *parquet.WriterProperties {
+// Options in extra are applied last (tests use them to lower the row group limit).
+func icebergWriterProps(schema *arrow.Schema, extra ...parquet.WriterProperty) *parquet.WriterProperties {
 	props := []parquet.WriterProperty{
 		parquet.WithMaxRowGroupLength(1048576),          // write.parquet.row-group-limit
 		parquet.WithDataPageSize(1 << 20),               // write.parquet.page-size-bytes
@@ -48,7 +49,7 @@ func icebergWriterProps(schema *arrow.Schema) *parquet.WriterProperties {
 	for _, f := range schema.Fields() {
 		props = append(props, parquet.WithDictionaryCostFallbackFor(f.Name, true))
 	}
-	return parquet.NewWriterProperties(props...)
+	return parquet.NewWriterProperties(append(props, extra...)...)
 }
 
 // parquetGoOptions match icebergWriterProps as far as parquet-go allows: zstd

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -10,7 +11,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/wharfdata/wharf/api"
+	"github.com/wharfdata/wharf/internal/testkit"
 )
+
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 func TestServeRefusesExposedWithoutTokens(t *testing.T) {
 	tests := []struct {
@@ -94,24 +103,32 @@ func TestWriteAddresses(t *testing.T) {
 	}
 }
 
-func TestServeStartsAndStops(t *testing.T) {
-	data := t.TempDir()
+// serving is a runServe in the background.
+type serving struct {
+	addrs  map[string]string
+	done   chan error
+	log    *bytes.Buffer
+	cancel context.CancelFunc
+}
+
+// startServe runs `wharf serve args…` and waits for its addresses.json.
+func startServe(t *testing.T, data string, args ...string) *serving {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	std, _, errb := testStdio(nil)
-	done := make(chan error, 1)
+	s := &serving{done: make(chan error, 1), log: errb, cancel: cancel}
 	go func() {
-		done <- runServe(ctx, []string{"--data", data, "--http", "127.0.0.1:0", "--broker", "127.0.0.1:0"}, std)
+		s.done <- runServe(ctx, append([]string{"--data", data, "--http", "127.0.0.1:0", "--broker", "127.0.0.1:0"}, args...), std)
 	}()
 	addrFile := filepath.Join(data, "addresses.json")
-	var addrs map[string]string
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if b, err := os.ReadFile(addrFile); err == nil && json.Unmarshal(b, &addrs) == nil {
-			break
+		if b, err := os.ReadFile(addrFile); err == nil && json.Unmarshal(b, &s.addrs) == nil {
+			return s
 		}
 		select {
-		case err := <-done:
+		case err := <-s.done:
 			t.Fatalf("serve exited: %v\n%s", err, errb)
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -119,6 +136,13 @@ func TestServeStartsAndStops(t *testing.T) {
 			t.Fatal("no addresses.json")
 		}
 	}
+}
+
+func TestServeStartsAndStops(t *testing.T) {
+	data := t.TempDir()
+	srv := startServe(t, data)
+	addrs, done, errb, cancel := srv.addrs, srv.done, srv.log, srv.cancel
+	addrFile := filepath.Join(data, "addresses.json")
 	resp, err := http.Get("http://" + addrs["http"] + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", resp, err)
@@ -144,5 +168,48 @@ func TestServeStartsAndStops(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "in memory") {
 		t.Errorf("log does not say the broker is in memory:\n%s", errb)
+	}
+}
+
+// TestServeOnMinIO: `wharf serve --warehouse s3://…` stores tables on MinIO,
+// and the S3 secret never reaches the log.
+func TestServeOnMinIO(t *testing.T) {
+	m := testkit.MinIO(t)
+	bucket := m.NewBucket(t)
+	srv := startServe(t, t.TempDir(), "--warehouse", "s3://"+bucket+"/lake", "--s3-endpoint", m.Endpoint,
+		"--s3-access-key", m.AccessKey, "--s3-secret-key", m.SecretKey)
+	c := api.NewClient("http://"+srv.addrs["http"], "", nil)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE t (id BIGINT, d DATE) PARTITIONED BY (d)",
+		"INSERT INTO t VALUES (1, DATE '2026-11-20'), (2, DATE '2026-11-21')",
+	} {
+		if _, _, err := c.SQL(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	rep, err := c.Verify(ctx, "default", "t")
+	if err != nil || !rep.OK {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+	srv.cancel()
+	if err := <-srv.done; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(srv.log.String(), m.SecretKey) {
+		t.Fatal("the S3 secret key is in the log")
+	}
+	// The data files are in the bucket.
+	cfg, err := m.S3Config().AWSConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(m.Endpoint); o.UsePathStyle = true })
+	list, err := cl.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: aws.String("lake/default.db/t/data/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(list.Contents); n != 2 {
+		t.Fatalf("%d data files in the bucket, want 2 (one per day)", n)
 	}
 }
