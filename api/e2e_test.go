@@ -9,9 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/wharfdata/wharf/api"
 	"github.com/wharfdata/wharf/engine/session"
 	"github.com/wharfdata/wharf/internal/testkit"
@@ -104,18 +101,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// The data files are on MinIO, one per partition.
-	cfg, err := m.S3Config().AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(m.Endpoint); o.UsePathStyle = true })
-	out, err := cl.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: aws.String("wh/web.db/hits/data/")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	parquet := 0
-	for _, o := range out.Contents {
-		if strings.HasSuffix(*o.Key, ".parquet") {
+	for _, k := range m.Keys(t, bucket, "wh/web.db/hits/data/") {
+		if strings.HasSuffix(k, ".parquet") {
 			parquet++
 		}
 	}

@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/wharfdata/wharf/api"
 	"github.com/wharfdata/wharf/internal/testkit"
 )
@@ -200,16 +197,7 @@ func TestServeOnMinIO(t *testing.T) {
 		t.Fatal("the S3 secret key is in the log")
 	}
 	// The data files are in the bucket.
-	cfg, err := m.S3Config().AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(m.Endpoint); o.UsePathStyle = true })
-	list, err := cl.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: aws.String("lake/default.db/t/data/")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(list.Contents); n != 2 {
+	if n := len(m.Keys(t, bucket, "lake/default.db/t/data/")); n != 2 {
 		t.Fatalf("%d data files in the bucket, want 2 (one per day)", n)
 	}
 }

@@ -109,13 +109,7 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 		opts.Spec = &spec
 	}
 	_, err = s.wh.CreateTable(ctx, id, schema, opts)
-	if errors.Is(err, catalog.ErrTableAlreadyExists) && st.IfNotExists {
-		return &Result{Kind: ResultOK}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Kind: ResultOK}, nil
+	return acknowledge(err, st.IfNotExists, catalog.ErrTableAlreadyExists)
 }
 
 func (s *Session) dropTable(ctx context.Context, st *sql.DropTable) (*Result, error) {
@@ -123,14 +117,7 @@ func (s *Session) dropTable(ctx context.Context, st *sql.DropTable) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	err = s.wh.DropTable(ctx, id)
-	if st.IfExists && (errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace)) {
-		err = nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Kind: ResultOK}, nil
+	return acknowledge(s.wh.DropTable(ctx, id), st.IfExists, catalog.ErrNoSuchTable, catalog.ErrNoSuchNamespace)
 }
 
 func (s *Session) createDatabase(ctx context.Context, st *sql.CreateDatabase) (*Result, error) {
@@ -145,14 +132,7 @@ func (s *Session) createDatabase(ctx context.Context, st *sql.CreateDatabase) (*
 	if st.Comment != "" {
 		props[propComment] = st.Comment
 	}
-	err = s.wh.Catalog().CreateNamespace(ctx, ns, props)
-	if errors.Is(err, catalog.ErrNamespaceAlreadyExists) && st.IfNotExists {
-		err = nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Kind: ResultOK}, nil
+	return acknowledge(s.wh.Catalog().CreateNamespace(ctx, ns, props), st.IfNotExists, catalog.ErrNamespaceAlreadyExists)
 }
 
 func (s *Session) dropDatabase(ctx context.Context, st *sql.DropDatabase) (*Result, error) {
@@ -163,14 +143,7 @@ func (s *Session) dropDatabase(ctx context.Context, st *sql.DropDatabase) (*Resu
 	if st.Cascade {
 		return nil, &Error{Code: CodeUnsupported, Msg: "DROP DATABASE … CASCADE is not supported yet: drop the tables first", Pos: pos(st.Pos)}
 	}
-	err = s.wh.Catalog().DropNamespace(ctx, ns)
-	if errors.Is(err, catalog.ErrNoSuchNamespace) && st.IfExists {
-		err = nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Kind: ResultOK}, nil
+	return acknowledge(s.wh.Catalog().DropNamespace(ctx, ns), st.IfExists, catalog.ErrNoSuchNamespace)
 }
 
 func (s *Session) showTables(ctx context.Context, st *sql.ShowTables) (*Result, error) {
@@ -323,4 +296,18 @@ func isTimeTransform(t iceberg.Transform) bool {
 		return true
 	}
 	return false
+}
+
+// acknowledge ends a DDL statement: an error that IF [NOT] EXISTS tolerates
+// (one of tolerated, when tolerate is set) counts as success.
+func acknowledge(err error, tolerate bool, tolerated ...error) (*Result, error) {
+	for _, t := range tolerated {
+		if tolerate && errors.Is(err, t) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Kind: ResultOK}, nil
 }

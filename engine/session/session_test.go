@@ -122,10 +122,26 @@ func TestCreateInsertShowDrop(t *testing.T) {
 			t.Errorf("describe row %d = %v, want %v", i, desc[i], want[i])
 		}
 	}
+	mustExec(t, s, "CREATE TABLE IF NOT EXISTS shop.orders (x INT)")
+	mustExec(t, s, "CREATE DATABASE IF NOT EXISTS shop")
+	if _, err := s.Exec(ctx, "CREATE DATABASE shop", false); err == nil {
+		t.Fatal("CREATE DATABASE of an existing database succeeded")
+	}
+	if _, err := s.Exec(ctx, "DROP DATABASE shop", false); err == nil {
+		t.Fatal("DROP DATABASE of a database with tables succeeded")
+	}
 	mustExec(t, s, "DROP TABLE shop.orders")
 	mustExec(t, s, "DROP TABLE IF EXISTS shop.orders")
 	if got := cells(mustExec(t, s, "SHOW TABLES")); len(got) != 0 {
 		t.Fatalf("after drop: %v", got)
+	}
+	if got := cells(mustExec(t, s, "SHOW DATABASES")); len(got) != 1 || got[0][0] != "shop" {
+		t.Fatalf("show databases: %v", got)
+	}
+	mustExec(t, s, "DROP DATABASE shop")
+	mustExec(t, s, "DROP DATABASE IF EXISTS shop")
+	if _, err := s.Exec(ctx, "DROP DATABASE shop", false); err == nil {
+		t.Fatal("DROP DATABASE of a missing database succeeded")
 	}
 }
 

@@ -126,6 +126,28 @@ func (s *MinIOServer) NewBucket(t testing.TB) string {
 	return name
 }
 
+// Keys lists the keys of the objects under prefix in bucket, so a test can
+// see what really landed in the store.
+func (s *MinIOServer) Keys(t testing.TB, bucket, prefix string) []string {
+	t.Helper()
+	client, err := s.s3Client()
+	if err != nil {
+		t.Fatalf("testkit: s3 client: %v", err)
+	}
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("testkit: list %s/%s: %v", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, *o.Key)
+		}
+	}
+	return keys
+}
+
 func (s *MinIOServer) s3Client() (*s3.Client, error) {
 	s.clientOnce.Do(func() {
 		cfg, err := s.S3Config().AWSConfig(context.Background())
