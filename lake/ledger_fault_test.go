@@ -38,11 +38,25 @@ func TestCrashAtEachFailpoint(t *testing.T) {
 				if err := j.run(ctx); !errors.Is(err, errCrash) {
 					t.Fatalf("first run: %v, want a crash", err)
 				}
-				j.opts = nil
+				// Restart through a counting catalog: after a crash past the
+				// catalog commit, recovery's only commit is the fence; the
+				// crashed epoch is recognised, not committed again (R2 c, d).
+				cat := &faultyCatalog{inner: wh.Catalog()}
+				l, err := commit.New(wh.Records(), cat, true, "copy")
+				if err != nil {
+					t.Fatal(err)
+				}
+				j.opts, j.ledger = nil, l
 				if err := j.run(ctx); err != nil {
 					t.Fatal(err)
 				}
 				checkExact(t, wh, id, src)
+				epochs := int(src.perPart / j.perPart)
+				if point == commit.FPAfterCommit || point == commit.FPAfterRecord {
+					if want := 1 + epochs - n; cat.commits != want {
+						t.Fatalf("restart made %d catalog commits, want %d (fence + %d remaining epochs)", cat.commits, want, epochs-n)
+					}
+				}
 			})
 		}
 	}
@@ -210,6 +224,7 @@ type faultyCatalog struct {
 	conflicts int // next commits answer ErrCommitFailed without applying
 	after5xx  int // next commits apply, then answer 500
 	before5xx int // next commits answer 500 without applying
+	commits   int // commits passed to the inner catalog
 }
 
 func (c *faultyCatalog) LoadTable(ctx context.Context, id table.Identifier) (*table.Table, error) {
@@ -233,6 +248,7 @@ func (c *faultyCatalog) CommitTable(ctx context.Context, id table.Identifier, re
 		}
 		return nil, "", errors.New("injected: 500 Internal Server Error (after applying)")
 	}
+	c.commits++
 	return c.inner.CommitTable(ctx, id, reqs, ups)
 }
 

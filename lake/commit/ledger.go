@@ -304,30 +304,33 @@ func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files []iceberg
 	if err := l.fail(FPAfterCommit); err != nil {
 		return res, err
 	}
-	snap := committed.SnapshotByID(res.SnapshotID)
+	return res, l.record(ctx, p, res.SnapshotID, committed)
+}
+
+// record writes the committed record of a prepared epoch (step 4) and moves
+// the ledger past it.
+func (l *Ledger) record(ctx context.Context, p Prepared, snapshotID int64, meta table.Metadata) error {
+	e := p.Epoch
 	c := Committed{
 		Epoch: e.Number, Generation: l.gen, TxID: p.TxID, Table: p.Table,
-		SnapshotID: res.SnapshotID, Positions: l.positions.Advance(e.Sources),
+		SnapshotID: snapshotID, Positions: l.positions.Advance(e.Sources),
 	}
-	if snap != nil {
+	if snap := meta.SnapshotByID(snapshotID); snap != nil {
 		c.SequenceNumber = snap.SequenceNumber
 	}
 	if err := createRecord(ctx, l.store, committedKey(l.job, e.Number), c); err != nil {
 		var ce *conflictError
 		if !errors.As(err, &ce) {
-			return res, fmt.Errorf("job %s epoch %d: committed record: %w", l.job, e.Number, err)
+			return fmt.Errorf("job %s epoch %d: committed record: %w", l.job, e.Number, err)
 		}
 		// An earlier incarnation recorded this epoch; its record stands.
 		if err := readRecord(ctx, l.store, committedKey(l.job, e.Number), &c); err != nil {
-			return res, err
+			return err
 		}
 	}
 	l.positions = c.Positions
 	l.next = e.Number + 1
-	if err := l.fail(FPAfterRecord); err != nil {
-		return res, err
-	}
-	return res, nil
+	return l.fail(FPAfterRecord)
 }
 
 // finish resolves a prepared epoch during recovery.
@@ -340,24 +343,26 @@ func (l *Ledger) finish(ctx context.Context, epoch uint64) error {
 	if err != nil {
 		return fmt.Errorf("job %s epoch %d: load %s: %w", l.job, epoch, identString(p.Table.Ident), err)
 	}
-	var files []iceberg.DataFile
 	f, err := FactsOf(tbl.Metadata(), l.job, 0, nil)
 	if err != nil {
 		return err
 	}
-	if _, ok := findTxID(f, p.TxID); !ok {
-		// Not committed: rebuild the data file entries from the uploaded files.
-		fs, err := tbl.FS(ctx)
+	if id, ok := findTxID(f, p.TxID); ok {
+		// The commit landed before the crash: record it, commit nothing.
+		return l.record(ctx, p, id, tbl.Metadata())
+	}
+	// Not committed: rebuild the data file entries from the uploaded files.
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return err
+	}
+	files := make([]iceberg.DataFile, 0, len(p.Files))
+	for _, path := range p.Files {
+		df, err := table.FileToDataFile(ctx, fs, path, tbl.Schema(), tbl.Spec(), 0, tbl.Properties())
 		if err != nil {
-			return err
+			return fmt.Errorf("job %s epoch %d: prepared file %s: %w", l.job, epoch, path, err)
 		}
-		for _, path := range p.Files {
-			df, err := table.FileToDataFile(ctx, fs, path, tbl.Schema(), tbl.Spec(), 0, tbl.Properties())
-			if err != nil {
-				return fmt.Errorf("job %s epoch %d: prepared file %s: %w", l.job, epoch, path, err)
-			}
-			files = append(files, df)
-		}
+		files = append(files, df)
 	}
 	l.next = epoch
 	_, err = l.commitPrepared(ctx, p, files)
