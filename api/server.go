@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/lake/restcat"
 )
 
 // Defaults for the request limits (RELIABILITY.md B.6 S4).
@@ -32,6 +33,7 @@ type Server struct {
 	metrics  *metrics
 	handler  http.Handler
 	routeTbl []route
+	iceberg  http.Handler // the Iceberg REST catalog under /iceberg/, if served
 }
 
 // Option configures a Server.
@@ -63,6 +65,11 @@ func WithMaxSQLBytes(n int) Option { return func(s *Server) { s.maxSQL = n } }
 // *prometheus.Registry is), else prometheus.DefaultGatherer.
 func WithRegisterer(r prometheus.Registerer) Option { return func(s *Server) { s.reg = r } }
 
+// WithIcebergREST serves h (lake/restcat's handler, whose paths start /v1/)
+// under /iceberg/, behind the same bearer tokens: GET and HEAD need the read
+// scope, everything else the write scope.
+func WithIcebergREST(h http.Handler) Option { return func(s *Server) { s.iceberg = h } }
+
 // New returns a server for b.
 func New(b Backend, opts ...Option) *Server {
 	s := &Server{
@@ -78,7 +85,11 @@ func New(b Backend, opts ...Option) *Server {
 	s.routeTbl = s.routes()
 	mux := http.NewServeMux()
 	for _, rt := range s.routeTbl {
-		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+		pattern := rt.pattern
+		if rt.method != "" {
+			pattern = rt.method + " " + pattern
+		}
+		mux.Handle(pattern, s.wrap(rt))
 	}
 	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
@@ -102,11 +113,14 @@ func New(b Backend, opts ...Option) *Server {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // route is one entry of the route table. public routes skip authentication.
+// An empty method matches every method. restErrors routes answer auth
+// failures in the Iceberg REST error model instead of the API's.
 type route struct {
-	method  string
-	pattern string
-	public  bool
-	handle  func(w http.ResponseWriter, r *http.Request, scope Scope)
+	method     string
+	pattern    string
+	public     bool
+	restErrors bool
+	handle     func(w http.ResponseWriter, r *http.Request, scope Scope)
 }
 
 // routes is the route table: the one place routes are declared, so that the
@@ -119,6 +133,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, pattern: "/v1/tables", handle: s.handleListTables},
 		{method: http.MethodGet, pattern: "/v1/tables/{namespace}/{table}", handle: s.handleGetTable},
 		{method: http.MethodPost, pattern: "/v1/tables/{namespace}/{table}/verify", handle: s.handleVerify},
+		{method: "", pattern: "/iceberg/", restErrors: true, handle: s.handleIceberg},
 	}
 }
 
@@ -147,6 +162,10 @@ func (s *Server) wrap(rt route) http.Handler {
 		scope, ok := s.authenticate(r)
 		if !ok && !rt.public {
 			sw.Header().Set("WWW-Authenticate", `Bearer realm="wharf"`)
+			if rt.restErrors {
+				restcat.WriteError(sw, http.StatusUnauthorized, restcat.TypeNotAuthorized, "missing or invalid bearer token")
+				return
+			}
 			writeError(sw, http.StatusUnauthorized, codeUnauthenticated, "missing or invalid bearer token", nil)
 			return
 		}

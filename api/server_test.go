@@ -127,12 +127,26 @@ func TestAuthEveryRoute(t *testing.T) {
 			if code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("%s %s with token %q: %d %q, want 401 with WWW-Authenticate", rt.method, rt.pattern, tok, code, hdr.Get("WWW-Authenticate"))
 			}
+			if rt.restErrors {
+				// Iceberg REST clients parse the REST spec's error model.
+				var eb struct {
+					Error struct {
+						Message string `json:"message"`
+						Type    string `json:"type"`
+						Code    int    `json:"code"`
+					} `json:"error"`
+				}
+				if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code != http.StatusUnauthorized || eb.Error.Type != "NotAuthorizedException" {
+					t.Errorf("%s: not a REST error body (%v): %s", rt.pattern, err, body)
+				}
+				continue
+			}
 			if e := errorOf(t, body); e.Code != codeUnauthenticated {
 				t.Errorf("code %q", e.Code)
 			}
 		}
 	}
-	if len(srv.routeTbl) < 6 {
+	if len(srv.routeTbl) < 7 {
 		t.Fatalf("route table has %d routes", len(srv.routeTbl))
 	}
 }

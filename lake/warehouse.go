@@ -2,12 +2,14 @@ package lake
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 
+	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
 	_ "github.com/apache/iceberg-go/io/gocloud/s3" // s3:// table IO
 
@@ -65,6 +67,30 @@ func (w *Warehouse) Location() string { return w.location }
 
 // Catalog is the Iceberg catalog.
 func (w *Warehouse) Catalog() catalog.Catalog { return w.cat }
+
+// CatalogDB is the SQL database behind a warehouse's catalog, for serving
+// the same tables over the Iceberg REST protocol (lake/restcat).
+type CatalogDB struct {
+	DB      *sql.DB
+	Dialect string             // "sqlite" or "postgres"
+	Name    string             // the catalog_name column its rows carry
+	Props   iceberg.Properties // "warehouse" and the file IO settings
+}
+
+// CatalogDB returns the catalog's SQL database; ok is false when the catalog
+// is not a SQL store (an external REST catalog). The handle stays owned by
+// the warehouse: it is closed by Close.
+func (w *Warehouse) CatalogDB() (CatalogDB, bool) {
+	oc, ok := w.cat.(*ownedCatalog)
+	if !ok {
+		return CatalogDB{}, false
+	}
+	dialect := "postgres"
+	if strings.HasPrefix(w.cfg.Catalog, "sqlite://") {
+		dialect = "sqlite"
+	}
+	return CatalogDB{DB: oc.db, Dialect: dialect, Name: catalogName, Props: ioProps(w.location, w.cfg)}, true
+}
 
 // Records is the store for wharf's own records.
 func (w *Warehouse) Records() objstore.Store { return w.records }

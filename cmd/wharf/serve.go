@@ -20,6 +20,7 @@ import (
 	"github.com/wharfdata/wharf/internal/redact"
 	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/objstore"
+	"github.com/wharfdata/wharf/lake/restcat"
 )
 
 // shutdownTimeout bounds how long in-flight HTTP requests may finish.
@@ -205,15 +206,30 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 
 	log.Info("ClickHouse protocols are not served yet", "clickhouse", f.clickhouse, "clickhouse_http", f.clickhouseHTTP)
 
+	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log)}
+	if cdb, ok := wh.CatalogDB(); ok {
+		// The same catalog database, served to other engines over the
+		// Iceberg REST protocol. Loaded tables carry the S3 endpoint and
+		// region, never the server's credentials: clients bring their own.
+		store, err := restcat.NewStore(ctx, cdb.DB, restcat.Dialect(cdb.Dialect), cdb.Name, cdb.Props)
+		if err != nil {
+			return fmt.Errorf("Iceberg REST catalog: %w", err)
+		}
+		apiOpts = append(apiOpts, api.WithIcebergREST(restcat.New(store, restcat.WithLogger(log),
+			restcat.WithTableConfig(restcat.PublicIOConfig(cdb.Props)))))
+	} else {
+		log.Info("the Iceberg REST catalog is not served: the catalog is itself a REST catalog")
+	}
+
 	srv := &http.Server{
-		Handler:           api.New(sess, api.WithTokens(toks...), api.WithLogger(log)).Handler(),
+		Handler:           api.New(sess, apiOpts...).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("HTTP API listening", "addr", addrs["http"])
+	log.Info("HTTP API listening", "addr", addrs["http"], "iceberg_rest", "http://"+addrs["http"]+"/iceberg")
 
 	addrFile := filepath.Join(f.data, "addresses.json")
 	if err := writeAddresses(addrFile, addrs); err != nil {
