@@ -201,3 +201,37 @@ func TestServeOnMinIO(t *testing.T) {
 		t.Fatalf("%d data files in the bucket, want 2 (one per day)", n)
 	}
 }
+
+// TestServeOnAnotherWharfsCatalog: `wharf serve --catalog http://A/iceberg`
+// keeps its tables in wharf A's catalog; each sees the other's commits.
+func TestServeOnAnotherWharfsCatalog(t *testing.T) {
+	dataA := t.TempDir()
+	a := startServe(t, dataA)
+	b := startServe(t, t.TempDir(), "--catalog", "http://"+a.addrs["http"]+"/iceberg",
+		"--warehouse", "file://"+filepath.Join(dataA, "warehouse"))
+	ctx := context.Background()
+	ca := api.NewClient("http://"+a.addrs["http"], "", nil)
+	cb := api.NewClient("http://"+b.addrs["http"], "", nil)
+	for _, step := range []struct {
+		c *api.Client
+		q string
+	}{
+		{cb, "CREATE TABLE shared.t (id BIGINT, s STRING) PARTITIONED BY (bucket(4, id))"},
+		{cb, "INSERT INTO shared.t VALUES (1, 'a'), (2, 'b'), (3, 'c')"},
+		{ca, "INSERT INTO shared.t VALUES (4, 'd')"},
+		{cb, "INSERT INTO shared.t VALUES (5, 'e')"},
+	} {
+		if _, _, err := step.c.SQL(ctx, step.q); err != nil {
+			t.Fatalf("%s: %v", step.q, err)
+		}
+	}
+	for _, c := range []*api.Client{ca, cb} {
+		rep, err := c.Verify(ctx, "shared", "t")
+		if err != nil || !rep.OK {
+			t.Fatalf("verify: %+v %v", rep, err)
+		}
+		if rep.Snapshots != 3 {
+			t.Fatalf("snapshots = %d, want 3 (both servers' commits on one table)", rep.Snapshots)
+		}
+	}
+}
