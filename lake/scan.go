@@ -2,9 +2,11 @@ package lake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -31,18 +33,31 @@ type ScanStats struct {
 	BytesKept  int64
 }
 
-// ScanResult is a planned scan: the schema of its batches, the batches
-// (produced lazily; the caller releases each), and the pruning figures.
-type ScanResult struct {
-	Schema  *arrow.Schema
-	Batches iter.Seq2[arrow.RecordBatch, error]
-	Stats   ScanStats
+// ErrNoSnapshot is returned for time travel to a snapshot that does not exist.
+var ErrNoSnapshot = errors.New("no such snapshot")
+
+// PlannedScan is a scan whose files are chosen: its pruning figures are
+// known and nothing has been read yet.
+type PlannedScan struct {
+	Stats ScanStats
+	scan  *table.Scan
+	tasks []table.FileScanTask
+	empty *arrow.Schema // set for a table without snapshots
 }
 
-// Scan plans and starts a scan of tbl: the projection and filter are pushed
-// down to iceberg-go's planner (manifest partition pruning, file min/max
-// pruning) and reader (row-group pruning, row filtering).
-func Scan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*ScanResult, error) {
+// Read starts reading: the schema of the batches, and the batches (produced
+// lazily; the caller releases each).
+func (p *PlannedScan) Read(ctx context.Context) (*arrow.Schema, iter.Seq2[arrow.RecordBatch, error], error) {
+	if p.empty != nil {
+		return p.empty, func(func(arrow.RecordBatch, error) bool) {}, nil
+	}
+	return p.scan.ReadTasks(ctx, p.tasks)
+}
+
+// PlanScan plans a scan of tbl: the projection and filter are pushed down to
+// iceberg-go's planner (manifest partition pruning, file min/max pruning) and
+// reader (row-group pruning, exact row filtering).
+func PlanScan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*PlannedScan, error) {
 	var sopts []table.ScanOption
 	if len(opts.Columns) > 0 {
 		sopts = append(sopts, table.WithSelectedFields(opts.Columns...))
@@ -54,22 +69,19 @@ func Scan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*ScanResult,
 	switch {
 	case opts.SnapshotID != 0:
 		if snap = tbl.SnapshotByID(opts.SnapshotID); snap == nil {
-			return nil, fmt.Errorf("table %v has no snapshot %d", tbl.Identifier(), opts.SnapshotID)
+			return nil, fmt.Errorf("%w: table %s has no snapshot %d", ErrNoSnapshot, strings.Join(tbl.Identifier(), "."), opts.SnapshotID)
 		}
 	case !opts.AsOf.IsZero():
 		if snap = tbl.SnapshotAsOf(opts.AsOf.UnixMilli(), true); snap == nil {
-			return nil, fmt.Errorf("table %v has no snapshot at or before %s", tbl.Identifier(), opts.AsOf.UTC().Format(time.RFC3339Nano))
+			return nil, fmt.Errorf("%w: table %s has no snapshot at or before %s", ErrNoSnapshot, strings.Join(tbl.Identifier(), "."), opts.AsOf.UTC().Format("2006-01-02 15:04:05.000"))
 		}
 	}
-	res := &ScanResult{}
 	if snap == nil { // an empty table
 		sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
 		if err != nil {
 			return nil, err
 		}
-		res.Schema = sc
-		res.Batches = func(func(arrow.RecordBatch, error) bool) {}
-		return res, nil
+		return &PlannedScan{empty: sc}, nil
 	}
 	sopts = append(sopts, table.WithSnapshotID(snap.SnapshotID))
 	s := tbl.Scan(sopts...)
@@ -86,10 +98,5 @@ func Scan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*ScanResult,
 		st.FilesTotal, _ = strconv.Atoi(snap.Summary.Properties["total-data-files"])
 		st.BytesTotal, _ = strconv.ParseInt(snap.Summary.Properties["total-files-size"], 10, 64)
 	}
-	res.Stats = st
-	res.Schema, res.Batches, err = s.ReadTasks(ctx, tasks)
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
+	return &PlannedScan{Stats: st, scan: s, tasks: tasks}, nil
 }

@@ -60,12 +60,16 @@ func TestScanPruningAndTimeTravel(t *testing.T) {
 	}
 	count := func(opts lake.ScanOptions) (int64, lake.ScanStats) {
 		t.Helper()
-		res, err := lake.Scan(ctx, tbl, opts)
+		ps, err := lake.PlanScan(ctx, tbl, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, batches, err := ps.Read(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var n int64
-		for b, err := range res.Batches {
+		for b, err := range batches {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +79,7 @@ func TestScanPruningAndTimeTravel(t *testing.T) {
 			n += b.NumRows()
 			b.Release()
 		}
-		return n, res.Stats
+		return n, ps.Stats
 	}
 	f := func(name string, opts lake.ScanOptions, wantRows int64, wantKept, wantTotal int) {
 		t.Run(name, func(t *testing.T) {
@@ -96,7 +100,7 @@ func TestScanPruningAndTimeTravel(t *testing.T) {
 	f("range", lake.ScanOptions{Filter: iceberg.NewAnd(iceberg.GreaterThanEqual(iceberg.Reference("key"), int64(400)), iceberg.LessThan(iceberg.Reference("key"), int64(500)))}, 100, 1, 12)
 	f("snapshot id", lake.ScanOptions{SnapshotID: snaps[0]}, 400, 4, 4)
 	f("as of time", lake.ScanOptions{AsOf: times[1]}, 800, 8, 8)
-	if _, err := lake.Scan(ctx, tbl, lake.ScanOptions{AsOf: time.Unix(1, 0)}); err == nil {
+	if _, err := lake.PlanScan(ctx, tbl, lake.ScanOptions{AsOf: time.Unix(1, 0)}); err == nil {
 		t.Fatal("a time before the first snapshot was accepted")
 	}
 }

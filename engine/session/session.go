@@ -67,6 +67,10 @@ func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error)
 		return s.describe(ctx, st)
 	case *sql.Insert:
 		return s.insert(ctx, st)
+	case *sql.Query:
+		return s.query(ctx, st)
+	case *sql.Explain:
+		return s.explain(ctx, st)
 	}
 	return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("%s is valid Flink SQL that wharf does not run yet", statementName(stmt)), Pos: pos(stmt.Position())}
 }
@@ -151,7 +155,7 @@ func classify(err error, stmt sql.Statement) error {
 	}
 	at := pos(stmt.Position())
 	switch {
-	case errors.Is(err, catalog.ErrNoSuchTable), errors.Is(err, catalog.ErrNoSuchNamespace):
+	case errors.Is(err, catalog.ErrNoSuchTable), errors.Is(err, catalog.ErrNoSuchNamespace), errors.Is(err, lake.ErrNoSnapshot):
 		return &Error{Code: CodeNotFound, Msg: err.Error(), Pos: at, Err: err}
 	case errors.Is(err, catalog.ErrTableAlreadyExists), errors.Is(err, catalog.ErrNamespaceAlreadyExists):
 		return &Error{Code: CodeAlreadyExists, Msg: err.Error(), Pos: at, Err: err}

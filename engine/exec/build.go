@@ -1,0 +1,127 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/engine/plan"
+	"github.com/wharfdata/wharf/lake"
+)
+
+// Query is a plan ready to run: its source, operators (in pipeline order),
+// and the figures of the scan it planned.
+type Query struct {
+	Source    Source
+	Operators []Operator
+	Schema    *arrow.Schema
+	Scan      *lake.ScanStats // nil without a table scan
+}
+
+// Build turns a linear plan (a scan or VALUES, then filters, projections, a
+// sort and a limit) into a pipeline. The scan's files are planned here; the
+// expressions are compiled once.
+func Build(ctx context.Context, root plan.Node, ev *expr.EvalContext) (*Query, error) {
+	q := &Query{Schema: root.Schema()}
+	if err := q.add(ctx, root, ev); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// add builds n's input first, then appends n's operator.
+func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) error {
+	switch n := n.(type) {
+	case *plan.Scan:
+		ps, err := lake.PlanScan(ctx, n.Table, lake.ScanOptions{
+			Columns: fieldNames(n.Fields), Filter: n.Filter, SnapshotID: n.SnapshotID, AsOf: n.AsOf,
+		})
+		if err != nil {
+			return err
+		}
+		_, batches, err := ps.Read(ctx)
+		if err != nil {
+			return err
+		}
+		q.Source, q.Scan = BatchSource{Batches: batches}, &ps.Stats
+	case *plan.Values:
+		src, err := valuesSource(n, ev)
+		if err != nil {
+			return err
+		}
+		q.Source = src
+	case *plan.Filter:
+		if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		cond, err := expr.Compile(n.Cond)
+		if err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, NewFilter(cond, ev))
+	case *plan.Project:
+		if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		evs := make([]expr.Evaluator, len(n.Exprs))
+		for i, e := range n.Exprs {
+			c, err := expr.Compile(e)
+			if err != nil {
+				return err
+			}
+			evs[i] = c
+		}
+		q.Operators = append(q.Operators, NewProject(n.Schema(), evs, ev))
+	case *plan.Sort:
+		if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, NewSort(sortKeys(n), -1, ev.Alloc))
+	case *plan.Limit:
+		// ORDER BY … LIMIT: the sort keeps only the rows the limit can pass
+		// (top-N), so its memory is bounded by the limit, not the input.
+		if s, ok := n.Input.(*plan.Sort); ok && n.N >= 0 {
+			if err := q.add(ctx, s.Input, ev); err != nil {
+				return err
+			}
+			q.Operators = append(q.Operators, NewSort(sortKeys(s), n.N+n.Offset, ev.Alloc))
+		} else if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, NewLimit(n.N, n.Offset))
+	default:
+		return fmt.Errorf("BUG: cannot execute %T", n)
+	}
+	return nil
+}
+
+func sortKeys(s *plan.Sort) []SortKey {
+	keys := make([]SortKey, len(s.Keys))
+	for i, k := range s.Keys {
+		keys[i] = SortKey{Column: k.Column, Descending: k.Descending, NullsFirst: k.NullsFirst}
+	}
+	return keys
+}
+
+func fieldNames(fs []arrow.Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// valuesSource evaluates constant rows into one batch.
+func valuesSource(v *plan.Values, ev *expr.EvalContext) (Source, error) {
+	schema := v.Schema()
+	// One row with no columns (SELECT 1): an empty batch of length 1 drives
+	// the projection above it.
+	if schema.NumFields() == 0 {
+		b := array.NewRecordBatch(schema, nil, int64(len(v.Rows)))
+		return BatchSource{Batches: func(yield func(arrow.RecordBatch, error) bool) { yield(b, nil) }}, nil
+	}
+	return nil, fmt.Errorf("VALUES with columns is not supported yet")
+}

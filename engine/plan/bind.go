@@ -1,0 +1,678 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/engine/sql"
+	"github.com/wharfdata/wharf/engine/types"
+)
+
+// Catalog is what the binder needs to know about tables.
+type Catalog interface {
+	// Resolve turns a written table name into an identifier (default
+	// catalog and database applied).
+	Resolve(name sql.ObjectName) (table.Identifier, error)
+	// Load loads a table and returns the Arrow fields a scan of it yields,
+	// with declared Flink types in their metadata.
+	Load(ctx context.Context, id table.Identifier) (*table.Table, []arrow.Field, error)
+}
+
+// Bind plans a query.
+func Bind(ctx context.Context, cat Catalog, q *sql.Query) (Node, error) {
+	b := &binder{ctx: ctx, cat: cat}
+	return b.query(q)
+}
+
+type binder struct {
+	ctx context.Context
+	cat Catalog
+}
+
+// scope is the columns a query's expressions can name: one table's.
+type scope struct {
+	qualifier string // the table's alias or name
+	fields    []arrow.Field
+}
+
+func (b *binder) query(q *sql.Query) (Node, error) {
+	if len(q.With) > 0 {
+		return nil, unsupported(q.With[0], "WITH")
+	}
+	sel, ok := q.Body.(*sql.Select)
+	if !ok {
+		return nil, unsupported(q.Body, "UNION, INTERSECT, EXCEPT and VALUES queries")
+	}
+	switch {
+	case sel.Distinct:
+		return nil, errAt(Unsupported, sel.Pos, "SELECT DISTINCT is not supported yet (it needs aggregation)")
+	case len(sel.GroupBy) > 0:
+		return nil, unsupported(sel.GroupBy[0], "GROUP BY")
+	case sel.Having != nil:
+		return nil, unsupported(sel.Having, "HAVING")
+	case len(sel.Windows) > 0:
+		return nil, unsupported(sel.Windows[0], "WINDOW")
+	}
+	var input Node
+	var sc scope
+	switch from := sel.From.(type) {
+	case nil:
+		input = &Values{Rows: [][]expr.Expr{{}}, schema: arrow.NewSchema(nil, nil)}
+	case *sql.TableRef:
+		scan, err := b.scan(from)
+		if err != nil {
+			return nil, err
+		}
+		input, sc = scan, scope{qualifier: scan.Alias, fields: scan.Fields}
+	case *sql.Join:
+		return nil, unsupported(from, "JOIN")
+	default:
+		return nil, unsupported(from, "this FROM item")
+	}
+	if sel.Where != nil {
+		cond, err := b.expr(sel.Where, &sc)
+		if err != nil {
+			return nil, err
+		}
+		if !arrow.TypeEqual(cond.Type(), arrow.FixedWidthTypes.Boolean) {
+			return nil, errAt(Invalid, sel.Where.Position(), "WHERE needs a BOOLEAN condition, not %s", typeName(cond.Type()))
+		}
+		input = &Filter{Input: input, Cond: cond}
+	}
+	exprs, names, err := b.selectList(sel.Items, &sc)
+	if err != nil {
+		return nil, err
+	}
+	// ORDER BY may name an output column (by alias or position) or any
+	// expression over the input; the latter are computed as hidden columns
+	// and projected away after sorting.
+	visible := len(exprs)
+	var keys []SortKey
+	for _, o := range q.OrderBy {
+		idx, err := b.orderColumn(o, names, &exprs, &sc)
+		if err != nil {
+			return nil, err
+		}
+		k := SortKey{Column: idx, Descending: o.Desc}
+		// Flink (Calcite) sorts NULLs first ascending and last descending.
+		k.NullsFirst = !o.Desc
+		switch o.Nulls {
+		case sql.NullsFirst:
+			k.NullsFirst = true
+		case sql.NullsLast:
+			k.NullsFirst = false
+		}
+		keys = append(keys, k)
+	}
+	for len(names) < len(exprs) {
+		names = append(names, fmt.Sprintf("$sort%d", len(names)-visible))
+	}
+	var out Node = NewProject(input, exprs, names)
+	if len(keys) > 0 {
+		out = &Sort{Input: out, Keys: keys}
+	}
+	if q.Limit != nil || q.Offset != nil {
+		n, off := int64(-1), int64(0)
+		if q.Limit != nil {
+			if n, err = constInt(q.Limit, "LIMIT"); err != nil {
+				return nil, err
+			}
+		}
+		if q.Offset != nil {
+			if off, err = constInt(q.Offset, "OFFSET"); err != nil {
+				return nil, err
+			}
+		}
+		out = &Limit{Input: out, N: n, Offset: off}
+	}
+	if visible < len(exprs) {
+		cols := make([]expr.Expr, visible)
+		for i := range cols {
+			cols[i] = &expr.Column{Index: i, Name: names[i], DataType: exprs[i].Type()}
+		}
+		out = NewProject(out, cols, names[:visible])
+	}
+	return out, nil
+}
+
+func (b *binder) scan(t *sql.TableRef) (*Scan, error) {
+	if len(t.Hints) > 0 {
+		return nil, unsupported(t.Hints[0], "table hints")
+	}
+	id, err := b.cat.Resolve(t.Name)
+	if err != nil {
+		return nil, err
+	}
+	tbl, fields, err := b.cat.Load(b.ctx, id)
+	if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
+		return nil, &Error{Kind: NotFound, Pos: t.Name.Pos, Msg: fmt.Sprintf("table %s not found", t.Name.String()), Err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &Scan{Ident: id, Table: tbl, Alias: id[len(id)-1], Fields: fields}
+	if t.Alias != nil {
+		if len(t.Alias.Columns) > 0 {
+			return nil, unsupported(t.Alias, "column aliases in FROM")
+		}
+		s.Alias = t.Alias.Name.Name
+	}
+	if t.SystemTime != nil {
+		if err := b.timeTravel(s, t.SystemTime); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// timeTravel binds FOR SYSTEM_TIME AS OF: a timestamp, or (an extension
+// Spark and Trino share) a snapshot id.
+func (b *binder) timeTravel(s *Scan, e sql.Expr) error {
+	v, err := b.expr(e, &scope{})
+	if err == nil {
+		v, err = expr.Fold(v, &expr.EvalContext{Ctx: b.ctx, NowMicros: time.Now().UnixMicro()})
+	}
+	if err != nil {
+		return err
+	}
+	lit, ok := v.(*expr.Literal)
+	if !ok || !lit.Value.IsValid() {
+		return errAt(Invalid, e.Position(), "FOR SYSTEM_TIME AS OF needs a constant timestamp or snapshot id")
+	}
+	switch val := lit.Value.(type) {
+	case *scalar.Timestamp:
+		s.AsOf = time.UnixMicro(int64(val.Value)).UTC()
+		if val.Type.(*arrow.TimestampType).Unit != arrow.Microsecond {
+			return errAt(Invalid, e.Position(), "FOR SYSTEM_TIME AS OF: unexpected timestamp unit")
+		}
+	case *scalar.Int64:
+		s.SnapshotID = val.Value
+	case *scalar.Int32:
+		s.SnapshotID = int64(val.Value)
+	default:
+		return errAt(Invalid, e.Position(), "FOR SYSTEM_TIME AS OF needs a TIMESTAMP or a snapshot id, not %s", typeName(lit.Type()))
+	}
+	return nil
+}
+
+func (b *binder) selectList(items []*sql.SelectItem, sc *scope) ([]expr.Expr, []string, error) {
+	var exprs []expr.Expr
+	var names []string
+	for _, it := range items {
+		if st, ok := it.Expr.(*sql.Star); ok {
+			if len(st.Qualifier) > 0 && (len(st.Qualifier) != 1 || st.Qualifier[0].Name != sc.qualifier) {
+				return nil, nil, errAt(NotFound, st.Pos, "unknown table %s in %s", identsString(st.Qualifier), st.String())
+			}
+			if sc.fields == nil {
+				return nil, nil, errAt(Invalid, st.Pos, "SELECT * needs a FROM clause")
+			}
+			for i, f := range sc.fields {
+				exprs = append(exprs, &expr.Column{Index: i, Name: f.Name, DataType: f.Type})
+				names = append(names, f.Name)
+			}
+			continue
+		}
+		e, err := b.expr(it.Expr, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		exprs = append(exprs, e)
+		names = append(names, outputName(it, len(names)))
+	}
+	return exprs, names, nil
+}
+
+// outputName is a select item's column name: its alias, the column it
+// passes through, or Flink's EXPR$n.
+func outputName(it *sql.SelectItem, i int) string {
+	if it.Alias.Name != "" {
+		return it.Alias.Name
+	}
+	if c, ok := it.Expr.(*sql.ColumnRef); ok {
+		return c.Parts[len(c.Parts)-1].Name
+	}
+	return fmt.Sprintf("EXPR$%d", i)
+}
+
+// orderColumn finds or adds the column an ORDER BY item sorts on.
+func (b *binder) orderColumn(o *sql.OrderItem, names []string, exprs *[]expr.Expr, sc *scope) (int, error) {
+	if l, ok := o.Expr.(*sql.Literal); ok && l.Kind == sql.LitInteger {
+		n, err := strconv.Atoi(l.Value)
+		if err != nil || n < 1 || n > len(names) {
+			return 0, errAt(Invalid, l.Pos, "ORDER BY position %s is not in the select list (1 to %d)", l.Value, len(names))
+		}
+		return n - 1, nil
+	}
+	if c, ok := o.Expr.(*sql.ColumnRef); ok && len(c.Parts) == 1 {
+		match := -1
+		for i, n := range names {
+			if n == c.Parts[0].Name {
+				if match >= 0 {
+					return 0, errAt(Invalid, c.Pos, "ORDER BY %s is ambiguous: the select list has it twice", n)
+				}
+				match = i
+			}
+		}
+		if match >= 0 {
+			return match, nil
+		}
+	}
+	e, err := b.expr(o.Expr, sc)
+	if err != nil {
+		return 0, err
+	}
+	*exprs = append(*exprs, e)
+	return len(*exprs) - 1, nil
+}
+
+func constInt(e sql.Expr, what string) (int64, error) {
+	l, ok := e.(*sql.Literal)
+	if !ok || l.Kind != sql.LitInteger {
+		return 0, errAt(Invalid, e.Position(), "%s needs a non-negative integer constant", what)
+	}
+	n, err := strconv.ParseInt(l.Value, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errAt(Invalid, e.Position(), "%s %s is out of range", what, l.Value)
+	}
+	return n, nil
+}
+
+// expr binds a scalar expression.
+func (b *binder) expr(e sql.Expr, sc *scope) (expr.Expr, error) {
+	at := e.Position()
+	call := func(name string, args ...sql.Expr) (expr.Expr, error) {
+		bound := make([]expr.Expr, 0, len(args))
+		for _, a := range args {
+			if a == nil {
+				continue
+			}
+			x, err := b.expr(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			bound = append(bound, x)
+		}
+		return b.resolve(at, name, bound)
+	}
+	switch e := e.(type) {
+	case *sql.Literal:
+		v, err := literal(e)
+		if err != nil {
+			return nil, errAt(Invalid, e.Pos, "%v", err)
+		}
+		return expr.Lit(v), nil
+	case *sql.ColumnRef:
+		return sc.column(e)
+	case *sql.BinaryExpr:
+		return call(string(e.Op), e.Left, e.Right)
+	case *sql.UnaryExpr:
+		switch e.Op {
+		case sql.OpNot:
+			return call("NOT", e.Expr)
+		case sql.OpNeg:
+			return call("NEG", e.Expr)
+		}
+		return b.expr(e.Expr, sc)
+	case *sql.IsNull:
+		return call(map[bool]string{false: "IS NULL", true: "IS NOT NULL"}[e.Not], e.Expr)
+	case *sql.IsTruth:
+		name := "IS " + strings.ToUpper(e.Value)
+		if e.Not {
+			name = "IS NOT " + strings.ToUpper(e.Value)
+		}
+		return call(name, e.Expr)
+	case *sql.IsDistinct:
+		return call(map[bool]string{false: "IS DISTINCT FROM", true: "IS NOT DISTINCT FROM"}[e.Not], e.Left, e.Right)
+	case *sql.Between:
+		if e.Symmetric {
+			return nil, unsupported(e, "BETWEEN SYMMETRIC")
+		}
+		x, err := b.expr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		lo, err := b.expr(e.Low, sc)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := b.expr(e.High, sc)
+		if err != nil {
+			return nil, err
+		}
+		ge, err := b.resolve(at, ">=", []expr.Expr{x, lo})
+		if err != nil {
+			return nil, err
+		}
+		le, err := b.resolve(at, "<=", []expr.Expr{x, hi})
+		if err != nil {
+			return nil, err
+		}
+		both, err := b.resolve(at, "AND", []expr.Expr{ge, le})
+		if err != nil || !e.Not {
+			return both, err
+		}
+		return b.resolve(at, "NOT", []expr.Expr{both})
+	case *sql.InList:
+		in, err := call("IN", append([]sql.Expr{e.Expr}, e.List...)...)
+		if err != nil || !e.Not {
+			return in, err
+		}
+		return b.resolve(at, "NOT", []expr.Expr{in})
+	case *sql.Like:
+		name := "LIKE"
+		if e.Similar {
+			name = "SIMILAR TO"
+		}
+		like, err := call(name, e.Expr, e.Pattern, e.Escape)
+		if err != nil || !e.Not {
+			return like, err
+		}
+		return b.resolve(at, "NOT", []expr.Expr{like})
+	case *sql.Case:
+		return b.caseExpr(e, sc)
+	case *sql.Cast:
+		x, err := b.expr(e.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		to, err := arrowType(e.Type)
+		if err != nil {
+			return nil, errAt(Unsupported, e.Type.Pos, "%v", err)
+		}
+		c, err := expr.NewCast(x, to, e.Try)
+		if err != nil {
+			return nil, errAt(Invalid, e.Pos, "%v", err)
+		}
+		return c, nil
+	case *sql.FuncCall:
+		if e.Over != nil || e.Filter != nil || e.Distinct || isAggregate(e.Name) {
+			return nil, unsupported(e, "aggregate and window functions")
+		}
+		for _, a := range e.Args {
+			switch a.(type) {
+			case *sql.Star, *sql.NamedArg, *sql.TableArg, *sql.Descriptor:
+				return nil, unsupported(a, "this function argument")
+			}
+		}
+		return call(identsString(e.Name.Parts), e.Args...)
+	case *sql.NiladicCall:
+		return b.resolve(at, e.Name, nil)
+	case *sql.Extract:
+		return b.unitCall(at, "EXTRACT", e.Unit, true, sc, e.Expr)
+	case *sql.FloorCeil:
+		name := map[bool]string{false: "FLOOR", true: "CEIL"}[e.Ceil]
+		if e.Unit == "" {
+			return call(name, e.Expr)
+		}
+		return b.unitCall(at, name, e.Unit, false, sc, e.Expr)
+	case *sql.TimestampFunc:
+		return b.unitCall(at, strings.ToUpper(e.Name), e.Unit, true, sc, e.A, e.B)
+	case *sql.Position:
+		if e.From != nil {
+			return call("LOCATE", e.Sub, e.Str, e.From)
+		}
+		return call("POSITION", e.Sub, e.Str)
+	case *sql.Trim:
+		side := e.Side
+		if side == "" {
+			side = "BOTH"
+		}
+		var chars expr.Expr = expr.Lit(scalar.NewStringScalar(" "))
+		if e.Chars != nil {
+			var err error
+			if chars, err = b.expr(e.Chars, sc); err != nil {
+				return nil, err
+			}
+		}
+		s, err := b.expr(e.Str, sc)
+		if err != nil {
+			return nil, err
+		}
+		return b.resolve(at, "TRIM", []expr.Expr{expr.Lit(scalar.NewStringScalar(strings.ToUpper(side))), chars, s})
+	case *sql.Substring:
+		return call("SUBSTRING", e.Str, e.From, e.For)
+	case *sql.Overlay:
+		return call("OVERLAY", e.Str, e.Placing, e.From, e.For)
+	case *sql.Subquery, *sql.Exists, *sql.InSubquery:
+		return nil, unsupported(e, "subqueries")
+	case *sql.Star:
+		return nil, errAt(Invalid, e.Pos, "* is only allowed in the select list and COUNT(*)")
+	}
+	return nil, unsupported(e, fmt.Sprintf("the expression %s", e.String()))
+}
+
+// unitCall binds a function whose time unit is written as a keyword: the
+// unit goes first (EXTRACT, TIMESTAMPADD) or last (FLOOR/CEIL … TO unit) as a
+// string literal.
+func (b *binder) unitCall(at sql.Pos, name string, unit sql.TimeUnit, first bool, sc *scope, args ...sql.Expr) (expr.Expr, error) {
+	u := expr.Lit(scalar.NewStringScalar(string(unit)))
+	bound := make([]expr.Expr, 0, len(args)+1)
+	if first {
+		bound = append(bound, u)
+	}
+	for _, a := range args {
+		x, err := b.expr(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		bound = append(bound, x)
+	}
+	if !first {
+		bound = append(bound, u)
+	}
+	return b.resolve(at, name, bound)
+}
+
+func (b *binder) caseExpr(c *sql.Case, sc *scope) (expr.Expr, error) {
+	var operand expr.Expr
+	if c.Operand != nil {
+		var err error
+		if operand, err = b.expr(c.Operand, sc); err != nil {
+			return nil, err
+		}
+	}
+	whens := make([]expr.When, 0, len(c.Whens))
+	for _, w := range c.Whens {
+		cond, err := b.expr(w.Cond, sc)
+		if err != nil {
+			return nil, err
+		}
+		if operand != nil {
+			if cond, err = b.resolve(w.Pos, "=", []expr.Expr{operand, cond}); err != nil {
+				return nil, err
+			}
+		}
+		then, err := b.expr(w.Result, sc)
+		if err != nil {
+			return nil, err
+		}
+		whens = append(whens, expr.When{Cond: cond, Then: then})
+	}
+	var els expr.Expr
+	if c.Else != nil {
+		var err error
+		if els, err = b.expr(c.Else, sc); err != nil {
+			return nil, err
+		}
+	}
+	out, err := expr.NewCase(whens, els)
+	if err != nil {
+		return nil, errAt(Invalid, c.Pos, "%v", err)
+	}
+	return out, nil
+}
+
+func (b *binder) resolve(at sql.Pos, name string, args []expr.Expr) (expr.Expr, error) {
+	e, err := expr.Resolve(name, args)
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) {
+			return nil, pe
+		}
+		return nil, &Error{Kind: Invalid, Pos: at, Msg: err.Error(), Err: err}
+	}
+	return e, nil
+}
+
+// column resolves a column reference with a suggestion when it is unknown.
+func (sc *scope) column(c *sql.ColumnRef) (expr.Expr, error) {
+	parts := c.Parts
+	if len(parts) > 2 {
+		return nil, unsupported(c, "nested field access")
+	}
+	if len(parts) == 2 {
+		if parts[0].Name != sc.qualifier {
+			return nil, errAt(NotFound, parts[0].Pos, "unknown table %s in %s", parts[0].Name, c.String())
+		}
+		parts = parts[1:]
+	}
+	name := parts[0].Name
+	names := make([]string, len(sc.fields))
+	for i, f := range sc.fields {
+		names[i] = f.Name
+		if f.Name == name {
+			return &expr.Column{Index: i, Name: name, DataType: f.Type}, nil
+		}
+	}
+	msg := fmt.Sprintf("column %s not found", name)
+	if len(sc.fields) == 0 {
+		msg += " (the query has no FROM clause)"
+	} else if s := suggest(name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	return nil, errAt(NotFound, c.Pos, "%s", msg)
+}
+
+// literal types a SQL literal as Flink does: integers INT when they fit,
+// else BIGINT; exact decimals DECIMAL(p, s); approximate ones DOUBLE.
+func literal(l *sql.Literal) (scalar.Scalar, error) {
+	switch l.Kind {
+	case sql.LitNull, sql.LitUnknown:
+		return scalar.MakeNullScalar(arrow.Null), nil
+	case sql.LitBool:
+		return scalar.NewBooleanScalar(strings.EqualFold(l.Value, "TRUE")), nil
+	case sql.LitInteger:
+		n, ok := new(big.Int).SetString(l.Value, 10)
+		switch {
+		case ok && n.IsInt64() && n.Int64() >= -1<<31 && n.Int64() < 1<<31:
+			return scalar.NewInt32Scalar(int32(n.Int64())), nil
+		case ok && n.IsInt64():
+			return scalar.NewInt64Scalar(n.Int64()), nil
+		}
+		return decimalLiteral(l.Value)
+	case sql.LitDecimal:
+		return decimalLiteral(l.Value)
+	case sql.LitApprox:
+		f, err := strconv.ParseFloat(l.Value, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad number %s", l.Value)
+		}
+		return scalar.NewFloat64Scalar(f), nil
+	case sql.LitString:
+		return scalar.NewStringScalar(l.Value), nil
+	case sql.LitDate:
+		t, err := time.Parse("2006-01-02", strings.TrimSpace(l.Value))
+		if err != nil {
+			return nil, fmt.Errorf("DATE '%s' is not a valid date (YYYY-MM-DD)", l.Value)
+		}
+		return scalar.NewDate32Scalar(arrow.Date32FromTime(t)), nil
+	case sql.LitTime:
+		t, err := time.Parse("15:04:05.999999999", strings.TrimSpace(l.Value))
+		if err != nil {
+			return nil, fmt.Errorf("TIME '%s' is not a valid time (HH:MM:SS[.fff])", l.Value)
+		}
+		return scalar.NewTime64Scalar(arrow.Time64(t.Sub(t.Truncate(24*time.Hour))/time.Microsecond), arrow.FixedWidthTypes.Time64us), nil
+	case sql.LitTimestamp, sql.LitTimestampLTZ:
+		var t time.Time
+		var err error
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02"} {
+			if t, err = time.Parse(layout, strings.TrimSpace(l.Value)); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("TIMESTAMP '%s' is not a valid timestamp (YYYY-MM-DD HH:MM:SS[.fff])", l.Value)
+		}
+		typ := &arrow.TimestampType{Unit: arrow.Microsecond}
+		if l.Kind == sql.LitTimestampLTZ {
+			typ.TimeZone = "UTC"
+		}
+		return scalar.NewTimestampScalar(arrow.Timestamp(t.UnixMicro()), typ), nil
+	case sql.LitBinary:
+		v, err := hexBytes(l.Value)
+		if err != nil {
+			return nil, err
+		}
+		return scalar.NewBinaryScalar(memory.NewBufferBytes(v), arrow.BinaryTypes.Binary), nil
+	}
+	return nil, fmt.Errorf("unsupported literal %s", l.String())
+}
+
+func decimalLiteral(text string) (scalar.Scalar, error) {
+	digits := strings.TrimLeft(strings.Replace(strings.TrimPrefix(text, "-"), ".", "", 1), "0")
+	scale := 0
+	if i := strings.IndexByte(text, '.'); i >= 0 {
+		scale = len(text) - i - 1
+	}
+	prec := max(len(digits), scale, 1)
+	if prec > 38 {
+		return nil, fmt.Errorf("number %s has more than 38 digits", text)
+	}
+	n, err := decimal128.FromString(text, int32(prec), int32(scale))
+	if err != nil {
+		return nil, fmt.Errorf("bad number %s", text)
+	}
+	return scalar.NewDecimal128Scalar(n, &arrow.Decimal128Type{Precision: int32(prec), Scale: int32(scale)}), nil
+}
+
+func hexBytes(s string) ([]byte, error) {
+	if len(s)%2 != 0 {
+		return nil, fmt.Errorf("binary literal X'%s' has an odd number of hex digits", s)
+	}
+	out := make([]byte, len(s)/2)
+	for i := range out {
+		v, err := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return nil, fmt.Errorf("binary literal X'%s' is not hexadecimal", s)
+		}
+		out[i] = byte(v)
+	}
+	return out, nil
+}
+
+var aggregates = map[string]bool{
+	"COUNT": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true, "STDDEV": true, "STDDEV_POP": true,
+	"STDDEV_SAMP": true, "VARIANCE": true, "VAR_POP": true, "VAR_SAMP": true, "COLLECT": true, "LISTAGG": true,
+	"FIRST_VALUE": true, "LAST_VALUE": true, "ROW_NUMBER": true, "RANK": true, "DENSE_RANK": true,
+	"APPROX_COUNT_DISTINCT": true, "ARRAY_AGG": true, "LAG": true, "LEAD": true,
+}
+
+func isAggregate(n sql.ObjectName) bool {
+	return len(n.Parts) == 1 && aggregates[strings.ToUpper(n.Parts[0].Name)]
+}
+
+func identsString(ids []sql.Ident) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id.Name
+	}
+	return strings.Join(parts, ".")
+}
+
+// typeName names an Arrow type as Flink SQL does, for messages.
+func typeName(t arrow.DataType) string {
+	return types.FlinkName(arrow.Field{Type: t, Nullable: true})
+}

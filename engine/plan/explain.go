@@ -1,0 +1,95 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/lake"
+)
+
+// Explain prints a plan as an indented tree, planning each scan's files to
+// report what partition and min/max pruning kept.
+func Explain(ctx context.Context, n Node) (string, error) {
+	var b strings.Builder
+	if err := explain(ctx, &b, n, 0); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
+	pad := strings.Repeat("  ", depth)
+	switch n := n.(type) {
+	case *Scan:
+		fmt.Fprintf(b, "%sScan %s", pad, strings.Join(n.Ident, "."))
+		cols := make([]string, len(n.Fields))
+		for i, f := range n.Fields {
+			cols[i] = f.Name
+		}
+		fmt.Fprintf(b, " columns=[%s]", strings.Join(cols, ", "))
+		if n.Filter != nil {
+			fmt.Fprintf(b, " filter=%s", n.Filter)
+		}
+		if n.SnapshotID != 0 {
+			fmt.Fprintf(b, " snapshot=%d", n.SnapshotID)
+		} else if !n.AsOf.IsZero() {
+			fmt.Fprintf(b, " as-of=%s", n.AsOf.UTC().Format("2006-01-02 15:04:05.000"))
+		}
+		ps, err := lake.PlanScan(ctx, n.Table, lake.ScanOptions{Columns: fieldNames(n.Fields), Filter: n.Filter, SnapshotID: n.SnapshotID, AsOf: n.AsOf})
+		if err != nil {
+			return err
+		}
+		st := ps.Stats
+		fmt.Fprintf(b, "\n%s  files: %d of %d kept (%d skipped), bytes: %d of %d kept\n", pad, st.FilesKept, st.FilesTotal, st.FilesTotal-st.FilesKept, st.BytesKept, st.BytesTotal)
+		return nil
+	case *Values:
+		fmt.Fprintf(b, "%sValues rows=%d\n", pad, len(n.Rows))
+		return nil
+	case *Filter:
+		fmt.Fprintf(b, "%sFilter %s\n", pad, n.Cond)
+	case *Project:
+		parts := make([]string, len(n.Exprs))
+		for i, e := range n.Exprs {
+			parts[i] = e.String()
+			if c, ok := e.(*expr.Column); !ok || c.Name != n.Names[i] {
+				parts[i] += " AS " + n.Names[i]
+			}
+		}
+		fmt.Fprintf(b, "%sProject %s\n", pad, strings.Join(parts, ", "))
+	case *Sort:
+		in := n.Input.Schema()
+		parts := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			parts[i] = in.Field(k.Column).Name
+			if k.Descending {
+				parts[i] += " DESC"
+			}
+			if k.NullsFirst {
+				parts[i] += " NULLS FIRST"
+			} else {
+				parts[i] += " NULLS LAST"
+			}
+		}
+		fmt.Fprintf(b, "%sSort %s\n", pad, strings.Join(parts, ", "))
+	case *Limit:
+		fmt.Fprintf(b, "%sLimit %d offset %d\n", pad, n.N, n.Offset)
+	}
+	for _, c := range n.Children() {
+		if err := explain(ctx, b, c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fieldNames(fs []arrow.Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
+}

@@ -1,0 +1,149 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/wharfdata/wharf/engine/exec"
+	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/engine/plan"
+	"github.com/wharfdata/wharf/engine/sql"
+	"github.com/wharfdata/wharf/engine/types"
+)
+
+// Query limits; RELIABILITY.md Q3 and S4.
+const (
+	defaultQueryMemory = 512 << 20
+	defaultMaxRows     = 1_000_000
+)
+
+// query runs an interactive SELECT.
+func (s *Session) query(ctx context.Context, q *sql.Query) (*Result, error) {
+	budget := exec.NewBudget(memory.DefaultAllocator, defaultQueryMemory)
+	ev := &expr.EvalContext{Ctx: ctx, Alloc: budget, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
+	node, err := s.plan(ctx, q, ev)
+	if err != nil {
+		return nil, err
+	}
+	built, err := exec.Build(ctx, node, ev)
+	if err != nil {
+		return nil, err
+	}
+	sink := &exec.Collect{MaxRows: defaultMaxRows}
+	if err := exec.Run(ctx, built.Source, built.Operators, sink); err != nil {
+		sink.Release()
+		return nil, queryError(err)
+	}
+	res := &Result{Kind: ResultRows, Schema: built.Schema, Batches: sink.Batches}
+	res.Stats.RowsAffected = 0
+	if built.Scan != nil {
+		res.Stats.SnapshotID = built.Scan.SnapshotID
+	}
+	return res, nil
+}
+
+// explain answers EXPLAIN with the optimized plan and its pruning figures.
+func (s *Session) explain(ctx context.Context, e *sql.Explain) (*Result, error) {
+	q, ok := e.Statement.(*sql.Query)
+	if !ok {
+		return nil, &Error{Code: CodeUnsupported, Msg: "EXPLAIN works for queries so far", Pos: pos(e.Pos)}
+	}
+	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
+	node, err := s.plan(ctx, q, ev)
+	if err != nil {
+		return nil, err
+	}
+	text, err := plan.Explain(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]string
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		rows = append(rows, []string{line})
+	}
+	return stringRows([]string{"plan"}, rows), nil
+}
+
+func (s *Session) plan(ctx context.Context, q *sql.Query, ev *expr.EvalContext) (plan.Node, error) {
+	node, err := plan.Bind(ctx, planCatalog{s}, q)
+	if err != nil {
+		return nil, planError(err)
+	}
+	node, err = plan.Optimize(node, ev)
+	if err != nil {
+		return nil, planError(err)
+	}
+	return node, nil
+}
+
+// planCatalog gives the binder the session's name resolution and tables.
+type planCatalog struct{ s *Session }
+
+func (c planCatalog) Resolve(n sql.ObjectName) (table.Identifier, error) { return tableIdent(n) }
+
+// Load returns a table and the fields a scan of it yields, each carrying the
+// column's declared Flink type when Iceberg's is coarser.
+func (c planCatalog) Load(ctx context.Context, id table.Identifier) (*table.Table, []arrow.Field, error) {
+	tbl, err := c.s.wh.LoadTable(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	props := tbl.Properties()
+	fields := make([]arrow.Field, sc.NumFields())
+	for i, f := range sc.Fields() {
+		if d := props[typeProp(f.Name)]; d != "" {
+			keys, vals := []string{types.MetaType}, []string{d}
+			// TIMESTAMP(3) is stored in microseconds; results show 3 digits.
+			if p, ok := declaredPrecision(d); ok {
+				keys, vals = append(keys, types.MetaPrecision), append(vals, p)
+			}
+			f.Metadata = arrow.NewMetadata(keys, vals)
+		}
+		fields[i] = f
+	}
+	return tbl, fields, nil
+}
+
+// planError maps binder errors to statement errors.
+func planError(err error) error {
+	var pe *plan.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	code := map[plan.Kind]Code{plan.Invalid: CodeInvalid, plan.NotFound: CodeNotFound, plan.Unsupported: CodeUnsupported}[pe.Kind]
+	return &Error{Code: code, Msg: pe.Msg, Pos: pos(pe.Pos), Err: err}
+}
+
+// queryError maps execution limits to statement errors.
+func queryError(err error) error {
+	var mle *exec.MemoryLimitError
+	var tmr *exec.ErrTooManyRows
+	switch {
+	case errors.As(err, &mle), errors.As(err, &tmr):
+		return &Error{Code: CodeTooLarge, Msg: err.Error(), Err: err}
+	}
+	return err
+}
+
+// declaredPrecision is the fractional-second precision of a declared
+// TIME(p), TIMESTAMP(p) or TIMESTAMP_LTZ(p).
+func declaredPrecision(declared string) (string, bool) {
+	name, rest, ok := strings.Cut(declared, "(")
+	switch name {
+	case "TIME", "TIMESTAMP", "TIMESTAMP_LTZ":
+	default:
+		return "", false
+	}
+	p, _, ok2 := strings.Cut(rest, ")")
+	return p, ok && ok2
+}
