@@ -56,6 +56,19 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("insert: %+v", res.Stats)
 	}
 
+	// A SELECT over HTTP: JSON numbers, strings, TIMESTAMP(3) with 3 digits.
+	sel := run(reader, "SELECT id, url, ts FROM web.hits WHERE region = 'us' ORDER BY id DESC")
+	if len(sel.Columns) != 3 || sel.Columns[2].Type != "TIMESTAMP(3)" {
+		t.Fatalf("columns: %+v", sel.Columns)
+	}
+	var got []string
+	for _, r := range sel.Rows {
+		got = append(got, string(r[0])+" "+string(r[1])+" "+string(r[2]))
+	}
+	if want := `3 "/c" "2026-11-21 11:45:00.000"|2 "/b" "2026-11-21 11:15:00.000"`; strings.Join(got, "|") != want {
+		t.Fatalf("rows: %s\nwant %s", strings.Join(got, "|"), want)
+	}
+
 	// A read token reads, and may not write.
 	if got := run(reader, "SHOW TABLES FROM web"); len(got.Rows) != 1 || string(got.Rows[0][0]) != `"hits"` {
 		t.Fatalf("show tables: %+v", got.Rows)
