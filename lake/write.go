@@ -8,6 +8,8 @@ import (
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 	"github.com/google/uuid"
+
+	"github.com/wharfdata/wharf/lake/parquetw"
 )
 
 // WriteOption tunes WriteFiles.
@@ -24,11 +26,23 @@ func WithTargetFileSize(n int64) WriteOption { return func(c *writeConfig) { c.t
 // statistics for pruning — and returns them uncommitted. The file names carry
 // a fresh UUID, so a retried or replayed write never overwrites a file that a
 // snapshot may reference. WriteFiles releases the batches it reads.
+//
+// Tables with flat schemas are written by lake/parquetw (parquet-go). Tables
+// with a nested column (list, map, struct), which parquetw does not write,
+// are written by iceberg-go's table.WriteRecords (arrow-go's pqarrow).
 func WriteFiles(ctx context.Context, tbl *table.Table, schema *arrow.Schema, batches iter.Seq2[arrow.RecordBatch, error], opts ...WriteOption) ([]iceberg.DataFile, error) {
 	var cfg writeConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if parquetw.Supported(tbl.Schema()) == nil {
+		var popts []parquetw.Option
+		if cfg.targetSize > 0 {
+			popts = append(popts, parquetw.WithTargetFileSize(cfg.targetSize))
+		}
+		return parquetw.Write(ctx, tbl, schema, batches, popts...)
+	}
+	// Nested columns: the one fallback to iceberg-go's writer.
 	wopts := []table.WriteRecordOption{table.WithWriteUUID(uuid.New())}
 	if cfg.targetSize > 0 {
 		wopts = append(wopts, table.WithTargetFileSize(cfg.targetSize))
