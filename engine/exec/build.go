@@ -21,8 +21,8 @@ type Query struct {
 	Scan      *lake.ScanStats // nil without a table scan
 }
 
-// Build turns a linear plan (a scan or VALUES, then filters, projections, a
-// sort and a limit) into a pipeline. The scan's files are planned here; the
+// Build turns a linear plan (a scan or VALUES, then filters, projections,
+// aggregations, a sort and a limit) into a pipeline. The scan's files are planned here; the
 // expressions are compiled once.
 func Build(ctx context.Context, root plan.Node, ev *expr.EvalContext) (*Query, error) {
 	q := &Query{Schema: root.Schema()}
@@ -92,10 +92,51 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		q.Operators = append(q.Operators, NewLimit(n.N, n.Offset))
+	case *plan.Aggregate:
+		if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		agg, err := buildAggregate(n, ev)
+		if err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, agg)
 	default:
 		return fmt.Errorf("BUG: cannot execute %T", n)
 	}
 	return nil
+}
+
+func buildAggregate(n *plan.Aggregate, ev *expr.EvalContext) (*HashAgg, error) {
+	keys := make([]expr.Evaluator, len(n.GroupBy))
+	types := make([]arrow.DataType, len(n.GroupBy))
+	for i, g := range n.GroupBy {
+		c, err := expr.Compile(g)
+		if err != nil {
+			return nil, err
+		}
+		keys[i], types[i] = c, g.Type()
+	}
+	specs := make([]AggSpec, len(n.Aggs))
+	for i, a := range n.Aggs {
+		s := AggSpec{Func: a.Func, Distinct: a.Distinct, Sep: a.Sep, Type: a.Type}
+		if a.Arg != nil {
+			c, err := expr.Compile(a.Arg)
+			if err != nil {
+				return nil, err
+			}
+			s.Arg, s.ArgType = c, a.Arg.Type()
+		}
+		if a.Filter != nil {
+			c, err := expr.Compile(a.Filter)
+			if err != nil {
+				return nil, err
+			}
+			s.Filter = c
+		}
+		specs[i] = s
+	}
+	return NewHashAgg(n.Schema(), keys, types, specs, ev)
 }
 
 func sortKeys(s *plan.Sort) []SortKey {

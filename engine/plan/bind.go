@@ -46,6 +46,12 @@ type binder struct {
 type scope struct {
 	qualifier string // the table's alias or name
 	fields    []arrow.Field
+	// agg is set above an aggregation: expressions bind to its group keys
+	// and aggregate calls.
+	agg *aggScope
+	// clause names where aggregate calls are not allowed (WHERE, GROUP BY,
+	// FILTER), "nested" inside an aggregate's arguments, "" elsewhere.
+	clause string
 }
 
 func (b *binder) query(q *sql.Query) (Node, error) {
@@ -56,14 +62,7 @@ func (b *binder) query(q *sql.Query) (Node, error) {
 	if !ok {
 		return nil, unsupported(q.Body, "UNION, INTERSECT, EXCEPT and VALUES queries")
 	}
-	switch {
-	case sel.Distinct:
-		return nil, errAt(Unsupported, sel.Pos, "SELECT DISTINCT is not supported yet (it needs aggregation)")
-	case len(sel.GroupBy) > 0:
-		return nil, unsupported(sel.GroupBy[0], "GROUP BY")
-	case sel.Having != nil:
-		return nil, unsupported(sel.Having, "HAVING")
-	case len(sel.Windows) > 0:
+	if len(sel.Windows) > 0 {
 		return nil, unsupported(sel.Windows[0], "WINDOW")
 	}
 	var input Node
@@ -83,7 +82,7 @@ func (b *binder) query(q *sql.Query) (Node, error) {
 		return nil, unsupported(from, "this FROM item")
 	}
 	if sel.Where != nil {
-		cond, err := b.expr(sel.Where, &sc)
+		cond, err := b.expr(sel.Where, &scope{qualifier: sc.qualifier, fields: sc.fields, clause: "WHERE"})
 		if err != nil {
 			return nil, err
 		}
@@ -92,7 +91,18 @@ func (b *binder) query(q *sql.Query) (Node, error) {
 		}
 		input = &Filter{Input: input, Cond: cond}
 	}
-	exprs, names, err := b.selectList(sel.Items, &sc)
+	// isc is the scope of the select list, HAVING and ORDER BY: the input's
+	// columns, or above an aggregation its group keys and aggregates.
+	isc := &sc
+	var ag *aggScope
+	if isAggQuery(sel, q.OrderBy) {
+		var err error
+		if ag, err = b.groupBy(sel.GroupBy, &sc); err != nil {
+			return nil, err
+		}
+		isc = &scope{qualifier: sc.qualifier, fields: sc.fields, agg: ag}
+	}
+	exprs, names, err := b.selectList(sel.Items, isc)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +112,7 @@ func (b *binder) query(q *sql.Query) (Node, error) {
 	visible := len(exprs)
 	var keys []SortKey
 	for _, o := range q.OrderBy {
-		idx, err := b.orderColumn(o, names, &exprs, &sc)
+		idx, err := b.orderColumn(o, names, &exprs, isc, sel.Distinct)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +130,31 @@ func (b *binder) query(q *sql.Query) (Node, error) {
 	for len(names) < len(exprs) {
 		names = append(names, fmt.Sprintf("$sort%d", len(names)-visible))
 	}
+	var having expr.Expr
+	if sel.Having != nil {
+		if having, err = b.expr(sel.Having, isc); err != nil {
+			return nil, err
+		}
+		if !arrow.TypeEqual(having.Type(), arrow.FixedWidthTypes.Boolean) {
+			return nil, errAt(Invalid, sel.Having.Position(), "HAVING needs a BOOLEAN condition, not %s", typeName(having.Type()))
+		}
+	}
+	if ag != nil {
+		input = NewAggregate(input, ag.groups, ag.aggs)
+		if having != nil {
+			input = &Filter{Input: input, Cond: having}
+		}
+	}
 	var out Node = NewProject(input, exprs, names)
+	if sel.Distinct {
+		// SELECT DISTINCT groups by every output column (ORDER BY may only
+		// use them, so there are no hidden sort columns).
+		cols := make([]expr.Expr, len(exprs))
+		for i, e := range exprs {
+			cols[i] = &expr.Column{Index: i, Name: names[i], DataType: e.Type()}
+		}
+		out = NewAggregate(out, cols, nil)
+	}
 	if len(keys) > 0 {
 		out = &Sort{Input: out, Keys: keys}
 	}
@@ -219,6 +253,17 @@ func (b *binder) selectList(items []*sql.SelectItem, sc *scope) ([]expr.Expr, []
 			if sc.fields == nil {
 				return nil, nil, errAt(Invalid, st.Pos, "SELECT * needs a FROM clause")
 			}
+			if sc.agg != nil {
+				cols, err := sc.agg.starColumns(st, sc.fields)
+				if err != nil {
+					return nil, nil, err
+				}
+				for i, f := range sc.fields {
+					exprs = append(exprs, cols[i])
+					names = append(names, f.Name)
+				}
+				continue
+			}
 			for i, f := range sc.fields {
 				exprs = append(exprs, &expr.Column{Index: i, Name: f.Name, DataType: f.Type})
 				names = append(names, f.Name)
@@ -248,7 +293,7 @@ func outputName(it *sql.SelectItem, i int) string {
 }
 
 // orderColumn finds or adds the column an ORDER BY item sorts on.
-func (b *binder) orderColumn(o *sql.OrderItem, names []string, exprs *[]expr.Expr, sc *scope) (int, error) {
+func (b *binder) orderColumn(o *sql.OrderItem, names []string, exprs *[]expr.Expr, sc *scope, distinct bool) (int, error) {
 	if l, ok := o.Expr.(*sql.Literal); ok && l.Kind == sql.LitInteger {
 		n, err := strconv.Atoi(l.Value)
 		if err != nil || n < 1 || n > len(names) {
@@ -274,6 +319,9 @@ func (b *binder) orderColumn(o *sql.OrderItem, names []string, exprs *[]expr.Exp
 	if err != nil {
 		return 0, err
 	}
+	if distinct {
+		return distinctOrder(o, e, *exprs)
+	}
 	*exprs = append(*exprs, e)
 	return len(*exprs) - 1, nil
 }
@@ -292,6 +340,11 @@ func constInt(e sql.Expr, what string) (int64, error) {
 
 // expr binds a scalar expression.
 func (b *binder) expr(e sql.Expr, sc *scope) (expr.Expr, error) {
+	if sc.agg != nil {
+		if x, done, err := b.aggExpr(e, sc.agg); done {
+			return x, err
+		}
+	}
 	at := e.Position()
 	call := func(name string, args ...sql.Expr) (expr.Expr, error) {
 		bound := make([]expr.Expr, 0, len(args))
@@ -398,8 +451,8 @@ func (b *binder) expr(e sql.Expr, sc *scope) (expr.Expr, error) {
 		}
 		return c, nil
 	case *sql.FuncCall:
-		if e.Over != nil || e.Filter != nil || e.Distinct || isAggregate(e.Name) {
-			return nil, unsupported(e, "aggregate and window functions")
+		if err := checkCall(e, sc); err != nil {
+			return nil, err
 		}
 		for _, a := range e.Args {
 			switch a.(type) {
@@ -651,17 +704,6 @@ func hexBytes(s string) ([]byte, error) {
 		out[i] = byte(v)
 	}
 	return out, nil
-}
-
-var aggregates = map[string]bool{
-	"COUNT": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true, "STDDEV": true, "STDDEV_POP": true,
-	"STDDEV_SAMP": true, "VARIANCE": true, "VAR_POP": true, "VAR_SAMP": true, "COLLECT": true, "LISTAGG": true,
-	"FIRST_VALUE": true, "LAST_VALUE": true, "ROW_NUMBER": true, "RANK": true, "DENSE_RANK": true,
-	"APPROX_COUNT_DISTINCT": true, "ARRAY_AGG": true, "LAG": true, "LEAD": true,
-}
-
-func isAggregate(n sql.ObjectName) bool {
-	return len(n.Parts) == 1 && aggregates[strings.ToUpper(n.Parts[0].Name)]
 }
 
 func identsString(ids []sql.Ident) string {

@@ -77,6 +77,23 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 		fmt.Fprintf(b, "%sSort %s\n", pad, strings.Join(parts, ", "))
 	case *Limit:
 		fmt.Fprintf(b, "%sLimit %d offset %d\n", pad, n.N, n.Offset)
+	case *Aggregate:
+		b.WriteString(pad + "Aggregate")
+		if len(n.GroupBy) > 0 {
+			keys := make([]string, len(n.GroupBy))
+			for i, g := range n.GroupBy {
+				keys[i] = g.String()
+			}
+			fmt.Fprintf(b, " group=[%s]", strings.Join(keys, ", "))
+		}
+		if len(n.Aggs) > 0 {
+			aggs := make([]string, len(n.Aggs))
+			for i := range n.Aggs {
+				aggs[i] = n.Aggs[i].String()
+			}
+			fmt.Fprintf(b, " aggs=[%s]", strings.Join(aggs, ", "))
+		}
+		b.WriteString("\n")
 	}
 	for _, c := range n.Children() {
 		if err := explain(ctx, b, c, depth+1); err != nil {

@@ -3,16 +3,18 @@
 // constants and pushes filters and projections into Iceberg scans, and
 // Explain prints the result with the scan's pruning figures.
 //
-// This first part of the planner covers single-table queries: projection,
-// WHERE, ORDER BY, LIMIT/OFFSET, time travel. Joins, aggregation, set
-// operations and subqueries come next; the binder says so, with a position,
-// when it meets them.
+// The planner covers single-table queries: projection, WHERE, GROUP BY with
+// aggregate functions, HAVING, SELECT DISTINCT, ORDER BY, LIMIT/OFFSET, time
+// travel. Joins, grouping sets, set operations and subqueries come next; the
+// binder says so, with a position, when it meets them.
 package plan
 
 import (
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 
@@ -81,19 +83,85 @@ type Limit struct {
 	N, Offset int64
 }
 
-func (s *Scan) Schema() *arrow.Schema    { return arrow.NewSchema(s.Fields, nil) }
-func (v *Values) Schema() *arrow.Schema  { return v.schema }
-func (f *Filter) Schema() *arrow.Schema  { return f.Input.Schema() }
-func (p *Project) Schema() *arrow.Schema { return p.schema }
-func (s *Sort) Schema() *arrow.Schema    { return s.Input.Schema() }
-func (l *Limit) Schema() *arrow.Schema   { return l.Input.Schema() }
+// Aggregate groups its input by the GroupBy expressions and computes Aggs
+// per group. Its output is the group keys, in order, then one column per
+// aggregate. Without GroupBy it yields exactly one row, also over no input.
+// The select list and HAVING are a Project and a Filter above it.
+type Aggregate struct {
+	Input   Node
+	GroupBy []expr.Expr // over Input
+	Aggs    []AggCall
+	schema  *arrow.Schema
+}
 
-func (*Scan) Children() []Node      { return nil }
-func (*Values) Children() []Node    { return nil }
-func (f *Filter) Children() []Node  { return []Node{f.Input} }
-func (p *Project) Children() []Node { return []Node{p.Input} }
-func (s *Sort) Children() []Node    { return []Node{s.Input} }
-func (l *Limit) Children() []Node   { return []Node{l.Input} }
+// AggCall is one aggregate function call over the Aggregate's input.
+type AggCall struct {
+	Func     string    // canonical: COUNT, SUM, AVG, MIN, MAX, STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP, FIRST_VALUE, LAST_VALUE, LISTAGG, APPROX_COUNT_DISTINCT
+	Arg      expr.Expr // nil for COUNT(*)
+	Distinct bool      // fold each distinct (group, value) once
+	Filter   expr.Expr // FILTER (WHERE …); nil: every row
+	Sep      string    // LISTAGG's separator
+	Type     arrow.DataType
+	NotNull  bool // COUNT and APPROX_COUNT_DISTINCT are never NULL
+}
+
+// String prints the call in Flink SQL.
+func (a *AggCall) String() string {
+	var b strings.Builder
+	b.WriteString(a.Func + "(")
+	if a.Distinct {
+		b.WriteString("DISTINCT ")
+	}
+	if a.Arg == nil {
+		b.WriteString("*")
+	} else {
+		b.WriteString(a.Arg.String())
+	}
+	if a.Func == "LISTAGG" && a.Sep != "," {
+		b.WriteString(", " + expr.Lit(scalar.NewStringScalar(a.Sep)).String())
+	}
+	b.WriteString(")")
+	if a.Filter != nil {
+		b.WriteString(" FILTER (WHERE " + a.Filter.String() + ")")
+	}
+	return b.String()
+}
+
+// NewAggregate builds an aggregation, deriving its schema: group keys named
+// after the column they pass through (with its metadata) or their
+// expression, aggregates after their call.
+func NewAggregate(input Node, groupBy []expr.Expr, aggs []AggCall) *Aggregate {
+	in := input.Schema()
+	fields := make([]arrow.Field, 0, len(groupBy)+len(aggs))
+	for _, g := range groupBy {
+		f := arrow.Field{Name: g.String(), Type: g.Type(), Nullable: true}
+		if c, ok := g.(*expr.Column); ok {
+			src := in.Field(c.Index)
+			f.Name, f.Nullable, f.Metadata = c.Name, src.Nullable, src.Metadata
+		}
+		fields = append(fields, f)
+	}
+	for i := range aggs {
+		fields = append(fields, arrow.Field{Name: aggs[i].String(), Type: aggs[i].Type, Nullable: !aggs[i].NotNull})
+	}
+	return &Aggregate{Input: input, GroupBy: groupBy, Aggs: aggs, schema: arrow.NewSchema(fields, nil)}
+}
+
+func (s *Scan) Schema() *arrow.Schema      { return arrow.NewSchema(s.Fields, nil) }
+func (v *Values) Schema() *arrow.Schema    { return v.schema }
+func (f *Filter) Schema() *arrow.Schema    { return f.Input.Schema() }
+func (p *Project) Schema() *arrow.Schema   { return p.schema }
+func (s *Sort) Schema() *arrow.Schema      { return s.Input.Schema() }
+func (l *Limit) Schema() *arrow.Schema     { return l.Input.Schema() }
+func (a *Aggregate) Schema() *arrow.Schema { return a.schema }
+
+func (*Scan) Children() []Node        { return nil }
+func (*Values) Children() []Node      { return nil }
+func (f *Filter) Children() []Node    { return []Node{f.Input} }
+func (p *Project) Children() []Node   { return []Node{p.Input} }
+func (s *Sort) Children() []Node      { return []Node{s.Input} }
+func (l *Limit) Children() []Node     { return []Node{l.Input} }
+func (a *Aggregate) Children() []Node { return []Node{a.Input} }
 
 // NewProject builds a projection, deriving its schema from the expressions.
 // fields, when given, supply metadata (a column's declared Flink type) for

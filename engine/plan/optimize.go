@@ -55,16 +55,46 @@ func fold(n Node, ev *expr.EvalContext) (Node, error) {
 	case *Limit:
 		in, ferr := fold(n.Input, ev)
 		return &Limit{Input: in, N: n.N, Offset: n.Offset}, ferr
+	case *Aggregate:
+		in, ferr := fold(n.Input, ev)
+		if ferr != nil {
+			return nil, ferr
+		}
+		a := *n // the schema stays: folding keeps types
+		a.Input = in
+		a.GroupBy = make([]expr.Expr, len(n.GroupBy))
+		for i, g := range n.GroupBy {
+			a.GroupBy[i] = f(g)
+		}
+		a.Aggs = make([]AggCall, len(n.Aggs))
+		for i, c := range n.Aggs {
+			if c.Arg != nil {
+				c.Arg = f(c.Arg)
+			}
+			if c.Filter != nil {
+				c.Filter = f(c.Filter)
+			}
+			a.Aggs[i] = c
+		}
+		return &a, err
 	}
 	return n, nil
 }
 
 // pushFilters moves each conjunct of a Filter directly over a Scan that
 // Iceberg can evaluate into the scan. iceberg-go applies a scan's filter to
-// rows exactly, so a pushed conjunct leaves the Filter.
+// rows exactly, so a pushed conjunct leaves the Filter. A HAVING conjunct
+// over group keys only moves below its Aggregate (filtering groups by key
+// is filtering their rows), and from there on toward the scan.
 func pushFilters(n Node) Node {
 	switch n := n.(type) {
 	case *Filter:
+		switch in := n.Input.(type) {
+		case *Filter:
+			return pushFilters(&Filter{Input: in.Input, Cond: and(append(conjuncts(in.Cond), conjuncts(n.Cond)...))})
+		case *Aggregate:
+			return pushBelowAggregate(n, in)
+		}
 		scan, ok := n.Input.(*Scan)
 		if !ok {
 			return &Filter{Input: pushFilters(n.Input), Cond: n.Cond}
@@ -92,11 +122,11 @@ func pushFilters(n Node) Node {
 		if len(kept) == 0 {
 			return &s
 		}
-		cond := kept[0]
-		for _, k := range kept[1:] {
-			cond, _ = expr.Resolve("AND", []expr.Expr{cond, k})
-		}
-		return &Filter{Input: &s, Cond: cond}
+		return &Filter{Input: &s, Cond: and(kept)}
+	case *Aggregate:
+		a := *n
+		a.Input = pushFilters(n.Input)
+		return &a
 	case *Project:
 		p := *n
 		p.Input = pushFilters(n.Input)
@@ -107,6 +137,84 @@ func pushFilters(n Node) Node {
 		return &Limit{Input: pushFilters(n.Input), N: n.N, Offset: n.Offset}
 	}
 	return n
+}
+
+// pushBelowAggregate moves the conjuncts of f that read only group keys
+// (deterministically) below a; the rest stay above.
+func pushBelowAggregate(f *Filter, a *Aggregate) Node {
+	var below, kept []expr.Expr
+	for _, c := range conjuncts(f.Cond) {
+		if len(a.GroupBy) > 0 && overKeys(c, len(a.GroupBy)) {
+			below = append(below, substitute(c, a.GroupBy))
+		} else {
+			kept = append(kept, c)
+		}
+	}
+	if len(below) == 0 {
+		b := *a
+		b.Input = pushFilters(a.Input)
+		return &Filter{Input: &b, Cond: f.Cond}
+	}
+	b := *a
+	b.Input = pushFilters(&Filter{Input: a.Input, Cond: and(below)})
+	if len(kept) == 0 {
+		return &b
+	}
+	return &Filter{Input: &b, Cond: and(kept)}
+}
+
+// overKeys says whether e is deterministic and reads only the first keys
+// columns (an Aggregate's group keys).
+func overKeys(e expr.Expr, keys int) bool {
+	ok := true
+	walk(e, func(x expr.Expr) {
+		switch x := x.(type) {
+		case *expr.Column:
+			ok = ok && x.Index < keys
+		case *expr.Call:
+			ok = ok && x.Func.Deterministic
+		}
+	})
+	return ok
+}
+
+// substitute replaces each column reference i in e with with[i].
+func substitute(e expr.Expr, with []expr.Expr) expr.Expr {
+	switch e := e.(type) {
+	case *expr.Column:
+		return with[e.Index]
+	case *expr.Call:
+		c := *e
+		c.Args = make([]expr.Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = substitute(a, with)
+		}
+		return &c
+	case *expr.Cast:
+		c := *e
+		c.Arg = substitute(e.Arg, with)
+		return &c
+	case *expr.Case:
+		c := *e
+		c.Whens = make([]expr.When, len(e.Whens))
+		for i, w := range e.Whens {
+			c.Whens[i] = expr.When{Cond: substitute(w.Cond, with), Then: substitute(w.Then, with)}
+		}
+		if e.Else != nil {
+			c.Else = substitute(e.Else, with)
+		}
+		return &c
+	}
+	return e
+}
+
+// and joins conditions with AND.
+func and(cs []expr.Expr) expr.Expr {
+	cond := cs[0]
+	for _, k := range cs[1:] {
+		cond, _ = expr.Resolve("AND", []expr.Expr{cond, k})
+	}
+	return cond
 }
 
 func conjuncts(e expr.Expr) []expr.Expr {
@@ -212,81 +320,111 @@ func icebergLiteral(e expr.Expr, typ arrow.DataType) (iceberg.Literal, bool) {
 	return nil, false
 }
 
-// pruneColumns narrows the scan under a linear plan to the columns its
-// consumers read, renumbering column references.
+// pruneColumns narrows each scan to the columns the plan above it reads,
+// renumbering column references on the way up.
 func pruneColumns(n Node) Node {
-	// Collect the input columns each node reads, down to the scan.
-	var scan *Scan
-	var chain []Node
-	for cur := n; ; {
-		chain = append(chain, cur)
-		if s, ok := cur.(*Scan); ok {
-			scan = s
-			break
-		}
-		kids := cur.Children()
-		if len(kids) != 1 {
-			return n
-		}
-		cur = kids[0]
+	need := map[int]bool{}
+	for i := range n.Schema().NumFields() {
+		need[i] = true
 	}
-	// Only the node directly consuming the scan (and a Filter between it
-	// and a Project) read scan columns; above the first Project, columns are
-	// the Project's.
-	used := map[int]bool{}
-	var consumers []Node
-	for i := len(chain) - 2; i >= 0; i-- {
-		consumers = append(consumers, chain[i])
-		if _, ok := chain[i].(*Project); ok {
-			break
+	out, _ := prune(n, need)
+	return out
+}
+
+// prune rewrites n to produce at least the output columns in need. When
+// that moved n's output columns, it returns where each old position went
+// (nil: unchanged).
+func prune(n Node, need map[int]bool) (Node, map[int]int) {
+	switch n := n.(type) {
+	case *Scan:
+		if len(need) == len(n.Fields) {
+			return n, nil
 		}
-	}
-	for _, c := range consumers {
-		switch c := c.(type) {
-		case *Filter:
-			refs(c.Cond, used)
-		case *Project:
-			for _, e := range c.Exprs {
-				refs(e, used)
+		remap := map[int]int{}
+		s := *n
+		s.Fields = nil
+		for i, f := range n.Fields {
+			if need[i] {
+				remap[i] = len(s.Fields)
+				s.Fields = append(s.Fields, f)
 			}
-		case *Sort, *Limit:
-			return n // a sort or limit straight on a scan reads every column
 		}
-	}
-	if len(used) == len(scan.Fields) {
-		return n
-	}
-	remap := map[int]int{}
-	s := *scan
-	s.Fields = nil
-	for i, f := range scan.Fields {
-		if used[i] {
-			remap[i] = len(s.Fields)
-			s.Fields = append(s.Fields, f)
+		if len(s.Fields) == 0 {
+			// COUNT(*)-like queries still need row counts: keep one column.
+			s.Fields = []arrow.Field{n.Fields[0]}
 		}
-	}
-	if len(s.Fields) == 0 {
-		// COUNT-like queries still need row counts: keep the narrowest column.
-		s.Fields = []arrow.Field{scan.Fields[0]}
-	}
-	// Rebuild the chain bottom-up with renumbered references.
-	var out Node = &s
-	for i := len(chain) - 2; i >= 0; i-- {
-		switch c := chain[i].(type) {
-		case *Filter:
-			out = &Filter{Input: out, Cond: renumber(c.Cond, remap)}
-		case *Project:
-			exprs := make([]expr.Expr, len(c.Exprs))
-			for j, e := range c.Exprs {
-				exprs[j] = renumber(e, remap)
+		return &s, remap
+	case *Filter:
+		in := clone(need)
+		refs(n.Cond, in)
+		child, m := prune(n.Input, in)
+		return &Filter{Input: child, Cond: renumber(n.Cond, m)}, m
+	case *Project:
+		in := map[int]bool{}
+		for _, e := range n.Exprs {
+			refs(e, in)
+		}
+		child, m := prune(n.Input, in)
+		exprs := make([]expr.Expr, len(n.Exprs))
+		for i, e := range n.Exprs {
+			exprs[i] = renumber(e, m)
+		}
+		return NewProject(child, exprs, n.Names), nil
+	case *Sort:
+		in := clone(need)
+		for _, k := range n.Keys {
+			in[k.Column] = true
+		}
+		child, m := prune(n.Input, in)
+		keys := append([]SortKey(nil), n.Keys...)
+		if m != nil {
+			for i := range keys {
+				keys[i].Column = m[keys[i].Column]
 			}
-			out = NewProject(out, exprs, c.Names)
-			remap = nil // above here, indexes are the Project's own
-		case *Sort:
-			out = &Sort{Input: out, Keys: c.Keys}
-		case *Limit:
-			out = &Limit{Input: out, N: c.N, Offset: c.Offset}
 		}
+		return &Sort{Input: child, Keys: keys}, m
+	case *Limit:
+		child, m := prune(n.Input, need)
+		return &Limit{Input: child, N: n.N, Offset: n.Offset}, m
+	case *Aggregate:
+		in := map[int]bool{}
+		for _, g := range n.GroupBy {
+			refs(g, in)
+		}
+		for _, c := range n.Aggs {
+			if c.Arg != nil {
+				refs(c.Arg, in)
+			}
+			if c.Filter != nil {
+				refs(c.Filter, in)
+			}
+		}
+		child, m := prune(n.Input, in)
+		a := *n // output columns stay
+		a.Input = child
+		a.GroupBy = make([]expr.Expr, len(n.GroupBy))
+		for i, g := range n.GroupBy {
+			a.GroupBy[i] = renumber(g, m)
+		}
+		a.Aggs = make([]AggCall, len(n.Aggs))
+		for i, c := range n.Aggs {
+			if c.Arg != nil {
+				c.Arg = renumber(c.Arg, m)
+			}
+			if c.Filter != nil {
+				c.Filter = renumber(c.Filter, m)
+			}
+			a.Aggs[i] = c
+		}
+		return &a, nil
+	}
+	return n, nil
+}
+
+func clone(m map[int]bool) map[int]bool {
+	out := make(map[int]bool, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }

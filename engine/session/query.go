@@ -23,9 +23,12 @@ const (
 	defaultMaxRows     = 1_000_000
 )
 
+// queryMemory is each query's memory budget (tests lower it).
+var queryMemory int64 = defaultQueryMemory
+
 // query runs an interactive SELECT.
 func (s *Session) query(ctx context.Context, q *sql.Query) (*Result, error) {
-	budget := exec.NewBudget(memory.DefaultAllocator, defaultQueryMemory)
+	budget := exec.NewBudget(memory.DefaultAllocator, queryMemory)
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: budget, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
 	node, err := s.plan(ctx, q, ev)
 	if err != nil {

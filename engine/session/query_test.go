@@ -92,6 +92,116 @@ func TestSelect(t *testing.T) {
 	}
 }
 
+func TestAggregate(t *testing.T) {
+	s, _ := newSession(t)
+	mustExec(t, s, `CREATE TABLE hits (id BIGINT NOT NULL, url STRING, region STRING, ms INT, ok BOOLEAN, cost DECIMAL(10, 2)) PARTITIONED BY (region)`)
+	mustExec(t, s, `INSERT INTO hits VALUES
+		(1, '/a', 'eu', 120, TRUE, 1.50),
+		(2, '/b', 'us', 80, TRUE, 2.25),
+		(3, '/a', 'us', NULL, FALSE, NULL)`)
+	mustExec(t, s, `INSERT INTO hits VALUES (4, '/c', 'ap', 300, TRUE, 10.00), (5, NULL, 'eu', 15, NULL, 0.01), (6, '/a', NULL, 7, FALSE, 3.00)`)
+	mustExec(t, s, `CREATE TABLE empty (x INT, s STRING)`)
+
+	f := func(q string, want ...string) {
+		t.Helper()
+		t.Run(q, func(t *testing.T) {
+			got := render(t, mustExec(t, s, q))
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("got %q\nwant %q", got, want)
+			}
+		})
+	}
+	// GROUP BY with HAVING and ORDER BY over aggregates; NULL keys group together.
+	f("SELECT region, COUNT(*) AS n, SUM(ms), MIN(url), MAX(ms) FROM hits GROUP BY region HAVING COUNT(*) > 1 ORDER BY n DESC, region",
+		"eu|2|135|/a|120", "us|2|80|/a|80")
+	f("SELECT region, COUNT(*) FROM hits GROUP BY region ORDER BY region NULLS FIRST", "NULL|1", "ap|1", "eu|2", "us|2")
+	f("SELECT region FROM hits GROUP BY region ORDER BY SUM(ms) DESC LIMIT 2", "ap", "eu")
+	// Expressions over group keys and aggregates; grouping by an expression.
+	f("SELECT UPPER(region) AS r, COUNT(url) * 10 + 1 FROM hits WHERE region IS NOT NULL GROUP BY region ORDER BY r", "AP|11", "EU|11", "US|21")
+	f("SELECT ms > 100 AS slow, COUNT(*) FROM hits GROUP BY ms > 100 ORDER BY slow NULLS FIRST", "NULL|1", "false|3", "true|2")
+	f("SELECT region, url, COUNT(*) FROM hits GROUP BY region, url ORDER BY region NULLS LAST, url NULLS LAST",
+		"ap|/c|1", "eu|/a|1", "eu|NULL|1", "us|/a|1", "us|/b|1", "NULL|/a|1")
+	// COUNT(DISTINCT), FILTER, and both.
+	f("SELECT COUNT(DISTINCT url), COUNT(url), COUNT(DISTINCT region) FROM hits", "3|5|3")
+	f("SELECT region, COUNT(*) FILTER (WHERE ms > 50), SUM(ms) FILTER (WHERE ok) FROM hits GROUP BY region ORDER BY region",
+		"NULL|0|NULL", "ap|1|300", "eu|1|120", "us|1|80")
+	f("SELECT COUNT(DISTINCT url) FILTER (WHERE id > 1), SUM(DISTINCT ms), AVG(DISTINCT id) FROM hits", "3|522|3")
+	// Global aggregates: one row, also over no rows.
+	f("SELECT COUNT(*), COUNT(ms), SUM(ms), AVG(ms), MIN(ms), MAX(url) FROM hits", "6|5|522|104|7|/c")
+	f("SELECT COUNT(*), SUM(x), AVG(x), MIN(s), LISTAGG(s), APPROX_COUNT_DISTINCT(x) FROM empty", "0|NULL|NULL|NULL|NULL|0")
+	f("SELECT COUNT(*) FROM hits WHERE id > 100", "0")
+	f("SELECT COUNT(*) FROM hits WHERE id > 100 GROUP BY region")
+	f("SELECT COUNT(*) + 1, 'x' FROM hits HAVING COUNT(*) > 5", "7|x")
+	f("SELECT COUNT(*) FROM hits HAVING COUNT(*) > 6")
+	f("SELECT COUNT(*)", "1")
+	// Result types as Flink: AVG of INT is integer division; DECIMAL sums keep the scale.
+	f("SELECT AVG(ms), SUM(cost), AVG(cost), MIN(cost), MAX(ok), MIN(ok) FROM hits", "104|16.76|3.352|0.01|true|false")
+	f("SELECT STDDEV_POP(CAST(ms AS DOUBLE)), VAR_SAMP(CAST(ms AS DOUBLE)), STDDEV(ms), VARIANCE(id) FROM hits WHERE id <= 2",
+		"20|800|28|0")
+	f("SELECT VAR_SAMP(ms), STDDEV_SAMP(cost) FROM hits WHERE id = 1", "NULL|NULL")
+	f("SELECT region, FIRST_VALUE(url), LAST_VALUE(url), LISTAGG(url), LISTAGG(url, '; ') FROM hits GROUP BY region ORDER BY region",
+		"NULL|/a|/a|/a|/a", "ap|/c|/c|/c|/c", "eu|/a|/a|/a|/a", "us|/b|/a|/b,/a|/b; /a")
+	f("SELECT APPROX_COUNT_DISTINCT(url), APPROX_COUNT_DISTINCT(region) FROM hits", "3|3")
+	// SELECT DISTINCT.
+	f("SELECT DISTINCT url FROM hits ORDER BY url", "NULL", "/a", "/b", "/c")
+	f("SELECT DISTINCT region, ok FROM hits WHERE region = 'us' ORDER BY 2", "us|false", "us|true")
+	f("SELECT DISTINCT COUNT(*) FROM hits GROUP BY region", "1", "2")
+	f("SELECT DISTINCT * FROM hits WHERE id = 2", "2|/b|us|80|true|2.25")
+	// Flink groups by expressions only: GROUP BY 1 is a constant key (one group), not an ordinal.
+	f("SELECT COUNT(1), COUNT(DISTINCT 1) FROM hits GROUP BY 1", "6|1")
+
+	// Types: COUNT is BIGINT NOT NULL; SUM(INT) is INT.
+	r := mustExec(t, s, "SELECT COUNT(*), SUM(ms), AVG(cost) FROM hits")
+	if f := r.Schema.Field(0); !arrow.TypeEqual(f.Type, arrow.PrimitiveTypes.Int64) || f.Nullable {
+		t.Fatalf("COUNT(*) is %s nullable=%v", f.Type, f.Nullable)
+	}
+	if f := r.Schema.Field(1); !arrow.TypeEqual(f.Type, arrow.PrimitiveTypes.Int32) {
+		t.Fatalf("SUM(INT) is %s", f.Type)
+	}
+	if f := r.Schema.Field(2); f.Type.String() != "decimal(38, 6)" {
+		t.Fatalf("AVG(DECIMAL(10, 2)) is %s", f.Type)
+	}
+
+	// Pushdown still prunes: WHERE on the partition column, and HAVING on a
+	// group key moved below the aggregation into the scan.
+	for _, q := range []string{
+		"EXPLAIN SELECT region, COUNT(*) FROM hits WHERE region = 'us' GROUP BY region",
+		"EXPLAIN SELECT region, COUNT(*) FROM hits GROUP BY region HAVING region = 'us' AND COUNT(*) > 1",
+	} {
+		plan := strings.Join(render(t, mustExec(t, s, q)), "\n")
+		if !strings.Contains(plan, "files: 1 of 5 kept") || !strings.Contains(plan, "columns=[region]") || !strings.Contains(plan, "Aggregate group=[region] aggs=[COUNT(*)]") {
+			t.Fatalf("%s:\n%s", q, plan)
+		}
+	}
+	f("SELECT region, COUNT(*) FROM hits GROUP BY region HAVING region = 'us' AND COUNT(*) > 1", "us|2")
+}
+
+func TestAggregateMemoryLimit(t *testing.T) {
+	// RELIABILITY Q3: a GROUP BY whose groups outgrow the query budget fails
+	// with a clear error instead of exhausting the process.
+	s, _ := newSession(t)
+	mustExec(t, s, "CREATE TABLE big (k BIGINT, v STRING)")
+	var b strings.Builder
+	b.WriteString("INSERT INTO big VALUES ")
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(%d, 'v%d')", i, i)
+	}
+	mustExec(t, s, b.String())
+	restore := session.SetQueryMemory(64 << 10)
+	_, err := s.Exec(context.Background(), "SELECT k, v, LISTAGG(v), COUNT(DISTINCT v) FROM big GROUP BY k, v", true)
+	var e *session.Error
+	if !errors.As(err, &e) || e.Code != "TOO_LARGE" || !strings.Contains(e.Msg, "memory limit") {
+		t.Fatalf("err = %v, want a memory limit error", err)
+	}
+	restore()
+	if got := render(t, mustExec(t, s, "SELECT COUNT(*), COUNT(DISTINCT k) FROM big")); fmt.Sprint(got) != "[2000|2000]" {
+		t.Fatalf("after the limit: %v", got)
+	}
+}
+
 func TestSelectErrors(t *testing.T) {
 	s, _ := newSession(t)
 	mustExec(t, s, "CREATE TABLE t (amount DOUBLE, name STRING)")
@@ -103,7 +213,24 @@ func TestSelectErrors(t *testing.T) {
 		{"SELECT amount FROM missing", "NOT_FOUND", "", 1, 20},
 		{"SELECT amount FROM t WHERE name + 1 > 2", "INVALID_ARGUMENT", "cannot apply", 1, 33},
 		{"SELECT amount FROM t WHERE amount", "INVALID_ARGUMENT", "BOOLEAN", 1, 28},
-		{"SELECT name, COUNT(*) FROM t GROUP BY name", "UNSUPPORTED", "GROUP BY", 1, 39},
+		{"SELECT name, amount FROM t GROUP BY name", "INVALID_ARGUMENT", "column amount must appear in GROUP BY or be used in an aggregate", 1, 14},
+		{"SELECT name FROM t GROUP BY name HAVING amount > 1", "INVALID_ARGUMENT", "column amount must appear in GROUP BY", 1, 41},
+		{"SELECT name FROM t GROUP BY name ORDER BY amount", "INVALID_ARGUMENT", "column amount must appear in GROUP BY", 1, 43},
+		{"SELECT * FROM t GROUP BY name", "INVALID_ARGUMENT", "column amount must appear in GROUP BY", 1, 8},
+		{"SELECT SUM(MAX(amount)) FROM t", "INVALID_ARGUMENT", "cannot be nested", 1, 12},
+		{"SELECT name FROM t WHERE COUNT(*) > 1", "INVALID_ARGUMENT", "not allowed in WHERE", 1, 26},
+		{"SELECT COUNT(*) FROM t GROUP BY SUM(amount)", "INVALID_ARGUMENT", "not allowed in GROUP BY", 1, 33},
+		{"SELECT COUNT(*) FILTER (WHERE MAX(amount) > 1) FROM t", "INVALID_ARGUMENT", "not allowed in FILTER", 1, 31},
+		{"SELECT SUM(name) FROM t", "INVALID_ARGUMENT", "cannot apply 'SUM' to arguments of type STRING", 1, 8},
+		{"SELECT COUNT(*) FILTER (WHERE amount) FROM t", "INVALID_ARGUMENT", "FILTER needs a BOOLEAN", 1, 31},
+		{"SELECT name FROM t GROUP BY name HAVING COUNT(*)", "INVALID_ARGUMENT", "HAVING needs a BOOLEAN", 1, 41},
+		{"SELECT UPPER(DISTINCT name) FROM t", "INVALID_ARGUMENT", "DISTINCT is only allowed in aggregate", 1, 8},
+		{"SELECT LISTAGG(name, name) FROM t", "INVALID_ARGUMENT", "separator must be a string literal", 1, 22},
+		{"SELECT DISTINCT name FROM t ORDER BY amount", "INVALID_ARGUMENT", "SELECT DISTINCT", 1, 38},
+		{"SELECT name AS n, COUNT(*) FROM t GROUP BY n", "NOT_FOUND", "column n not found", 1, 44},
+		{"SELECT COUNT(*) FROM t GROUP BY ROLLUP(name)", "UNSUPPORTED", "ROLLUP", 1, 33},
+		{"SELECT SUM(amount) OVER (ORDER BY name) FROM t", "UNSUPPORTED", "window functions", 1, 8},
+		{"SELECT ROW_NUMBER() FROM t", "UNSUPPORTED", "window functions", 1, 8},
 		{"SELECT a.x FROM t JOIN t AS a ON TRUE", "UNSUPPORTED", "JOIN", 1, 19},
 		{"SELECT amount FROM t ORDER BY 3", "INVALID_ARGUMENT", "position 3", 1, 31},
 	}

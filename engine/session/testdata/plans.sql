@@ -9,3 +9,20 @@ SELECT id FROM hits WHERE ms > 10 * 10 + 1;
 -- Time travel: to a time after the last commit, and before the first (an error).
 SELECT * FROM hits FOR SYSTEM_TIME AS OF TIMESTAMP '2999-01-01 00:00:00' LIMIT 1;
 SELECT * FROM hits FOR SYSTEM_TIME AS OF TIMESTAMP '2000-01-01 00:00:00' LIMIT 1;
+-- GROUP BY: the aggregation reads only the columns its keys and arguments use; WHERE still goes to the scan.
+SELECT region, COUNT(*) AS n, SUM(ms), AVG(ms) FROM hits WHERE ms > 10 GROUP BY region;
+-- HAVING on a group key moves below the aggregation and into the scan; on an aggregate it stays above.
+SELECT region, COUNT(*) AS n FROM hits GROUP BY region HAVING region = 'us' AND COUNT(*) > 1;
+-- ORDER BY an aggregate not in the select list, with the same aggregate computed once.
+SELECT region FROM hits GROUP BY region ORDER BY COUNT(*) DESC, MAX(ms) LIMIT 2;
+-- DISTINCT and FILTER in aggregates, grouping by an expression.
+SELECT UPPER(url) AS u, COUNT(DISTINCT region), SUM(ms) FILTER (WHERE ms > 50) FROM hits GROUP BY UPPER(url);
+-- Global aggregation: no group keys, one row.
+SELECT COUNT(*), MIN(ts), LISTAGG(url, '|') FROM hits;
+-- COUNT(*) alone still scans one column for row counts.
+SELECT COUNT(*) FROM hits WHERE region = 'eu';
+-- SELECT DISTINCT is an aggregation on every output column.
+SELECT DISTINCT region, url FROM hits ORDER BY region;
+-- Errors with positions: a column neither grouped nor aggregated; ROLLUP.
+SELECT region, url FROM hits GROUP BY region;
+SELECT region, COUNT(*) FROM hits GROUP BY ROLLUP(region);
