@@ -20,4 +20,4 @@ go test -count=1 -timeout 40m ./...
 
 # The benchmarks module (its own go.mod): its tests check that the benchmarks
 # measure what they claim; the benchmarks themselves run with `make bench`.
-(cd benchmarks && go vet ./... && go test -count=1 ./...)
+(cd benchmarks && export CGO_ENABLED=1 && go vet ./... && go test -count=1 ./...)

@@ -1,0 +1,15 @@
+// Package oracle is wharf's differential correctness suite (issue 3): the
+// queries in testdata/queries.sql run on wharf and on DuckDB over the same
+// Iceberg Parquet files, and must return the same rows.
+//
+// The data is generated from a fixed seed once per test binary: a hits-like
+// web-analytics table (Zipf-skewed users and URLs, NULLs, a month of
+// timestamps, unicode strings, partitioned by region) and a small TPC-H-like
+// orders/lineitem pair. wharf writes it through its own append path (CREATE
+// TABLE, lake.WriteFiles, one ledger commit per table); DuckDB reads the data
+// files of the tables' current snapshots with read_parquet, as views named
+// like the tables.
+//
+// Everything is in _test.go files: DuckDB (cgo) never reaches a build of
+// wharf's product.
+package oracle
