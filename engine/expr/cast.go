@@ -178,7 +178,7 @@ func castToString(ctx *EvalContext, d Datum, from arrow.DataType, n int) (arrow.
 	case isTS(from):
 		loc := tsLocation(ctx, from)
 		f = func(r *rows, i int, dst []byte) ([]byte, bool, error) {
-			return appendTimestamp(dst, wallMicros(tsMicros(r, 0, i, from), loc)), true, nil
+			return appendTimestampPrec(dst, wallMicros(tsMicros(r, 0, i, from), loc), 6), true, nil
 		}
 	case isBinary(from):
 		f = func(r *rows, i int, dst []byte) ([]byte, bool, error) {

@@ -60,7 +60,7 @@ func TestCast(t *testing.T) {
 		{tsV("2021-03-14 15:09:26"), tDate, false, "2021-03-14"},
 		{dateV("2021-03-14"), tTS, false, "2021-03-14 00:00:00"},
 		{dateV("2021-03-14"), tStr, false, "2021-03-14"},
-		{tsV("2021-03-14 15:09:26.123"), tStr, false, "2021-03-14 15:09:26.123"},
+		{tsV("2021-03-14 15:09:26.123"), tStr, false, "2021-03-14 15:09:26.123000"}, // padded to the type's precision, as Flink prints it,
 		{decV("1.50"), tStr, false, "1.50"},
 		{decV("1.50"), tF64, false, "1.5"},
 		{i64(7), tF32, false, "7.0"},

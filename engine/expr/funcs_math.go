@@ -253,8 +253,10 @@ type argError struct{ name, msg string }
 
 func (e *argError) Error() string { return e.name + ": " + e.msg }
 
-// roundHalfUp rounds x to d decimal digits, ties away from zero (Flink
-// computes ROUND on DOUBLE via BigDecimal HALF_UP).
+// roundFloatTo rounds x to d decimal digits, ties away from zero. Flink
+// computes ROUND and TRUNCATE on DOUBLE through BigDecimal.valueOf, which
+// starts from the shortest decimal that reads back as x (2.675 is 2.675, not
+// its binary expansion 2.67499999…), then rounds HALF_UP.
 func roundFloatTo(x float64, d int64, mode string) float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return x
@@ -265,9 +267,7 @@ func roundFloatTo(x float64, d int64, mode string) float64 {
 	case "FLOOR":
 		return math.Floor(x)
 	}
-	bf := new(big.Float).SetPrec(200).SetFloat64(x)
-	s := bf.Text('f', 40)
-	v, ok := new(big.Rat).SetString(s)
+	v, ok := new(big.Rat).SetString(strconv.FormatFloat(x, 'g', -1, 64))
 	if !ok {
 		return x
 	}

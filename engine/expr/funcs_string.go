@@ -286,7 +286,7 @@ func caseEval(upper bool) evalFn {
 			}
 			if !ascii { // Slow path
 				if upper {
-					buf = append(buf[:0], strings.ToUpper(string(b))...)
+					buf = append(buf[:0], strings.ToUpper(javaUpperSpecial.Replace(string(b)))...)
 				} else {
 					buf = append(buf[:0], strings.ToLower(string(b))...)
 				}
@@ -473,3 +473,11 @@ func hashFn(h func() hash.Hash) strFn {
 		return hex.AppendEncode(dst, x.Sum(sum[:0])), true, nil
 	}
 }
+
+// javaUpperSpecial applies the multi-character upper-case mappings of
+// Unicode's SpecialCasing that Java's toUpperCase (and so Flink's UPPER) uses
+// and Go's single-rune case mapping does not: ß is SS, ligatures split.
+var javaUpperSpecial = strings.NewReplacer(
+	"ß", "SS", "ŉ", "ʼN",
+	"ﬀ", "FF", "ﬁ", "FI", "ﬂ", "FL", "ﬃ", "FFI", "ﬄ", "FFL", "ﬅ", "ST", "ﬆ", "ST",
+)

@@ -18,6 +18,7 @@ func TestStringFuncs(t *testing.T) {
 		{"CHARACTER_LENGTH", a(nil), "NULL"},
 		{"UPPER", a("hello Ö"), "HELLO Ö"},
 		{"UPPER", a("abc"), "ABC"},
+		{"UPPER", a("Straße ﬁne"), "STRASSE FINE"}, // Java's SpecialCasing
 		{"LOWER", a("HeLLo"), "hello"},
 		{"TRIM", a(unitV("BOTH"), " ", "  hi  "), "hi"},
 		{"TRIM", a(unitV("LEADING"), "x", "xxhixx"), "hixx"},
@@ -139,7 +140,9 @@ func TestMathFuncs(t *testing.T) {
 		{"ROUND", a(2.5), "3.0"},
 		{"ROUND", a(-2.5), "-3.0"},
 		{"ROUND", a(1.2345, 2), "1.23"},
-		{"ROUND", a(1.005, 2), "1.0"}, // the double 1.005 is below 1.005
+		{"ROUND", a(1.005, 2), "1.01"}, // BigDecimal.valueOf(1.005): the shortest decimal, then HALF_UP
+		{"ROUND", a(2.675, 2), "2.68"},
+		{"TRUNCATE", a(151.94, 2), "151.94"},
 		{"ROUND", a(decV("1.235"), lit(2)), "1.24"},
 		{"ROUND", a(decV("-1.235"), lit(2)), "-1.24"},
 		{"ROUND", a(125, -1), "130"},

@@ -138,7 +138,12 @@ func appendDate(dst []byte, days int32) []byte {
 
 // appendTimestamp prints yyyy-MM-dd HH:mm:ss with the fraction's trailing
 // zeros trimmed (none when the fraction is zero).
-func appendTimestamp(dst []byte, us int64) []byte {
+func appendTimestamp(dst []byte, us int64) []byte { return appendTimestampPrec(dst, us, -1) }
+
+// appendTimestampPrec prints the fraction with exactly prec digits (CAST to
+// STRING pads to the type's precision, as Flink does), or trimmed of
+// trailing zeros when prec < 0.
+func appendTimestampPrec(dst []byte, us int64, prec int) []byte {
 	f := splitTS(us)
 	dst = appendDate(dst, int32(f.days))
 	dst = append(dst, ' ')
@@ -147,7 +152,13 @@ func appendTimestamp(dst []byte, us int64) []byte {
 	dst = appendPad(dst, f.mi, 2)
 	dst = append(dst, ':')
 	dst = appendPad(dst, f.s, 2)
-	if f.us != 0 {
+	switch {
+	case prec > 0:
+		dst = append(dst, '.')
+		start := len(dst)
+		dst = appendPad(dst, f.us, 6)
+		dst = dst[:start+min(prec, 6)]
+	case prec < 0 && f.us != 0:
 		dst = append(dst, '.')
 		start := len(dst)
 		dst = appendPad(dst, f.us, 6)

@@ -376,15 +376,32 @@ func (b *binder) expr(e sql.Expr, sc *scope) (expr.Expr, error) {
 		case sql.OpNot:
 			return call("NOT", e.Expr)
 		case sql.OpNeg:
+			// -2 is a negative literal, as Flink parses it (ROUND(x, -2) needs one).
+			if l, ok := e.Expr.(*sql.Literal); ok && (l.Kind == sql.LitInteger || l.Kind == sql.LitDecimal || l.Kind == sql.LitApprox) {
+				neg := *l
+				neg.Pos, neg.Value = e.Pos, "-"+l.Value
+				return b.expr(&neg, sc)
+			}
 			return call("NEG", e.Expr)
 		}
 		return b.expr(e.Expr, sc)
 	case *sql.IsNull:
 		return call(map[bool]string{false: "IS NULL", true: "IS NOT NULL"}[e.Not], e.Expr)
 	case *sql.IsTruth:
-		name := "IS " + strings.ToUpper(e.Value)
+		value := strings.ToUpper(e.Value)
+		if value == "UNKNOWN" { // the unknown truth value is a BOOLEAN NULL
+			x, err := b.expr(e.Expr, sc)
+			if err != nil {
+				return nil, err
+			}
+			if !arrow.TypeEqual(x.Type(), arrow.FixedWidthTypes.Boolean) && x.Type().ID() != arrow.NULL {
+				return nil, errAt(Invalid, e.Pos, "IS UNKNOWN needs a BOOLEAN operand, not %s", typeName(x.Type()))
+			}
+			return b.resolve(at, map[bool]string{false: "IS NULL", true: "IS NOT NULL"}[e.Not], []expr.Expr{x})
+		}
+		name := "IS " + value
 		if e.Not {
-			name = "IS NOT " + strings.ToUpper(e.Value)
+			name = "IS NOT " + value
 		}
 		return call(name, e.Expr)
 	case *sql.IsDistinct:
