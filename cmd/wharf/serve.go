@@ -213,7 +213,7 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 		// region, never the server's credentials: clients bring their own.
 		store, err := restcat.NewStore(ctx, cdb.DB, restcat.Dialect(cdb.Dialect), cdb.Name, cdb.Props)
 		if err != nil {
-			return fmt.Errorf("Iceberg REST catalog: %w", err)
+			return fmt.Errorf("open the Iceberg REST catalog store: %w", err)
 		}
 		apiOpts = append(apiOpts, api.WithIcebergREST(restcat.New(store, restcat.WithLogger(log),
 			restcat.WithTableConfig(restcat.PublicIOConfig(cdb.Props)))))
