@@ -68,17 +68,17 @@ func newAccumulator(s *AggSpec) (accumulator, error) {
 		avg := s.Func == "AVG"
 		switch t.ID() {
 		case arrow.INT8:
-			return &intSum[int8]{dt: s.Type, avg: avg}, nil
+			return &numSum[int8, int64]{dt: s.Type, avg: avg}, nil
 		case arrow.INT16:
-			return &intSum[int16]{dt: s.Type, avg: avg}, nil
+			return &numSum[int16, int64]{dt: s.Type, avg: avg}, nil
 		case arrow.INT32:
-			return &intSum[int32]{dt: s.Type, avg: avg}, nil
+			return &numSum[int32, int64]{dt: s.Type, avg: avg}, nil
 		case arrow.INT64:
-			return &intSum[int64]{dt: s.Type, avg: avg}, nil
+			return &numSum[int64, int64]{dt: s.Type, avg: avg}, nil
 		case arrow.FLOAT32:
-			return &floatSum[float32]{dt: s.Type, avg: avg}, nil
+			return &numSum[float32, float64]{dt: s.Type, avg: avg}, nil
 		case arrow.FLOAT64:
-			return &floatSum[float64]{dt: s.Type, avg: avg}, nil
+			return &numSum[float64, float64]{dt: s.Type, avg: avg}, nil
 		case arrow.DECIMAL128:
 			return &decSum{in: t.(*arrow.Decimal128Type), out: s.Type.(*arrow.Decimal128Type), avg: avg}, nil
 		}
@@ -122,34 +122,34 @@ func (a *countAcc) emit(alloc memory.Allocator, from, to int) arrow.Array {
 
 func (a *countAcc) size() int64 { return int64(8 * cap(a.counts)) }
 
-// intSum is SUM and AVG over an integer type T, summed in BIGINT. SUM
-// returns T (wrapping on overflow, as Flink's SUM of INT does); AVG
-// returns T too, the BIGINT sum divided by the count, truncated (Flink:
-// AVG of integers is integer division).
-type intSum[T int8 | int16 | int32 | int64] struct {
+// numSum is SUM and AVG over a numeric type T, summed in A: BIGINT for
+// integers, DOUBLE for FLOAT and DOUBLE. SUM returns T (integers wrap on
+// overflow, as Flink's SUM of INT does); AVG returns T too, the sum divided
+// by the count in A (Flink: AVG of integers is integer division).
+type numSum[T int8 | int16 | int32 | int64 | float32 | float64, A int64 | float64] struct {
 	dt     arrow.DataType
 	avg    bool
-	sums   []int64
+	sums   []A
 	counts []int64
 }
 
-func (a *intSum[T]) grow(n int) {
+func (a *numSum[T, A]) grow(n int) {
 	a.sums, a.counts = growTo(a.sums, n), growTo(a.counts, n)
 }
 
-func (a *intSum[T]) update(r *aggRows, arg arrow.Array) {
+func (a *numSum[T, A]) update(r *aggRows, arg arrow.Array) {
 	vals := arrow.GetValues[T](arg.Data(), 1)
 	switch {
 	case r.groups == nil:
 		// Fast path: one group.
-		var s int64
+		var s A
 		if r.sel == nil {
 			for _, v := range vals {
-				s += int64(v)
+				s += A(v)
 			}
 		} else {
 			for _, i := range r.sel {
-				s += int64(vals[i])
+				s += A(vals[i])
 			}
 		}
 		a.sums[0] += s
@@ -158,19 +158,19 @@ func (a *intSum[T]) update(r *aggRows, arg arrow.Array) {
 		groups := r.groups[:len(vals)]
 		for i, v := range vals {
 			g := groups[i]
-			a.sums[g] += int64(v)
+			a.sums[g] += A(v)
 			a.counts[g]++
 		}
 	default:
 		for _, i := range r.sel {
 			g := r.groups[i]
-			a.sums[g] += int64(vals[i])
+			a.sums[g] += A(vals[i])
 			a.counts[g]++
 		}
 	}
 }
 
-func (a *intSum[T]) emit(alloc memory.Allocator, from, to int) arrow.Array {
+func (a *numSum[T, A]) emit(alloc memory.Allocator, from, to int) arrow.Array {
 	out := make([]T, to-from)
 	valid := make([]bool, to-from)
 	for i := range out {
@@ -180,7 +180,7 @@ func (a *intSum[T]) emit(alloc memory.Allocator, from, to int) arrow.Array {
 		}
 		valid[i] = true
 		if a.avg {
-			out[i] = T(a.sums[from+i] / c)
+			out[i] = T(a.sums[from+i] / A(c))
 		} else {
 			out[i] = T(a.sums[from+i])
 		}
@@ -188,73 +188,7 @@ func (a *intSum[T]) emit(alloc memory.Allocator, from, to int) arrow.Array {
 	return fixedArray(alloc, a.dt, out, valid)
 }
 
-func (a *intSum[T]) size() int64 { return int64(8*cap(a.sums) + 8*cap(a.counts)) }
-
-// floatSum is SUM and AVG over FLOAT or DOUBLE, summed in DOUBLE and
-// returned as T.
-type floatSum[T float32 | float64] struct {
-	dt     arrow.DataType
-	avg    bool
-	sums   []float64
-	counts []int64
-}
-
-func (a *floatSum[T]) grow(n int) {
-	a.sums, a.counts = growTo(a.sums, n), growTo(a.counts, n)
-}
-
-func (a *floatSum[T]) update(r *aggRows, arg arrow.Array) {
-	vals := arrow.GetValues[T](arg.Data(), 1)
-	switch {
-	case r.groups == nil:
-		// Fast path: one group.
-		var s float64
-		if r.sel == nil {
-			for _, v := range vals {
-				s += float64(v)
-			}
-		} else {
-			for _, i := range r.sel {
-				s += float64(vals[i])
-			}
-		}
-		a.sums[0] += s
-		a.counts[0] += int64(r.count())
-	case r.sel == nil:
-		groups := r.groups[:len(vals)]
-		for i, v := range vals {
-			g := groups[i]
-			a.sums[g] += float64(v)
-			a.counts[g]++
-		}
-	default:
-		for _, i := range r.sel {
-			g := r.groups[i]
-			a.sums[g] += float64(vals[i])
-			a.counts[g]++
-		}
-	}
-}
-
-func (a *floatSum[T]) emit(alloc memory.Allocator, from, to int) arrow.Array {
-	out := make([]T, to-from)
-	valid := make([]bool, to-from)
-	for i := range out {
-		c := a.counts[from+i]
-		if c == 0 {
-			continue
-		}
-		valid[i] = true
-		if a.avg {
-			out[i] = T(a.sums[from+i] / float64(c))
-		} else {
-			out[i] = T(a.sums[from+i])
-		}
-	}
-	return fixedArray(alloc, a.dt, out, valid)
-}
-
-func (a *floatSum[T]) size() int64 { return int64(8*cap(a.sums) + 8*cap(a.counts)) }
+func (a *numSum[T, A]) size() int64 { return int64(8*cap(a.sums) + 8*cap(a.counts)) }
 
 // decSum is SUM and AVG over DECIMAL(p, s): summed exactly in 128 bits at
 // scale s. SUM returns DECIMAL(38, s); AVG returns DECIMAL(38, max(6, s)),

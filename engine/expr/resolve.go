@@ -6,6 +6,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/wharfdata/wharf/internal/suggest"
 )
 
 // Resolve binds the function or operator name (case-insensitive) to args,
@@ -15,7 +17,7 @@ func Resolve(name string, args []Expr) (Expr, error) {
 	key := strings.ToUpper(strings.Join(strings.Fields(name), " "))
 	d, ok := registry[key]
 	if !ok {
-		if s := suggest(key); s != "" {
+		if s := suggest.Closest(key, Names()); s != "" {
 			return nil, fmt.Errorf("no function %s; did you mean %s?", key, s)
 		}
 		return nil, fmt.Errorf("no function %s", key)
@@ -53,42 +55,6 @@ func arityError(d *funcDef, got int) error {
 		plural = ""
 	}
 	return fmt.Errorf("%s takes %s argument%s, got %d", d.name, want, plural, got)
-}
-
-// suggest returns the registered name closest to name by edit distance when
-// it is close enough to be a typo.
-func suggest(name string) string {
-	best, bestD := "", 1<<30
-	for _, n := range Names() {
-		d := editDistance(name, n)
-		if d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if bestD <= max(1, len(name)/3) {
-		return best
-	}
-	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Lit wraps a scalar as a literal expression.

@@ -19,6 +19,7 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/engine/types"
+	"github.com/wharfdata/wharf/internal/suggest"
 )
 
 // Catalog is what the binder needs to know about tables.
@@ -620,7 +621,7 @@ func (sc *scope) column(c *sql.ColumnRef) (expr.Expr, error) {
 	msg := fmt.Sprintf("column %s not found", name)
 	if len(sc.fields) == 0 {
 		msg += " (the query has no FROM clause)"
-	} else if s := suggest(name, names); s != "" {
+	} else if s := suggest.Closest(name, names); s != "" {
 		msg += fmt.Sprintf("; did you mean %s?", s)
 	}
 	return nil, errAt(NotFound, c.Pos, "%s", msg)

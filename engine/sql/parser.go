@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wharfdata/wharf/internal/suggest"
 )
 
 // parser is a recursive-descent parser over the token slice of one text.
@@ -171,7 +173,7 @@ func (p *parser) misspelled() string {
 		if len(e) > 4 {
 			limit = 2
 		}
-		if editDistance(word, e) <= limit {
+		if suggest.Distance(word, e) <= limit {
 			if found != "" {
 				return ""
 			}
@@ -179,32 +181,6 @@ func (p *parser) misspelled() string {
 		}
 	}
 	return found
-}
-
-// editDistance counts the insertions, deletions, substitutions and
-// transpositions of adjacent characters that turn a into b.
-func editDistance(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
