@@ -180,32 +180,7 @@ func overKeys(e expr.Expr, keys int) bool {
 
 // substitute replaces each column reference i in e with with[i].
 func substitute(e expr.Expr, with []expr.Expr) expr.Expr {
-	switch e := e.(type) {
-	case *expr.Column:
-		return with[e.Index]
-	case *expr.Call:
-		c := *e
-		c.Args = make([]expr.Expr, len(e.Args))
-		for i, a := range e.Args {
-			c.Args[i] = substitute(a, with)
-		}
-		return &c
-	case *expr.Cast:
-		c := *e
-		c.Arg = substitute(e.Arg, with)
-		return &c
-	case *expr.Case:
-		c := *e
-		c.Whens = make([]expr.When, len(e.Whens))
-		for i, w := range e.Whens {
-			c.Whens[i] = expr.When{Cond: substitute(w.Cond, with), Then: substitute(w.Then, with)}
-		}
-		if e.Else != nil {
-			c.Else = substitute(e.Else, with)
-		}
-		return &c
-	}
-	return e
+	return mapColumns(e, func(c *expr.Column) expr.Expr { return with[c.Index] })
 }
 
 // and joins conditions with AND.
@@ -462,30 +437,38 @@ func renumber(e expr.Expr, remap map[int]int) expr.Expr {
 	if remap == nil {
 		return e
 	}
+	return mapColumns(e, func(c *expr.Column) expr.Expr {
+		out := *c
+		out.Index = remap[c.Index]
+		return &out
+	})
+}
+
+// mapColumns rebuilds e with each column reference replaced by f's result;
+// the tree itself is never modified.
+func mapColumns(e expr.Expr, f func(*expr.Column) expr.Expr) expr.Expr {
 	switch e := e.(type) {
 	case *expr.Column:
-		c := *e
-		c.Index = remap[e.Index]
-		return &c
+		return f(e)
 	case *expr.Call:
 		c := *e
 		c.Args = make([]expr.Expr, len(e.Args))
 		for i, a := range e.Args {
-			c.Args[i] = renumber(a, remap)
+			c.Args[i] = mapColumns(a, f)
 		}
 		return &c
 	case *expr.Cast:
 		c := *e
-		c.Arg = renumber(e.Arg, remap)
+		c.Arg = mapColumns(e.Arg, f)
 		return &c
 	case *expr.Case:
 		c := *e
 		c.Whens = make([]expr.When, len(e.Whens))
 		for i, w := range e.Whens {
-			c.Whens[i] = expr.When{Cond: renumber(w.Cond, remap), Then: renumber(w.Then, remap)}
+			c.Whens[i] = expr.When{Cond: mapColumns(w.Cond, f), Then: mapColumns(w.Then, f)}
 		}
 		if e.Else != nil {
-			c.Else = renumber(e.Else, remap)
+			c.Else = mapColumns(e.Else, f)
 		}
 		return &c
 	}

@@ -89,14 +89,7 @@ func (h *Handler) namespaceExists(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok, err := h.store.NamespaceExists(r.Context(), ns)
-	switch {
-	case err != nil:
-		h.fail(w, r, err)
-	case !ok:
-		w.WriteHeader(http.StatusNotFound)
-	default:
-		w.WriteHeader(http.StatusNoContent)
-	}
+	h.answerExists(w, r, ok, err)
 }
 
 func (h *Handler) dropNamespace(w http.ResponseWriter, r *http.Request) {
@@ -132,4 +125,17 @@ func (h *Handler) updateNamespace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, sum)
+}
+
+// answerExists answers a HEAD existence check: 204 when it exists, 404 when
+// not, the error otherwise.
+func (h *Handler) answerExists(w http.ResponseWriter, r *http.Request, ok bool, err error) {
+	switch {
+	case err != nil:
+		h.fail(w, r, err)
+	case !ok:
+		w.WriteHeader(http.StatusNotFound)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
 }

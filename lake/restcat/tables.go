@@ -161,14 +161,7 @@ func (h *Handler) tableExists(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok, err := h.store.TableExists(r.Context(), id)
-	switch {
-	case err != nil:
-		h.fail(w, r, err)
-	case !ok:
-		w.WriteHeader(http.StatusNotFound)
-	default:
-		w.WriteHeader(http.StatusNoContent)
-	}
+	h.answerExists(w, r, ok, err)
 }
 
 // commitTableRequest is the spec's CommitTableRequest, and one entry of a
