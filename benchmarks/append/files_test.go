@@ -37,34 +37,41 @@ func shapeOf(t *testing.T, data []byte) fileShape {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pr, err := r.RowGroup(0).GetColumnPageReader(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var dict, plain int
-		for pr.Next() {
-			enc := parquet.Encoding(pr.Page().Encoding())
-			switch {
-			case pr.Page().Type() == file.PageTypeDictionaryPage:
-			case enc == parquet.Encodings.RLEDict || enc == parquet.Encodings.PlainDict:
-				dict++
-			default:
-				plain++
-			}
-		}
-		if err := pr.Err(); err != nil {
-			t.Fatal(err)
-		}
-		kind := "mixed"
-		switch {
-		case plain == 0:
-			kind = "dict"
-		case dict == 0:
-			kind = "plain"
-		}
+		kind := pageKind(t, r, 0, i)
 		s.columns = append(s.columns, fmt.Sprintf("%s:%s:%s", cc.PathInSchema(), compressName(cc.Compression()), kind))
 	}
 	return s
+}
+
+// pageKind says whether the data pages of column i in row group g are all
+// dictionary-encoded ("dict"), all plain ("plain") or both ("mixed").
+func pageKind(t *testing.T, r *file.Reader, g, i int) string {
+	t.Helper()
+	pr, err := r.RowGroup(g).GetColumnPageReader(i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dict, plain int
+	for pr.Next() {
+		enc := parquet.Encoding(pr.Page().Encoding())
+		switch {
+		case pr.Page().Type() == file.PageTypeDictionaryPage:
+		case enc == parquet.Encodings.RLEDict || enc == parquet.Encodings.PlainDict:
+			dict++
+		default:
+			plain++
+		}
+	}
+	if err := pr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case plain == 0:
+		return "dict"
+	case dict == 0:
+		return "plain"
+	}
+	return "mixed"
 }
 
 func compressName(c compress.Compression) string { return strings.ToLower(c.String()) }

@@ -101,31 +101,7 @@ func chunkFacts(t *testing.T, data []byte) (rowGroups int, facts []string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pr, err := r.RowGroup(g).GetColumnPageReader(i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var dict, plain int
-			for pr.Next() {
-				enc := parquet.Encoding(pr.Page().Encoding())
-				switch {
-				case pr.Page().Type() == file.PageTypeDictionaryPage:
-				case enc == parquet.Encodings.RLEDict || enc == parquet.Encodings.PlainDict:
-					dict++
-				default:
-					plain++
-				}
-			}
-			if err := pr.Err(); err != nil {
-				t.Fatal(err)
-			}
-			kind := "mixed"
-			switch {
-			case plain == 0:
-				kind = "dict"
-			case dict == 0:
-				kind = "plain"
-			}
+			kind := pageKind(t, r, g, i)
 			stats := "no-stats"
 			if ok, _ := cc.StatsSet(); ok {
 				st, err := cc.Statistics()

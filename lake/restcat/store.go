@@ -621,8 +621,9 @@ func (s *Store) CreateTable(ctx context.Context, id table.Identifier, spec Creat
 	return &LoadedTable{Ident: id, MetadataLocation: loc, Metadata: meta}, nil
 }
 
-// insertTable adds a table row inside tx, checking the namespace and the name.
-func (s *Store) insertTable(ctx context.Context, tx querier, ns, name, loc string) error {
+// checkFreeName says whether a table may be created (or renamed to) ns.name
+// inside tx: the namespace exists and no table or view holds the name.
+func (s *Store) checkFreeName(ctx context.Context, tx querier, ns, name string) error {
 	ok, err := s.namespaceExists(ctx, tx, ns)
 	if err != nil {
 		return err
@@ -636,6 +637,14 @@ func (s *Store) insertTable(ctx context.Context, tx querier, ns, name, loc strin
 	}
 	if taken {
 		return fmt.Errorf("%w: %s.%s", catalog.ErrTableAlreadyExists, ns, name)
+	}
+	return nil
+}
+
+// insertTable adds a table row inside tx, checking the namespace and the name.
+func (s *Store) insertTable(ctx context.Context, tx querier, ns, name, loc string) error {
+	if err := s.checkFreeName(ctx, tx, ns, name); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, iceberg_type, metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, ?, NULL)`),
 		s.name, ns, name, typeTable, loc); err != nil {
@@ -707,19 +716,8 @@ func (s *Store) RenameTable(ctx context.Context, from, to table.Identifier) erro
 			}
 			return err
 		}
-		ok, err := s.namespaceExists(ctx, tx, tns)
-		if err != nil {
+		if err := s.checkFreeName(ctx, tx, tns, tname); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%w: %s", catalog.ErrNoSuchNamespace, tns)
-		}
-		taken, err := s.nameTaken(ctx, tx, tns, tname)
-		if err != nil {
-			return err
-		}
-		if taken {
-			return fmt.Errorf("%w: %s", catalog.ErrTableAlreadyExists, identString(to))
 		}
 		// The source namespace may exist only through this table; keep it.
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO iceberg_namespace_properties (catalog_name, namespace, property_key, property_value) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?)`),
