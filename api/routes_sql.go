@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,7 +66,13 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request, scope Scope) 
 		writeError(w, http.StatusBadRequest, string(session.CodeInvalid), `"sql" is empty`, nil)
 		return
 	}
-	res, err := s.b.Exec(r.Context(), req.SQL, scope != ScopeWrite)
+	ctx := r.Context()
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	res, err := s.b.Exec(ctx, req.SQL, scope != ScopeWrite)
 	defer res.Release()
 	if err != nil {
 		s.writeBackendError(w, r, err)

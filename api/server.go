@@ -33,7 +33,8 @@ type Server struct {
 	metrics  *metrics
 	handler  http.Handler
 	routeTbl []route
-	iceberg  http.Handler // the Iceberg REST catalog under /iceberg/, if served
+	iceberg  http.Handler  // the Iceberg REST catalog under /iceberg/, if served
+	timeout  time.Duration // per statement of /v1/sql; 0 = none
 }
 
 // Option configures a Server.
@@ -70,6 +71,13 @@ func WithRegisterer(r prometheus.Registerer) Option { return func(s *Server) { s
 // scope, everything else the write scope.
 func WithIcebergREST(h http.Handler) Option { return func(s *Server) { s.iceberg = h } }
 
+// DefaultStatementTimeout bounds one statement of POST /v1/sql.
+const DefaultStatementTimeout = 5 * time.Minute
+
+// WithStatementTimeout sets how long one statement may run before it is
+// cancelled and answered 504 (RELIABILITY S4); 0 means no limit.
+func WithStatementTimeout(d time.Duration) Option { return func(s *Server) { s.timeout = d } }
+
 // New returns a server for b.
 func New(b Backend, opts ...Option) *Server {
 	s := &Server{
@@ -77,6 +85,7 @@ func New(b Backend, opts ...Option) *Server {
 		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		maxBody: DefaultMaxBodyBytes,
 		maxSQL:  DefaultMaxSQLBytes,
+		timeout: DefaultStatementTimeout,
 	}
 	for _, o := range opts {
 		o(s)

@@ -34,6 +34,7 @@ type serveFlags struct {
 	tokenFile                  string
 	tokens                     stringList
 	clickhouse, clickhouseHTTP string
+	statementTimeout           time.Duration
 }
 
 func parseServeFlags(args []string, std stdio) (*serveFlags, error) {
@@ -52,6 +53,7 @@ func parseServeFlags(args []string, std stdio) (*serveFlags, error) {
 	fs.StringVar(&f.s3SecretKey, "s3-secret-key", "", "S3 secret key (default $AWS_SECRET_ACCESS_KEY)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "`file` of API tokens, one \"read <token>\" or \"write <token>\" per line")
 	fs.Var(&f.tokens, "token", "API token `scope:token` (read:… or write:…); repeatable")
+	fs.DurationVar(&f.statementTimeout, "statement-timeout", api.DefaultStatementTimeout, "cancel a SQL statement of the HTTP API after this long (0: never)")
 	fs.StringVar(&f.clickhouse, "clickhouse", "127.0.0.1:9000", "ClickHouse native protocol `addr`ess (not served yet)")
 	fs.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "ClickHouse HTTP interface `addr`ess (not served yet)")
 	pos, err := parseFlags(fs, args)
@@ -206,7 +208,7 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 
 	log.Info("ClickHouse protocols are not served yet", "clickhouse", f.clickhouse, "clickhouse_http", f.clickhouseHTTP)
 
-	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log)}
+	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log), api.WithStatementTimeout(f.statementTimeout)}
 	if cdb, ok := wh.CatalogDB(); ok {
 		// The same catalog database, served to other engines over the
 		// Iceberg REST protocol. Loaded tables carry the S3 endpoint and
