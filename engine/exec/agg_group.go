@@ -18,6 +18,11 @@ type grouper interface {
 	// assign returns each row's group id in out (reused when large
 	// enough), adding new groups; nil means every row is group 0.
 	assign(keys []arrow.Array, n int, out []uint32) []uint32
+	// lookup returns each row's group id in out (reused when large
+	// enough) without adding groups: -1 for a key no group has and for
+	// NULL keys (a hash join's probe, where NULL never matches); nil means
+	// every row is group 0.
+	lookup(keys []arrow.Array, n int, out []int32) []int32
 	// len is the number of groups.
 	len() int
 	// emitKeys builds the key columns for groups [from, to).
@@ -70,6 +75,7 @@ func keyType(t arrow.DataType) bool {
 type singleGroup struct{}
 
 func (singleGroup) assign([]arrow.Array, int, []uint32) []uint32      { return nil }
+func (singleGroup) lookup([]arrow.Array, int, []int32) []int32        { return nil }
 func (singleGroup) len() int                                          { return 1 }
 func (singleGroup) emitKeys(memory.Allocator, int, int) []arrow.Array { return nil }
 func (singleGroup) size() int64                                       { return 0 }
@@ -130,6 +136,44 @@ func (g *intGrouper[T]) find(v T) uint32 {
 		}
 		if g.keys[id-1] == v {
 			return id - 1
+		}
+	}
+}
+
+func (g *intGrouper[T]) lookup(cols []arrow.Array, n int, out []int32) []int32 {
+	out = resize(out, n)
+	arr := cols[0]
+	if arr.NullN() == n {
+		for i := range out {
+			out[i] = -1
+		}
+		return out
+	}
+	vals := arrow.GetValues[T](arr.Data(), 1)
+	for i, v := range vals {
+		out[i] = g.get(v)
+	}
+	if arr.NullN() > 0 {
+		// Slow path: NULL keys match nothing.
+		bm, off := arr.NullBitmapBytes(), arr.Data().Offset()
+		for i := range out {
+			if !bitutil.BitIsSet(bm, off+i) {
+				out[i] = -1
+			}
+		}
+	}
+	return out
+}
+
+// get returns v's group, -1 without one.
+func (g *intGrouper[T]) get(v T) int32 {
+	for s := mix64(uint64(v)) & g.mask; ; s = (s + 1) & g.mask {
+		id := g.slots[s]
+		if id == 0 {
+			return -1
+		}
+		if g.keys[id-1] == v {
+			return int32(id - 1)
 		}
 	}
 }
@@ -224,6 +268,32 @@ func (g *bytesGrouper) assign(cols []arrow.Array, n int, out []uint32) []uint32 
 	return out
 }
 
+func (g *bytesGrouper) lookup(cols []arrow.Array, n int, out []int32) []int32 {
+	out = resize(out, n)
+	arr := cols[0]
+	if arr.NullN() == n {
+		for i := range out {
+			out[i] = -1
+		}
+		return out
+	}
+	offs, data := varlen(arr)
+	var bm []byte
+	off := arr.Data().Offset()
+	if arr.NullN() > 0 {
+		bm = arr.NullBitmapBytes()
+	}
+	for i := range out {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			out[i] = -1
+			continue
+		}
+		k := data[offs[i]:offs[i+1]]
+		out[i] = g.t.find(k, hashBytes(k))
+	}
+	return out
+}
+
 func (g *bytesGrouper) nullGroup() uint32 {
 	if g.null < 0 {
 		g.null = int32(g.t.addUnindexed())
@@ -265,6 +335,18 @@ func (g *rowGrouper) assign(cols []arrow.Array, n int, out []uint32) []uint32 {
 	for i := range out {
 		k := g.enc.row(i)
 		out[i] = g.t.findOrAdd(k, hashBytes(k))
+	}
+	return out
+}
+
+// lookup finds rows by their encoding; a row with a NULL key may find the
+// group of equal rows, so a join also masks NULL keys itself.
+func (g *rowGrouper) lookup(cols []arrow.Array, n int, out []int32) []int32 {
+	out = resize(out, n)
+	g.enc.encode(cols, n)
+	for i := range out {
+		k := g.enc.row(i)
+		out[i] = g.t.find(k, hashBytes(k))
 	}
 	return out
 }
@@ -317,6 +399,23 @@ func (t *byteTable) findOrAdd(key []byte, h uint64) uint32 {
 		e := id - 1
 		if t.hashes[e] == h && string(t.arena[t.offs[e]:t.offs[e+1]]) == string(key) {
 			return e
+		}
+	}
+}
+
+// find returns the entry equal to key (whose hash is h), -1 without one.
+func (t *byteTable) find(key []byte, h uint64) int32 {
+	if t.slots == nil {
+		return -1
+	}
+	for s := h & t.mask; ; s = (s + 1) & t.mask {
+		id := t.slots[s]
+		if id == 0 {
+			return -1
+		}
+		e := id - 1
+		if t.hashes[e] == h && string(t.arena[t.offs[e]:t.offs[e+1]]) == string(key) {
+			return int32(e)
 		}
 	}
 }

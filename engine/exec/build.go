@@ -21,8 +21,9 @@ type Query struct {
 	Scan      *lake.ScanStats // nil without a table scan
 }
 
-// Build turns a linear plan (a scan or VALUES, then filters, projections,
-// aggregations, a sort and a limit) into a pipeline. The scan's files are planned here; the
+// Build turns a plan into a pipeline: a scan or VALUES, then filters,
+// projections, aggregations, joins (each join's right input is a pipeline
+// of its own, which the join runs first), a sort and a limit. The scan's files are planned here; the
 // expressions are compiled once.
 func Build(ctx context.Context, root plan.Node, ev *expr.EvalContext) (*Query, error) {
 	q := &Query{Schema: root.Schema()}
@@ -101,6 +102,17 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		q.Operators = append(q.Operators, agg)
+	case *plan.Join:
+		// The left input is the probe side, in this pipeline; the right is
+		// built (run to its end and held) by the join.
+		if err := q.add(ctx, n.Left, ev); err != nil {
+			return err
+		}
+		j, err := buildJoin(ctx, n, ev)
+		if err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, j)
 	default:
 		return fmt.Errorf("BUG: cannot execute %T", n)
 	}
@@ -137,6 +149,42 @@ func buildAggregate(n *plan.Aggregate, ev *expr.EvalContext) (*HashAgg, error) {
 		specs[i] = s
 	}
 	return NewHashAgg(n.Schema(), keys, types, specs, ev)
+}
+
+var joinKinds = map[plan.JoinKind]JoinKind{
+	plan.JoinInner: JoinInner, plan.JoinLeft: JoinProbeOuter, plan.JoinRight: JoinBuildOuter,
+	plan.JoinFull: JoinFullOuter, plan.JoinSemi: JoinSemi, plan.JoinAnti: JoinAnti,
+}
+
+func buildJoin(ctx context.Context, n *plan.Join, ev *expr.EvalContext) (*HashJoin, error) {
+	kind, ok := joinKinds[n.Kind]
+	if !ok {
+		return nil, fmt.Errorf("BUG: join kind %s", n.Kind)
+	}
+	build, err := Build(ctx, n.Right, ev)
+	if err != nil {
+		return nil, err
+	}
+	spec := HashJoinSpec{Kind: kind, Schema: n.Schema(), Build: build}
+	for i := range n.LeftKeys {
+		p, err := expr.Compile(n.LeftKeys[i])
+		if err != nil {
+			return nil, err
+		}
+		b, err := expr.Compile(n.RightKeys[i])
+		if err != nil {
+			return nil, err
+		}
+		spec.ProbeKeys = append(spec.ProbeKeys, p)
+		spec.BuildKeys = append(spec.BuildKeys, b)
+		spec.KeyTypes = append(spec.KeyTypes, n.LeftKeys[i].Type())
+	}
+	if n.Residual != nil {
+		if spec.Residual, err = expr.Compile(n.Residual); err != nil {
+			return nil, err
+		}
+	}
+	return NewHashJoin(spec, ev)
 }
 
 func sortKeys(s *plan.Sort) []SortKey {

@@ -19,7 +19,6 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/engine/types"
-	"github.com/wharfdata/wharf/internal/suggest"
 )
 
 // Catalog is what the binder needs to know about tables.
@@ -43,15 +42,16 @@ type binder struct {
 	cat Catalog
 }
 
-// scope is the columns a query's expressions can name: one table's.
+// scope is the columns a query's expressions can name: one table's, or
+// those of the tables a FROM clause joins (see bind_join.go).
 type scope struct {
-	qualifier string // the table's alias or name
-	fields    []arrow.Field
+	cols   []scopeCol
+	fields []arrow.Field // the input's columns, which cols index
 	// agg is set above an aggregation: expressions bind to its group keys
 	// and aggregate calls.
 	agg *aggScope
 	// clause names where aggregate calls are not allowed (WHERE, GROUP BY,
-	// FILTER), "nested" inside an aggregate's arguments, "" elsewhere.
+	// FILTER, ON), "nested" inside an aggregate's arguments, "" elsewhere.
 	clause string
 }
 
@@ -66,24 +66,16 @@ func (b *binder) query(q *sql.Query) (Node, error) {
 	if len(sel.Windows) > 0 {
 		return nil, unsupported(sel.Windows[0], "WINDOW")
 	}
-	var input Node
-	var sc scope
-	switch from := sel.From.(type) {
-	case nil:
-		input = &Values{Rows: [][]expr.Expr{{}}, schema: arrow.NewSchema(nil, nil)}
-	case *sql.TableRef:
-		scan, err := b.scan(from)
-		if err != nil {
+	var input Node = &Values{Rows: [][]expr.Expr{{}}, schema: arrow.NewSchema(nil, nil)}
+	sc := &scope{}
+	if sel.From != nil {
+		var err error
+		if input, sc, err = b.from(sel.From); err != nil {
 			return nil, err
 		}
-		input, sc = scan, scope{qualifier: scan.Alias, fields: scan.Fields}
-	case *sql.Join:
-		return nil, unsupported(from, "JOIN")
-	default:
-		return nil, unsupported(from, "this FROM item")
 	}
 	if sel.Where != nil {
-		cond, err := b.expr(sel.Where, &scope{qualifier: sc.qualifier, fields: sc.fields, clause: "WHERE"})
+		cond, err := b.expr(sel.Where, sc.in("WHERE"))
 		if err != nil {
 			return nil, err
 		}
@@ -94,14 +86,15 @@ func (b *binder) query(q *sql.Query) (Node, error) {
 	}
 	// isc is the scope of the select list, HAVING and ORDER BY: the input's
 	// columns, or above an aggregation its group keys and aggregates.
-	isc := &sc
+	isc := sc
 	var ag *aggScope
 	if isAggQuery(sel, q.OrderBy) {
 		var err error
-		if ag, err = b.groupBy(sel.GroupBy, &sc); err != nil {
+		if ag, err = b.groupBy(sel.GroupBy, sc); err != nil {
 			return nil, err
 		}
-		isc = &scope{qualifier: sc.qualifier, fields: sc.fields, agg: ag}
+		isc = sc.in("")
+		isc.agg = ag
 	}
 	exprs, names, err := b.selectList(sel.Items, isc)
 	if err != nil {
@@ -248,26 +241,21 @@ func (b *binder) selectList(items []*sql.SelectItem, sc *scope) ([]expr.Expr, []
 	var names []string
 	for _, it := range items {
 		if st, ok := it.Expr.(*sql.Star); ok {
-			if len(st.Qualifier) > 0 && (len(st.Qualifier) != 1 || st.Qualifier[0].Name != sc.qualifier) {
-				return nil, nil, errAt(NotFound, st.Pos, "unknown table %s in %s", identsString(st.Qualifier), st.String())
+			cols, err := sc.star(st)
+			if err != nil {
+				return nil, nil, err
 			}
-			if sc.fields == nil {
-				return nil, nil, errAt(Invalid, st.Pos, "SELECT * needs a FROM clause")
-			}
-			if sc.agg != nil {
-				cols, err := sc.agg.starColumns(st, sc.fields)
-				if err != nil {
-					return nil, nil, err
+			for _, c := range cols {
+				var e expr.Expr = sc.columnExpr(c)
+				if sc.agg != nil {
+					k, ok := sc.agg.key(e)
+					if !ok {
+						return nil, nil, errAt(Invalid, st.Pos, "column %s must appear in GROUP BY or be used in an aggregate", c.name)
+					}
+					e = k
 				}
-				for i, f := range sc.fields {
-					exprs = append(exprs, cols[i])
-					names = append(names, f.Name)
-				}
-				continue
-			}
-			for i, f := range sc.fields {
-				exprs = append(exprs, &expr.Column{Index: i, Name: f.Name, DataType: f.Type})
-				names = append(names, f.Name)
+				exprs = append(exprs, e)
+				names = append(names, c.name)
 			}
 			continue
 		}
@@ -596,35 +584,6 @@ func (b *binder) resolve(at sql.Pos, name string, args []expr.Expr) (expr.Expr, 
 		return nil, &Error{Kind: Invalid, Pos: at, Msg: err.Error(), Err: err}
 	}
 	return e, nil
-}
-
-// column resolves a column reference with a suggestion when it is unknown.
-func (sc *scope) column(c *sql.ColumnRef) (expr.Expr, error) {
-	parts := c.Parts
-	if len(parts) > 2 {
-		return nil, unsupported(c, "nested field access")
-	}
-	if len(parts) == 2 {
-		if parts[0].Name != sc.qualifier {
-			return nil, errAt(NotFound, parts[0].Pos, "unknown table %s in %s", parts[0].Name, c.String())
-		}
-		parts = parts[1:]
-	}
-	name := parts[0].Name
-	names := make([]string, len(sc.fields))
-	for i, f := range sc.fields {
-		names[i] = f.Name
-		if f.Name == name {
-			return &expr.Column{Index: i, Name: name, DataType: f.Type}, nil
-		}
-	}
-	msg := fmt.Sprintf("column %s not found", name)
-	if len(sc.fields) == 0 {
-		msg += " (the query has no FROM clause)"
-	} else if s := suggest.Closest(name, names); s != "" {
-		msg += fmt.Sprintf("; did you mean %s?", s)
-	}
-	return nil, errAt(NotFound, c.Pos, "%s", msg)
 }
 
 // literal types a SQL literal as Flink does: integers INT when they fit,

@@ -143,9 +143,9 @@ func sqlChildren(e sql.Expr) []sql.Expr {
 // groupBy binds the GROUP BY keys over the input scope.
 func (b *binder) groupBy(items []sql.Expr, sc *scope) (*aggScope, error) {
 	ag := &aggScope{
-		input:  &scope{qualifier: sc.qualifier, fields: sc.fields, clause: "GROUP BY"},
-		args:   &scope{qualifier: sc.qualifier, fields: sc.fields, clause: "nested"},
-		filter: &scope{qualifier: sc.qualifier, fields: sc.fields, clause: "FILTER"},
+		input:  sc.in("GROUP BY"),
+		args:   sc.in("nested"),
+		filter: sc.in("FILTER"),
 		keys:   map[string]int{},
 		aggIdx: map[string]int{},
 	}
@@ -394,20 +394,6 @@ func checkCall(f *sql.FuncCall, sc *scope) error {
 		return errAt(Invalid, f.Filter.Position(), "FILTER is only allowed in aggregate function calls")
 	}
 	return nil
-}
-
-// starColumns maps the input columns of SELECT * above an Aggregate to its
-// group keys.
-func (ag *aggScope) starColumns(st *sql.Star, fields []arrow.Field) ([]expr.Expr, error) {
-	out := make([]expr.Expr, len(fields))
-	for i, f := range fields {
-		c, ok := ag.key(&expr.Column{Index: i, Name: f.Name, DataType: f.Type})
-		if !ok {
-			return nil, errAt(Invalid, st.Pos, "column %s must appear in GROUP BY or be used in an aggregate", f.Name)
-		}
-		out[i] = c
-	}
-	return out, nil
 }
 
 // distinctOrder finds the select-list column an ORDER BY expression of a

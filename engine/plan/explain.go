@@ -94,6 +94,23 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 			fmt.Fprintf(b, " aggs=[%s]", strings.Join(aggs, ", "))
 		}
 		b.WriteString("\n")
+	case *Join:
+		kind := strings.ToLower(string(n.Kind))
+		if n.Kind == JoinInner && len(n.LeftKeys) == 0 && n.Residual == nil {
+			kind = "cross"
+		}
+		fmt.Fprintf(b, "%sJoin %s", pad, kind)
+		if len(n.LeftKeys) > 0 {
+			keys := make([]string, len(n.LeftKeys))
+			for i := range n.LeftKeys {
+				keys[i] = n.LeftKeys[i].String() + " = " + n.RightKeys[i].String()
+			}
+			fmt.Fprintf(b, " keys=[%s]", strings.Join(keys, ", "))
+		}
+		if n.Residual != nil {
+			fmt.Fprintf(b, " residual=%s", n.Residual)
+		}
+		b.WriteString(" build=right\n")
 	}
 	for _, c := range n.Children() {
 		if err := explain(ctx, b, c, depth+1); err != nil {

@@ -3,9 +3,10 @@
 // constants and pushes filters and projections into Iceberg scans, and
 // Explain prints the result with the scan's pruning figures.
 //
-// The planner covers single-table queries: projection, WHERE, GROUP BY with
+// The planner covers queries over tables and their joins (inner, outer and
+// cross, ON and USING, nested; see Join): projection, WHERE, GROUP BY with
 // aggregate functions, HAVING, SELECT DISTINCT, ORDER BY, LIMIT/OFFSET, time
-// travel. Joins, grouping sets, set operations and subqueries come next; the
+// travel. Grouping sets, set operations and subqueries come next; the
 // binder says so, with a position, when it meets them.
 package plan
 

@@ -77,6 +77,25 @@ func fold(n Node, ev *expr.EvalContext) (Node, error) {
 			a.Aggs[i] = c
 		}
 		return &a, err
+	case *Join:
+		l, ferr := fold(n.Left, ev)
+		if ferr != nil {
+			return nil, ferr
+		}
+		r, ferr := fold(n.Right, ev)
+		if ferr != nil {
+			return nil, ferr
+		}
+		j := *n
+		j.Left, j.Right = l, r
+		j.LeftKeys, j.RightKeys = make([]expr.Expr, len(n.LeftKeys)), make([]expr.Expr, len(n.RightKeys))
+		for i := range n.LeftKeys {
+			j.LeftKeys[i], j.RightKeys[i] = f(n.LeftKeys[i]), f(n.RightKeys[i])
+		}
+		if n.Residual != nil {
+			j.Residual = f(n.Residual)
+		}
+		return &j, err
 	}
 	return n, nil
 }
@@ -94,6 +113,8 @@ func pushFilters(n Node) Node {
 			return pushFilters(&Filter{Input: in.Input, Cond: and(append(conjuncts(in.Cond), conjuncts(n.Cond)...))})
 		case *Aggregate:
 			return pushBelowAggregate(n, in)
+		case *Join:
+			return pushIntoJoin(n.Cond, in)
 		}
 		scan, ok := n.Input.(*Scan)
 		if !ok {
@@ -135,8 +156,74 @@ func pushFilters(n Node) Node {
 		return &Sort{Input: pushFilters(n.Input), Keys: n.Keys}
 	case *Limit:
 		return &Limit{Input: pushFilters(n.Input), N: n.N, Offset: n.Offset}
+	case *Join:
+		return pushIntoJoin(nil, n)
 	}
 	return n
+}
+
+// pushIntoJoin pushes the conjuncts of a WHERE above j (where may be nil)
+// and of j's residual ON condition toward the scans:
+//
+//   - WHERE conjuncts over one side go below an inner join, and below the
+//     preserved side of an outer join (left of LEFT, right of RIGHT, left
+//     of SEMI and ANTI); over both sides of an inner join they join its
+//     condition (equalities become keys, so a comma join with its WHERE is
+//     a hash join). The rest stay above: a filter on the null-producing
+//     side of an outer join must see the NULLs the join adds.
+//   - ON conjuncts over one side go below an inner join, and below the
+//     null-producing side of an outer join (right of LEFT, left of RIGHT,
+//     right of SEMI and ANTI): there they decide which rows can match,
+//     which is what an ON condition does. Those over the preserved side
+//     stay in the residual: they make rows unmatched, not absent.
+//
+// Nothing moves through a FULL join. Non-deterministic conjuncts stay.
+func pushIntoJoin(where expr.Expr, j *Join) Node {
+	nl := j.Left.Schema().NumFields()
+	var left, right, cond, above []expr.Expr
+	if where != nil {
+		for _, c := range conjuncts(where) {
+			switch s := side(c, nl); {
+			case s == sideLeft && j.Kind != JoinRight && j.Kind != JoinFull:
+				left = append(left, c)
+			case s == sideRight && (j.Kind == JoinInner || j.Kind == JoinRight):
+				right = append(right, shift(c, -nl))
+			case s == sideBoth && j.Kind == JoinInner:
+				cond = append(cond, c)
+			default:
+				above = append(above, c)
+			}
+		}
+	}
+	var residual []expr.Expr
+	if j.Residual != nil {
+		for _, c := range conjuncts(j.Residual) {
+			switch s := side(c, nl); {
+			case s == sideLeft && (j.Kind == JoinInner || j.Kind == JoinRight):
+				left = append(left, c)
+			case s == sideRight && j.Kind != JoinRight && j.Kind != JoinFull:
+				right = append(right, shift(c, -nl))
+			default:
+				residual = append(residual, c)
+			}
+		}
+	}
+	out := *j
+	out.Left, out.Right = pushFilters(j.Left), pushFilters(j.Right)
+	if len(left) > 0 {
+		out.Left = pushFilters(&Filter{Input: j.Left, Cond: and(left)})
+	}
+	if len(right) > 0 {
+		out.Right = pushFilters(&Filter{Input: j.Right, Cond: and(right)})
+	}
+	out.Residual = nil
+	out.LeftKeys = append([]expr.Expr(nil), j.LeftKeys...)
+	out.RightKeys = append([]expr.Expr(nil), j.RightKeys...)
+	out.addCond(append(residual, cond...))
+	if len(above) == 0 {
+		return &out
+	}
+	return &Filter{Input: &out, Cond: and(above)}
 }
 
 // pushBelowAggregate moves the conjuncts of f that read only group keys
@@ -392,8 +479,62 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 			a.Aggs[i] = c
 		}
 		return &a, nil
+	case *Join:
+		return pruneJoin(n, need)
 	}
 	return n, nil
+}
+
+// pruneJoin narrows both sides of a join to the columns needed above it
+// and by its keys and residual.
+func pruneJoin(j *Join, need map[int]bool) (Node, map[int]int) {
+	nl := j.Left.Schema().NumFields()
+	all := clone(need)
+	if j.Residual != nil {
+		refs(j.Residual, all)
+	}
+	ln, rn := map[int]bool{}, map[int]bool{}
+	for i := range all {
+		if i < nl {
+			ln[i] = true
+		} else {
+			rn[i-nl] = true
+		}
+	}
+	for i := range j.LeftKeys {
+		refs(j.LeftKeys[i], ln)
+		refs(j.RightKeys[i], rn)
+	}
+	l, lm := prune(j.Left, ln)
+	r, rm := prune(j.Right, rn)
+	out := *j
+	out.Left, out.Right = l, r
+	out.LeftKeys, out.RightKeys = make([]expr.Expr, len(j.LeftKeys)), make([]expr.Expr, len(j.RightKeys))
+	for i := range j.LeftKeys {
+		out.LeftKeys[i], out.RightKeys[i] = renumber(j.LeftKeys[i], lm), renumber(j.RightKeys[i], rm)
+	}
+	newNL := l.Schema().NumFields()
+	var m map[int]int
+	if lm != nil || rm != nil || newNL != nl {
+		m = map[int]int{}
+		for i := range all {
+			switch {
+			case i < nl && lm != nil:
+				m[i] = lm[i]
+			case i < nl:
+				m[i] = i
+			case rm != nil:
+				m[i] = newNL + rm[i-nl]
+			default:
+				m[i] = newNL + i - nl
+			}
+		}
+	}
+	if j.Residual != nil {
+		out.Residual = renumber(j.Residual, m)
+	}
+	out.schema = joinSchema(l, r, j.Kind)
+	return &out, m
 }
 
 func clone(m map[int]bool) map[int]bool {

@@ -231,7 +231,14 @@ func TestSelectErrors(t *testing.T) {
 		{"SELECT COUNT(*) FROM t GROUP BY ROLLUP(name)", "UNSUPPORTED", "ROLLUP", 1, 33},
 		{"SELECT SUM(amount) OVER (ORDER BY name) FROM t", "UNSUPPORTED", "window functions", 1, 8},
 		{"SELECT ROW_NUMBER() FROM t", "UNSUPPORTED", "window functions", 1, 8},
-		{"SELECT a.x FROM t JOIN t AS a ON TRUE", "UNSUPPORTED", "JOIN", 1, 19},
+		{"SELECT a.x FROM t JOIN t AS a ON TRUE", "NOT_FOUND", "column x not found in a", 1, 8},
+		{"SELECT name FROM t JOIN t AS a ON TRUE", "INVALID_ARGUMENT", "column name is ambiguous", 1, 8},
+		{"SELECT t.name FROM t JOIN t AS a ON b.name = a.name", "NOT_FOUND", "unknown table b", 1, 37},
+		{"SELECT t.name FROM t JOIN t AS a ON t.amount + a.amount", "INVALID_ARGUMENT", "ON needs a BOOLEAN condition, not DOUBLE", 1, 46},
+		{"SELECT * FROM t JOIN t ON TRUE", "INVALID_ARGUMENT", "table t appears twice", 1, 22},
+		{"SELECT * FROM t JOIN t AS a USING (nam)", "NOT_FOUND", "column nam of USING is not on the left side", 1, 36},
+		{"SELECT * FROM t JOIN t AS a ON COUNT(*) > 1", "INVALID_ARGUMENT", "not allowed in ON", 1, 32},
+		{"SELECT x.* FROM t JOIN t AS a ON TRUE", "NOT_FOUND", "unknown table x", 1, 8},
 		{"SELECT amount FROM t ORDER BY 3", "INVALID_ARGUMENT", "position 3", 1, 31},
 	}
 	for _, c := range cases {
@@ -249,4 +256,47 @@ func TestSelectErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestJoin(t *testing.T) {
+	s, _ := newSession(t)
+	mustExec(t, s, `CREATE TABLE a (k INT, v STRING)`)
+	mustExec(t, s, `CREATE TABLE b (k INT, w STRING, n BIGINT)`)
+	mustExec(t, s, `CREATE TABLE c (k INT, z STRING)`)
+	mustExec(t, s, `INSERT INTO a VALUES (1, 'a1'), (2, 'a2'), (2, 'a2bis'), (3, 'a3'), (NULL, 'anull')`)
+	mustExec(t, s, `INSERT INTO b VALUES (2, 'b2', 20), (2, 'b2bis', 21), (3, 'b3', 30), (4, 'b4', 40), (NULL, 'bnull', 0)`)
+	mustExec(t, s, `INSERT INTO c VALUES (3, 'c3'), (4, 'c4')`)
+	f := func(q string, want ...string) {
+		t.Helper()
+		t.Run(q, func(t *testing.T) {
+			got := render(t, mustExec(t, s, q))
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("got %q\nwant %q", got, want)
+			}
+		})
+	}
+	f("SELECT a.v, b.w FROM a JOIN b ON a.k = b.k ORDER BY a.v, b.w",
+		"a2|b2", "a2|b2bis", "a2bis|b2", "a2bis|b2bis", "a3|b3")
+	f("SELECT v, w FROM a LEFT JOIN b ON a.k = b.k ORDER BY v, w",
+		"a1|NULL", "a2|b2", "a2|b2bis", "a2bis|b2", "a2bis|b2bis", "a3|b3", "anull|NULL")
+	f("SELECT v, w FROM a RIGHT JOIN b ON a.k = b.k ORDER BY w, v",
+		"a2|b2", "a2bis|b2", "a2|b2bis", "a2bis|b2bis", "a3|b3", "NULL|b4", "NULL|bnull")
+	f("SELECT v, w FROM a FULL JOIN b ON a.k = b.k AND b.n > 20 ORDER BY v NULLS LAST, w",
+		"a1|NULL", "a2|b2bis", "a2bis|b2bis", "a3|b3", "anull|NULL", "NULL|b2", "NULL|b4", "NULL|bnull")
+	f("SELECT COUNT(*) FROM a CROSS JOIN b", "25")
+	f("SELECT COUNT(*) FROM a, b WHERE a.k = b.k AND b.n >= 21", "3")
+	f("SELECT k, v, w FROM a JOIN b USING (k) WHERE k = 3", "3|a3|b3")
+	f("SELECT * FROM a FULL JOIN c USING (k) ORDER BY k NULLS FIRST, v",
+		"NULL|anull|NULL", "1|a1|NULL", "2|a2|NULL", "2|a2bis|NULL", "3|a3|c3", "4|NULL|c4")
+	f("SELECT a.*, c.z FROM a JOIN c ON a.k = c.k", "3|a3|c3")
+	f("SELECT a.v, b.w, c.z FROM a JOIN b ON a.k = b.k LEFT JOIN c ON c.k = b.k ORDER BY a.v, b.w",
+		"a2|b2|NULL", "a2|b2bis|NULL", "a2bis|b2|NULL", "a2bis|b2bis|NULL", "a3|b3|c3")
+	f("SELECT a.k, COUNT(*), SUM(b.n) FROM a JOIN b ON a.k = b.k GROUP BY a.k ORDER BY a.k", "2|4|82", "3|1|30")
+	f("SELECT x.v, y.v FROM a AS x JOIN a AS y ON x.k = y.k AND x.v < y.v", "a2|a2bis")
+	f("SELECT v FROM a LEFT JOIN b ON a.k = b.k WHERE b.k IS NULL ORDER BY v", "a1", "anull")
+	f("SELECT v FROM a JOIN b ON a.k = b.k AND a.k > 2", "a3")
+	f("SELECT COUNT(*) FROM a JOIN b ON a.k <> b.k", "11")
+	f("SELECT v, w FROM a LEFT JOIN b ON a.k = b.k AND a.v = 'a3' ORDER BY v", "a1|NULL", "a2|NULL", "a2bis|NULL", "a3|b3", "anull|NULL")
+	f("SELECT COUNT(*) FROM a JOIN b ON a.k = b.k WHERE a.k IS NULL", "0")
+	f("SELECT COUNT(*) FROM a JOIN (b JOIN c ON b.k = c.k) ON a.k = c.k", "1")
 }

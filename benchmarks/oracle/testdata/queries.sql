@@ -535,16 +535,37 @@ SELECT o_orderkey, o_totalprice, o_orderdate, o_orderpriority FROM orders WHERE 
 -- ===================== joins, subqueries, set operations ============
 
 -- join/inner: orders ⋈ lineitem (TPC-H Q3 shape, rows only)
--- pending: joins (not planned yet)
 SELECT o.o_orderkey, o.o_orderdate, l.l_linenumber, l.l_extendedprice FROM orders AS o JOIN lineitem AS l ON o.o_orderkey = l.l_orderkey WHERE o.o_orderdate < DATE '1992-02-01' AND l.l_shipmode = 'AIR';
 
 -- join/tpch_q3: TPC-H Q3 without the customer table
--- pending: joins and GROUP BY (not planned yet)
 SELECT l_orderkey, SUM(l_extendedprice * (1 - l_discount)) AS revenue, o_orderdate, o_shippriority FROM orders JOIN lineitem ON l_orderkey = o_orderkey WHERE o_orderdate < DATE '1995-03-15' AND l_shipdate > DATE '1995-03-15' GROUP BY l_orderkey, o_orderdate, o_shippriority ORDER BY revenue DESC, o_orderdate, l_orderkey LIMIT 10;
 
 -- join/left_outer: LEFT JOIN keeps orders without matching lines (NULL side)
--- pending: joins (not planned yet)
 SELECT o_orderkey, l_linenumber FROM orders LEFT JOIN lineitem ON l_orderkey = o_orderkey AND l_linenumber > 6 WHERE o_orderkey < 500;
+
+-- join/right_outer: RIGHT JOIN keeps lines whose order fails the ON filter
+SELECT o_orderkey, l_orderkey, l_linenumber FROM orders RIGHT JOIN lineitem ON o_orderkey = l_orderkey AND o_orderstatus = 'F' WHERE l_orderkey < 400;
+
+-- join/full_outer: FULL JOIN of two filtered sides, both NULL sides present
+SELECT o.o_orderkey, l.l_orderkey, l.l_linenumber FROM (orders AS o FULL JOIN lineitem AS l ON o.o_orderkey = l.l_orderkey AND l.l_linenumber = 1 AND o.o_orderkey % 3 = 0) WHERE COALESCE(o.o_orderkey, l.l_orderkey) < 200;
+
+-- join/cross_comma: a comma join with its condition in WHERE, and a small CROSS JOIN
+SELECT o_orderkey, l_linenumber, l_quantity FROM orders, lineitem WHERE o_orderkey = l_orderkey AND o_orderkey < 100 AND l_quantity > 40;
+
+-- join/cross: CROSS JOIN of two tiny sides
+SELECT o.o_orderkey, h.id FROM orders AS o CROSS JOIN hits AS h WHERE o.o_orderkey < 40 AND h.id < 4;
+
+-- join/using_multikey: USING and a two-key join (self-join of lineitem on order and line number)
+SELECT l_orderkey, l_linenumber, a.l_quantity, b.l_discount FROM lineitem AS a JOIN lineitem AS b USING (l_orderkey, l_linenumber) WHERE l_orderkey < 300;
+
+-- join/self_alias: self-join with aliases and a residual (non-equi) condition
+SELECT a.l_orderkey, a.l_linenumber, b.l_linenumber FROM lineitem AS a JOIN lineitem AS b ON a.l_orderkey = b.l_orderkey AND a.l_linenumber < b.l_linenumber WHERE a.l_orderkey < 200;
+
+-- join/group_by: join + GROUP BY per status and priority, filters pushed into each side
+SELECT o_orderstatus, o_orderpriority, COUNT(*) AS n, SUM(l_quantity) AS q FROM orders JOIN lineitem ON l_orderkey = o_orderkey WHERE o_orderdate >= DATE '1995-01-01' AND l_returnflag = 'R' GROUP BY o_orderstatus, o_orderpriority;
+
+-- join/null_keys: NULL keys never match (hits.duration_ms is NULL in a tenth of the rows), also in a LEFT JOIN
+SELECT a.id, b.id, a.duration_ms FROM hits AS a LEFT JOIN hits AS b ON a.duration_ms = b.duration_ms AND a.id = b.id WHERE a.id < 3000;
 
 -- subquery/in: IN (subquery)
 -- pending: subqueries (not planned yet)

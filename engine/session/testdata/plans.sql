@@ -26,3 +26,17 @@ SELECT DISTINCT region, url FROM hits ORDER BY region;
 -- Errors with positions: a column neither grouped nor aggregated; ROLLUP.
 SELECT region, url FROM hits GROUP BY region;
 SELECT region, COUNT(*) FROM hits GROUP BY ROLLUP(region);
+-- Joins: equalities become keys, WHERE conjuncts over one side go into that side's scan, the rest stay above.
+SELECT a.id, b.url FROM hits AS a JOIN hits AS b ON a.id = b.id AND a.ms < b.ms WHERE a.region = 'eu' AND b.url = '/a';
+-- A comma join takes its keys from WHERE.
+SELECT a.id FROM hits AS a, hits AS b WHERE a.id = b.id AND a.url = b.url AND b.region = 'us';
+-- LEFT JOIN: ON conjuncts on the right side filter the right scan; WHERE on the right side stays above the join.
+SELECT a.id, b.ms FROM hits AS a LEFT JOIN hits AS b ON a.id = b.id AND b.region = 'us' WHERE a.region = 'eu' AND b.ms IS NULL;
+-- FULL JOIN USING merges the key column; nothing moves through a full join.
+SELECT id, a.url, b.url FROM hits AS a FULL JOIN hits AS b USING (id) WHERE a.region = 'eu';
+-- Cross join, and a join under GROUP BY reading only the columns it uses.
+SELECT COUNT(*) FROM hits AS a CROSS JOIN hits AS b;
+SELECT a.region, COUNT(*), MAX(b.ms) FROM hits AS a JOIN hits AS b ON a.url = b.url GROUP BY a.region;
+-- Errors: an ambiguous column, an unknown qualifier.
+SELECT id FROM hits AS a JOIN hits AS b ON a.id = b.id;
+SELECT c.id FROM hits AS a JOIN hits AS b ON a.id = b.id;
