@@ -113,6 +113,24 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		q.Operators = append(q.Operators, j)
+	case *plan.Union:
+		src := &UnionSource{Schema: n.Schema()}
+		for _, in := range n.Inputs {
+			b, err := Build(ctx, in, ev)
+			if err != nil {
+				return err
+			}
+			if q.Scan == nil {
+				q.Scan = b.Scan
+			}
+			src.Inputs = append(src.Inputs, b)
+		}
+		q.Source = src
+	case *plan.SingleRow:
+		if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, NewSingleRow(n.Schema(), ev.Alloc))
 	default:
 		return fmt.Errorf("BUG: cannot execute %T", n)
 	}

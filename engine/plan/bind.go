@@ -40,6 +40,11 @@ func Bind(ctx context.Context, cat Catalog, q *sql.Query) (Node, error) {
 type binder struct {
 	ctx context.Context
 	cat Catalog
+	// ctes are the WITH queries in scope, innermost last (see bind_query.go).
+	ctes []*cteDef
+	// scalars maps each uncorrelated scalar subquery bound so far to its
+	// column in the input of its SELECT.
+	scalars map[*sql.Subquery]int
 }
 
 // scope is the columns a query's expressions can name: one table's, or
@@ -55,14 +60,8 @@ type scope struct {
 	clause string
 }
 
-func (b *binder) query(q *sql.Query) (Node, error) {
-	if len(q.With) > 0 {
-		return nil, unsupported(q.With[0], "WITH")
-	}
-	sel, ok := q.Body.(*sql.Select)
-	if !ok {
-		return nil, unsupported(q.Body, "UNION, INTERSECT, EXCEPT and VALUES queries")
-	}
+// selectQuery binds one SELECT block with the query's ORDER BY and LIMIT.
+func (b *binder) selectQuery(sel *sql.Select, q *sql.Query) (Node, error) {
 	if len(sel.Windows) > 0 {
 		return nil, unsupported(sel.Windows[0], "WINDOW")
 	}
@@ -74,21 +73,53 @@ func (b *binder) query(q *sql.Query) (Node, error) {
 			return nil, err
 		}
 	}
+	aggQuery := isAggQuery(sel, q.OrderBy)
 	if sel.Where != nil {
-		cond, err := b.expr(sel.Where, sc.in("WHERE"))
-		if err != nil {
+		var rest []sql.Expr
+		var err error
+		if input, rest, err = b.whereSubqueries(sel.Where, input, sc); err != nil {
 			return nil, err
 		}
-		if !arrow.TypeEqual(cond.Type(), arrow.FixedWidthTypes.Boolean) {
-			return nil, errAt(Invalid, sel.Where.Position(), "WHERE needs a BOOLEAN condition, not %s", typeName(cond.Type()))
+		// Scalar subqueries: in WHERE, and in the select list without
+		// aggregation.
+		scalarIn := rest
+		if !aggQuery {
+			for _, it := range sel.Items {
+				scalarIn = append(scalarIn, it.Expr)
+			}
 		}
-		input = &Filter{Input: input, Cond: cond}
+		if input, sc, err = b.scalarSubqueries(scalarIn, input, sc); err != nil {
+			return nil, err
+		}
+		var conds []expr.Expr
+		for _, c := range rest {
+			cond, err := b.expr(c, sc.in("WHERE"))
+			if err != nil {
+				return nil, err
+			}
+			if !arrow.TypeEqual(cond.Type(), arrow.FixedWidthTypes.Boolean) {
+				return nil, errAt(Invalid, c.Position(), "WHERE needs a BOOLEAN condition, not %s", typeName(cond.Type()))
+			}
+			conds = append(conds, cond)
+		}
+		if len(conds) > 0 {
+			input = &Filter{Input: input, Cond: and(conds)}
+		}
+	} else if !aggQuery {
+		var items []sql.Expr
+		for _, it := range sel.Items {
+			items = append(items, it.Expr)
+		}
+		var err error
+		if input, sc, err = b.scalarSubqueries(items, input, sc); err != nil {
+			return nil, err
+		}
 	}
 	// isc is the scope of the select list, HAVING and ORDER BY: the input's
 	// columns, or above an aggregation its group keys and aggregates.
 	isc := sc
 	var ag *aggScope
-	if isAggQuery(sel, q.OrderBy) {
+	if aggQuery {
 		var err error
 		if ag, err = b.groupBy(sel.GroupBy, sc); err != nil {
 			return nil, err
@@ -356,6 +387,12 @@ func (b *binder) expr(e sql.Expr, sc *scope) (expr.Expr, error) {
 			return nil, errAt(Invalid, e.Pos, "%v", err)
 		}
 		return expr.Lit(v), nil
+	case *sql.Interval:
+		v, err := intervalLiteral(e)
+		if err != nil {
+			return nil, errAt(Invalid, e.Pos, "%v", err)
+		}
+		return expr.Lit(v), nil
 	case *sql.ColumnRef:
 		return sc.column(e)
 	case *sql.BinaryExpr:
@@ -505,8 +542,14 @@ func (b *binder) expr(e sql.Expr, sc *scope) (expr.Expr, error) {
 		return call("SUBSTRING", e.Str, e.From, e.For)
 	case *sql.Overlay:
 		return call("OVERLAY", e.Str, e.Placing, e.From, e.For)
-	case *sql.Subquery, *sql.Exists, *sql.InSubquery:
-		return nil, unsupported(e, "subqueries")
+	case *sql.Subquery:
+		if i, ok := b.scalars[e]; ok && sc.agg == nil && i < len(sc.fields) {
+			f := sc.fields[i]
+			return &expr.Column{Index: i, Name: "$scalar", DataType: f.Type}, nil
+		}
+		return nil, unsupported(e, "a scalar subquery here (uncorrelated ones work in WHERE and in the select list without GROUP BY)")
+	case *sql.Exists, *sql.InSubquery:
+		return nil, unsupported(e, "a [NOT] IN or [NOT] EXISTS subquery outside the conjuncts of WHERE")
 	case *sql.Star:
 		return nil, errAt(Invalid, e.Pos, "* is only allowed in the select list and COUNT(*)")
 	}

@@ -132,6 +132,9 @@ func (sc *scope) column(c *sql.ColumnRef) (expr.Expr, error) {
 func (b *binder) from(t sql.TableExpr) (Node, *scope, error) {
 	switch t := t.(type) {
 	case *sql.TableRef:
+		if d := b.lookupCTE(t.Name); d != nil {
+			return b.cteRef(t, d)
+		}
 		scan, err := b.scan(t)
 		if err != nil {
 			return nil, nil, err
@@ -139,6 +142,8 @@ func (b *binder) from(t sql.TableExpr) (Node, *scope, error) {
 		return scan, tableScope(scan.Alias, scan.Fields), nil
 	case *sql.Join:
 		return b.join(t)
+	case *sql.DerivedTable:
+		return b.derived(t)
 	}
 	return nil, nil, unsupported(t, "this FROM item")
 }

@@ -111,6 +111,10 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 			fmt.Fprintf(b, " residual=%s", n.Residual)
 		}
 		b.WriteString(" build=right\n")
+	case *Union:
+		fmt.Fprintf(b, "%sUnion all\n", pad)
+	case *SingleRow:
+		fmt.Fprintf(b, "%sSingleRow\n", pad)
 	}
 	for _, c := range n.Children() {
 		if err := explain(ctx, b, c, depth+1); err != nil {

@@ -6,8 +6,12 @@
 // The planner covers queries over tables and their joins (inner, outer and
 // cross, ON and USING, nested; see Join): projection, WHERE, GROUP BY with
 // aggregate functions, HAVING, SELECT DISTINCT, ORDER BY, LIMIT/OFFSET, time
-// travel. Grouping sets, set operations and subqueries come next; the
-// binder says so, with a position, when it meets them.
+// travel; INTERVAL literals; WITH queries and derived tables (see
+// bind_query.go); UNION [ALL], INTERSECT and EXCEPT (Union); IN, NOT IN,
+// [NOT] EXISTS correlated on WHERE conditions, and uncorrelated scalar
+// subqueries (see bind_subquery.go). Grouping sets, window functions and
+// other subquery shapes come next; the binder says so, with a position,
+// when it meets them.
 package plan
 
 import (

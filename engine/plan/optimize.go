@@ -96,6 +96,20 @@ func fold(n Node, ev *expr.EvalContext) (Node, error) {
 			j.Residual = f(n.Residual)
 		}
 		return &j, err
+	case *Union:
+		inputs := make([]Node, len(n.Inputs))
+		for i, in := range n.Inputs {
+			var ferr error
+			if inputs[i], ferr = fold(in, ev); ferr != nil {
+				return nil, ferr
+			}
+		}
+		u := *n
+		u.Inputs = inputs
+		return &u, nil
+	case *SingleRow:
+		in, ferr := fold(n.Input, ev)
+		return &SingleRow{Input: in}, ferr
 	}
 	return n, nil
 }
@@ -115,6 +129,16 @@ func pushFilters(n Node) Node {
 			return pushBelowAggregate(n, in)
 		case *Join:
 			return pushIntoJoin(n.Cond, in)
+		case *Union:
+			// Every input has the union's columns at the same positions.
+			u := *in
+			u.Inputs = make([]Node, len(in.Inputs))
+			for i, x := range in.Inputs {
+				u.Inputs[i] = pushFilters(&Filter{Input: x, Cond: n.Cond})
+			}
+			return &u
+		case *Project:
+			return pushBelowProject(n, in)
 		}
 		scan, ok := n.Input.(*Scan)
 		if !ok {
@@ -158,8 +182,59 @@ func pushFilters(n Node) Node {
 		return &Limit{Input: pushFilters(n.Input), N: n.N, Offset: n.Offset}
 	case *Join:
 		return pushIntoJoin(nil, n)
+	case *Union:
+		u := *n
+		u.Inputs = make([]Node, len(n.Inputs))
+		for i, x := range n.Inputs {
+			u.Inputs[i] = pushFilters(x)
+		}
+		return &u
+	case *SingleRow:
+		return &SingleRow{Input: pushFilters(n.Input)}
 	}
 	return n
+}
+
+// pushBelowProject moves the conjuncts of f (above p) that stay
+// deterministic when p's expressions replace their column references
+// below p (a filter on a derived table or WITH query reaches its scans).
+func pushBelowProject(f *Filter, p *Project) Node {
+	var below, kept []expr.Expr
+	for _, c := range conjuncts(f.Cond) {
+		sub := mapColumns(c, func(col *expr.Column) expr.Expr {
+			if in, ok := p.Exprs[col.Index].(*expr.Column); ok {
+				out := *in
+				out.Name = col.Name // as the query wrote it
+				return &out
+			}
+			return p.Exprs[col.Index]
+		})
+		if deterministic(sub) {
+			below = append(below, sub)
+		} else {
+			kept = append(kept, c)
+		}
+	}
+	q := *p
+	if len(below) == 0 {
+		q.Input = pushFilters(p.Input)
+		return &Filter{Input: &q, Cond: f.Cond}
+	}
+	q.Input = pushFilters(&Filter{Input: p.Input, Cond: and(below)})
+	if len(kept) == 0 {
+		return &q
+	}
+	return &Filter{Input: &q, Cond: and(kept)}
+}
+
+func deterministic(e expr.Expr) bool {
+	ok := true
+	walk(e, func(x expr.Expr) {
+		if c, isCall := x.(*expr.Call); isCall {
+			ok = ok && c.Func.Deterministic
+		}
+	})
+	return ok
 }
 
 // pushIntoJoin pushes the conjuncts of a WHERE above j (where may be nil)
@@ -422,16 +497,35 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 		child, m := prune(n.Input, in)
 		return &Filter{Input: child, Cond: renumber(n.Cond, m)}, m
 	case *Project:
+		// Drop the expressions nothing above reads (keeping one, for row
+		// counts), and renumber the columns above.
+		keep := make([]int, 0, len(n.Exprs))
+		for i := range n.Exprs {
+			if need[i] {
+				keep = append(keep, i)
+			}
+		}
+		if len(keep) == 0 {
+			keep = append(keep, 0)
+		}
 		in := map[int]bool{}
-		for _, e := range n.Exprs {
-			refs(e, in)
+		for _, i := range keep {
+			refs(n.Exprs[i], in)
 		}
 		child, m := prune(n.Input, in)
-		exprs := make([]expr.Expr, len(n.Exprs))
-		for i, e := range n.Exprs {
-			exprs[i] = renumber(e, m)
+		exprs := make([]expr.Expr, len(keep))
+		names := make([]string, len(keep))
+		var remap map[int]int
+		if len(keep) < len(n.Exprs) {
+			remap = map[int]int{}
 		}
-		return NewProject(child, exprs, n.Names), nil
+		for j, i := range keep {
+			exprs[j], names[j] = renumber(n.Exprs[i], m), n.Names[i]
+			if remap != nil {
+				remap[i] = j
+			}
+		}
+		return NewProject(child, exprs, names), remap
 	case *Sort:
 		in := clone(need)
 		for _, k := range n.Keys {
@@ -481,6 +575,17 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 		return &a, nil
 	case *Join:
 		return pruneJoin(n, need)
+	case *Union:
+		// The inputs keep all their columns (each is a projection that
+		// narrows its own scans).
+		u := *n
+		u.Inputs = make([]Node, len(n.Inputs))
+		for i, x := range n.Inputs {
+			u.Inputs[i] = pruneColumns(x)
+		}
+		return &u, nil
+	case *SingleRow:
+		return &SingleRow{Input: pruneColumns(n.Input)}, nil
 	}
 	return n, nil
 }

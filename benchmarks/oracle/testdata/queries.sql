@@ -88,9 +88,13 @@ SELECT id, ts FROM hits WHERE ts >= TIMESTAMP '2026-10-15 12:00:00.250' AND ts <
 SELECT id, ts FROM hits WHERE ts < DATE '2026-10-02' AND id % 3 = 0 OR ts >= DATE '2026-10-31' AND id % 5 = 0;
 
 -- filter/timestamp_interval: TIMESTAMP compared with DATE + INTERVAL
--- pending: INTERVAL literals (the binder does not take them yet)
--- duckdb: SELECT id, ts FROM hits WHERE ts < DATE '2026-10-01' + INTERVAL 2 HOUR;
-SELECT id, ts FROM hits WHERE ts < DATE '2026-10-01' + INTERVAL '2' HOUR;
+-- (Flink: DATE + a day-time INTERVAL is a DATE, whole days only; DuckDB makes it a TIMESTAMP)
+-- duckdb: SELECT id, ts FROM hits WHERE ts < DATE '2026-10-02';
+SELECT id, ts FROM hits WHERE ts < DATE '2026-10-01' + INTERVAL '1 02' DAY TO HOUR;
+
+-- filter/timestamp_plus_interval: TIMESTAMP compared with TIMESTAMP + INTERVAL
+-- duckdb: SELECT id, ts FROM hits WHERE ts < TIMESTAMP '2026-10-01 00:00:00' + INTERVAL 2 HOUR - INTERVAL 30 SECOND;
+SELECT id, ts FROM hits WHERE ts < TIMESTAMP '2026-10-01 00:00:00' + INTERVAL '2' HOUR - INTERVAL '30' SECOND;
 
 -- filter/in_list: IN with integers, NOT IN
 SELECT id, status, duration_ms FROM hits WHERE status IN (301, 304) AND duration_ms NOT IN (0, 1, 2, 3) AND id % 11 = 0;
@@ -350,7 +354,6 @@ SELECT id, YEAR(ts), QUARTER(ts), MONTH(event_date), WEEK(ts), DAYOFYEAR(ts), DA
 SELECT id, DAYOFWEEK(ts), DAYOFWEEK(event_date) FROM hits WHERE id % 97 = 0;
 
 -- time/interval_arith: TIMESTAMP and DATE plus and minus INTERVAL literals
--- pending: INTERVAL literals (the binder does not take them yet)
 -- duckdb: SELECT id, ts + INTERVAL 90 MINUTE, ts - INTERVAL 2 DAY, ts + INTERVAL 1 MONTH, event_date + INTERVAL 7 DAY, ts + INTERVAL '1 day 02:03:04' FROM hits WHERE id % 97 = 0;
 SELECT id, ts + INTERVAL '90' MINUTE, ts - INTERVAL '2' DAY, ts + INTERVAL '1' MONTH, event_date + INTERVAL '7' DAY, ts + INTERVAL '1 02:03:04' DAY TO SECOND FROM hits WHERE id % 97 = 0;
 
@@ -495,9 +498,12 @@ SELECT HOUR(ts), status / 100, COUNT(*), SUM(CASE WHEN is_mobile THEN 1 ELSE 0 E
 SELECT event_date, SUM(price), AVG(price) FROM hits GROUP BY event_date;
 
 -- tpch/q1: TPC-H Q1 (pricing summary report)
--- pending: INTERVAL literals
 -- duckdb: SELECT l_returnflag, l_linestatus, SUM(l_quantity), SUM(l_extendedprice), SUM(l_extendedprice * (1 - l_discount)), SUM(l_extendedprice * (1 - l_discount) * (1 + l_tax)), round(AVG(l_quantity), 6), round(AVG(l_extendedprice), 6), round(AVG(l_discount), 6), COUNT(*) FROM lineitem WHERE l_shipdate <= DATE '1998-12-01' - INTERVAL 90 DAY GROUP BY l_returnflag, l_linestatus ORDER BY l_returnflag, l_linestatus;
 SELECT l_returnflag, l_linestatus, SUM(l_quantity), SUM(l_extendedprice), SUM(l_extendedprice * (1 - l_discount)), SUM(l_extendedprice * (1 - l_discount) * (1 + l_tax)), AVG(l_quantity), AVG(l_extendedprice), AVG(l_discount), COUNT(*) FROM lineitem WHERE l_shipdate <= DATE '1998-12-01' - INTERVAL '90' DAY GROUP BY l_returnflag, l_linestatus ORDER BY l_returnflag, l_linestatus;
+
+-- time/interval_year_month: year-month and day-time ranges on DATE and TIMESTAMP (month ends clamp)
+-- duckdb: SELECT id, CAST(event_date - INTERVAL '1 year 2 months' AS DATE), ts + INTERVAL '1 year 1 month', ts - INTERVAL '10 days 00:00:01.5', CAST(event_date + INTERVAL 1 MONTH AS DATE) FROM hits WHERE id % 97 = 0;
+SELECT id, event_date - INTERVAL '1-2' YEAR TO MONTH, ts + INTERVAL '13' MONTH, ts - INTERVAL '10 00:00:01.500' DAY TO SECOND, event_date + INTERVAL '1' MONTH FROM hits WHERE id % 97 = 0;
 
 -- tpch/q1_literal_date: TPC-H Q1 with the cutoff date written out (no INTERVAL)
 -- duckdb: SELECT l_returnflag, l_linestatus, SUM(l_quantity), SUM(l_extendedprice), SUM(l_extendedprice * (1 - l_discount)), SUM(l_extendedprice * (1 - l_discount) * (1 + l_tax)), round(AVG(l_quantity), 6), round(AVG(l_extendedprice), 6), round(AVG(l_discount), 6), COUNT(*) FROM lineitem WHERE l_shipdate <= DATE '1998-09-02' GROUP BY l_returnflag, l_linestatus ORDER BY l_returnflag, l_linestatus;
@@ -568,13 +574,58 @@ SELECT o_orderstatus, o_orderpriority, COUNT(*) AS n, SUM(l_quantity) AS q FROM 
 SELECT a.id, b.id, a.duration_ms FROM hits AS a LEFT JOIN hits AS b ON a.duration_ms = b.duration_ms AND a.id = b.id WHERE a.id < 3000;
 
 -- subquery/in: IN (subquery)
--- pending: subqueries (not planned yet)
 SELECT o_orderkey, o_totalprice FROM orders WHERE o_orderkey IN (SELECT l_orderkey FROM lineitem WHERE l_quantity >= 50) AND o_orderkey < 5000;
 
+-- subquery/in_nullable: IN (subquery) over a nullable column with NULLs on both sides
+SELECT id, duration_ms FROM hits WHERE duration_ms IN (SELECT duration_ms FROM hits WHERE id % 1000 = 7) AND id < 20000;
+
+-- subquery/not_in: NOT IN (subquery) without NULLs in the subquery; NULL x rows drop out
+SELECT id, duration_ms FROM hits WHERE duration_ms NOT IN (SELECT duration_ms FROM hits WHERE id % 1000 = 7 AND duration_ms IS NOT NULL) AND id < 3000;
+
+-- subquery/not_in_null: NOT IN (subquery) whose result has a NULL selects nothing
+SELECT id FROM hits WHERE duration_ms NOT IN (SELECT duration_ms FROM hits WHERE id < 200) AND id < 3000;
+
+-- subquery/not_in_empty: NOT IN an empty subquery keeps every row, NULL x included
+SELECT id, duration_ms FROM hits WHERE duration_ms NOT IN (SELECT duration_ms FROM hits WHERE id < 0) AND id < 300;
+
+-- subquery/exists: correlated EXISTS on equality with a residual (TPC-H Q4's shape)
+SELECT o_orderpriority, COUNT(*) AS order_count FROM orders WHERE o_orderdate >= DATE '1993-07-01' AND o_orderdate < DATE '1993-10-01' AND EXISTS (SELECT * FROM lineitem WHERE l_orderkey = o_orderkey AND l_commitdate < l_receiptdate) GROUP BY o_orderpriority ORDER BY o_orderpriority;
+
+-- subquery/not_exists: correlated NOT EXISTS with a non-equality condition
+SELECT o_orderkey FROM orders WHERE o_orderkey < 3000 AND NOT EXISTS (SELECT 1 FROM lineitem WHERE l_orderkey = o_orderkey AND l_quantity > 45);
+
+-- subquery/scalar: uncorrelated scalar subqueries in WHERE and the select list
+SELECT o_orderkey, o_totalprice - (SELECT MIN(o_totalprice) FROM orders) FROM orders WHERE o_totalprice > (SELECT MAX(o_totalprice) FROM orders) - 20000;
+
+-- subquery/scalar_empty: a scalar subquery without rows is NULL
+SELECT COUNT(*) FROM hits WHERE id > (SELECT id FROM hits WHERE id < 0) OR id < 5;
+
 -- set/union_all: UNION ALL of two filters
--- pending: UNION (not planned yet)
 SELECT id FROM hits WHERE id < 5 UNION ALL SELECT id FROM hits WHERE id BETWEEN 10 AND 12;
 
+-- set/union_all_types: UNION ALL unifies INT with BIGINT and DECIMAL with INT, ORDER BY and LIMIT over the result
+SELECT duration_ms AS v, id FROM hits WHERE id < 5 UNION ALL SELECT bytes, id FROM hits WHERE id BETWEEN 10 AND 12 ORDER BY id, v LIMIT 6;
+
+-- set/union: UNION removes duplicates (NULLs are one value)
+SELECT region, status FROM hits WHERE id < 5000 UNION SELECT region, status FROM hits WHERE id > 990000;
+
+-- set/intersect: INTERSECT keeps rows on both sides, NULLs equal
+SELECT duration_ms FROM hits WHERE id < 2000 INTERSECT SELECT duration_ms FROM hits WHERE id > 998000;
+
+-- set/except: EXCEPT keeps the left's distinct rows missing on the right
+SELECT status, is_mobile FROM hits WHERE id < 5000 EXCEPT SELECT status, is_mobile FROM hits WHERE region = 'eu';
+
+-- set/nested: INTERSECT binds tighter than UNION
+SELECT l_returnflag FROM lineitem UNION SELECT o_orderstatus FROM orders INTERSECT SELECT 'F' FROM orders;
+
 -- with/cte: WITH clause
--- pending: WITH (not planned yet)
 WITH slow AS (SELECT id, duration_ms FROM hits WHERE duration_ms > 2000) SELECT id FROM slow WHERE id % 2 = 0;
+
+-- with/chained: a CTE over an earlier CTE, referenced twice, with column names
+WITH big (k, total) AS (SELECT l_orderkey, SUM(l_quantity) FROM lineitem GROUP BY l_orderkey), top AS (SELECT k, total FROM big WHERE total > 250) SELECT a.k, a.total, b.total FROM top AS a JOIN big AS b ON a.k = b.k ORDER BY a.k;
+
+-- with/derived: derived tables with column aliases and an aggregate over an aggregate
+SELECT s, COUNT(*) AS n FROM (SELECT o_custkey, o_orderstatus FROM orders WHERE o_orderkey < 100000) AS t (c, s) GROUP BY s ORDER BY s;
+
+-- with/set_op: a CTE of a set operation
+WITH ids AS (SELECT id FROM hits WHERE id < 10 UNION ALL SELECT id FROM hits WHERE id < 3) SELECT id, COUNT(*) AS n FROM ids GROUP BY id ORDER BY id;

@@ -40,3 +40,22 @@ SELECT a.region, COUNT(*), MAX(b.ms) FROM hits AS a JOIN hits AS b ON a.url = b.
 -- Errors: an ambiguous column, an unknown qualifier.
 SELECT id FROM hits AS a JOIN hits AS b ON a.id = b.id;
 SELECT c.id FROM hits AS a JOIN hits AS b ON a.id = b.id;
+-- INTERVAL literals fold into constants: day-time as durations, year-month as months.
+SELECT id, ts + INTERVAL '1' DAY FROM hits WHERE ts > TIMESTAMP '2026-11-21 12:00:00' - INTERVAL '2' HOUR - INTERVAL '1-2' YEAR TO MONTH;
+SELECT INTERVAL '1:99' HOUR TO MINUTE;
+-- WITH queries bind at each reference; filters reach the scans through derived tables.
+WITH eu AS (SELECT id, url FROM hits WHERE region = 'eu') SELECT a.id FROM eu AS a JOIN eu AS b ON a.url = b.url WHERE a.id > 1;
+SELECT t.n FROM (SELECT id AS n, region FROM hits) AS t(n, r) WHERE t.r = 'us';
+WITH a AS (SELECT 1 AS x), a AS (SELECT 2 AS x) SELECT * FROM a;
+-- Set operations: UNION ALL concatenates; UNION groups; INTERSECT and EXCEPT group both sides tagged with their side.
+SELECT id FROM hits WHERE region = 'eu' UNION ALL SELECT ms FROM hits ORDER BY id LIMIT 3;
+SELECT url FROM hits UNION SELECT region FROM hits;
+SELECT url FROM hits INTERSECT SELECT region FROM hits;
+SELECT url FROM hits EXCEPT SELECT region FROM hits;
+SELECT id, url FROM hits UNION SELECT id FROM hits;
+-- Subqueries: IN is a semi join, NOT IN an anti join with NULL rules, EXISTS decorrelates into a semi join, scalars cross-join a single row.
+SELECT id FROM hits WHERE url IN (SELECT url FROM hits WHERE ms > 100);
+SELECT id FROM hits WHERE url NOT IN (SELECT url FROM hits WHERE ms > 100);
+SELECT id FROM hits AS h WHERE NOT EXISTS (SELECT 1 FROM hits AS o WHERE o.url = h.url AND o.id <> h.id AND o.region = 'us');
+SELECT id, ms - (SELECT AVG(ms) FROM hits) FROM hits WHERE ms > (SELECT MIN(ms) FROM hits);
+SELECT id FROM hits AS h WHERE ms > (SELECT MAX(ms) FROM hits AS o WHERE o.url = h.url);
