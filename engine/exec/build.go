@@ -131,6 +131,15 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		q.Operators = append(q.Operators, NewSingleRow(n.Schema(), ev.Alloc))
+	case *plan.Window:
+		if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		w, err := buildWindow(n, ev)
+		if err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, w)
 	default:
 		return fmt.Errorf("BUG: cannot execute %T", n)
 	}
@@ -231,4 +240,35 @@ func valuesSource(v *plan.Values, ev *expr.EvalContext) (Source, error) {
 		return BatchSource{Batches: func(yield func(arrow.RecordBatch, error) bool) { yield(b, nil) }}, nil
 	}
 	return nil, fmt.Errorf("VALUES with columns is not supported yet")
+}
+
+func buildWindow(n *plan.Window, ev *expr.EvalContext) (*Window, error) {
+	part := make([]int, len(n.Partition))
+	for i, p := range n.Partition {
+		c, ok := p.(*expr.Column)
+		if !ok {
+			return nil, fmt.Errorf("BUG: window partition key %s is not a column", p)
+		}
+		part[i] = c.Index
+	}
+	order := make([]SortKey, len(n.Order))
+	for i, k := range n.Order {
+		order[i] = SortKey{Column: k.Column, Descending: k.Descending, NullsFirst: k.NullsFirst}
+	}
+	funcs := make([]WindowFunc, len(n.Funcs))
+	for i, c := range n.Funcs {
+		f := WindowFunc{Func: c.Func, N: c.N, Type: c.Type, Frame: WindowFrame{
+			Rows: c.Frame.Rows, Start: BoundKind(c.Frame.Start), End: BoundKind(c.Frame.End),
+			StartN: c.Frame.StartN, EndN: c.Frame.EndN,
+		}}
+		for _, a := range c.Args {
+			e, err := expr.Compile(a)
+			if err != nil {
+				return nil, err
+			}
+			f.Args, f.ArgTypes = append(f.Args, e), append(f.ArgTypes, a.Type())
+		}
+		funcs[i] = f
+	}
+	return NewWindow(n.Schema(), part, order, funcs, ev), nil
 }

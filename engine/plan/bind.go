@@ -58,12 +58,16 @@ type scope struct {
 	// clause names where aggregate calls are not allowed (WHERE, GROUP BY,
 	// FILTER, ON), "nested" inside an aggregate's arguments, "" elsewhere.
 	clause string
+	// win is set where window calls are allowed (the select list and ORDER
+	// BY); it collects them.
+	win *winScope
 }
 
 // selectQuery binds one SELECT block with the query's ORDER BY and LIMIT.
 func (b *binder) selectQuery(sel *sql.Select, q *sql.Query) (Node, error) {
-	if len(sel.Windows) > 0 {
-		return nil, unsupported(sel.Windows[0], "WINDOW")
+	ws, err := newWinScope(sel.Windows)
+	if err != nil {
+		return nil, err
 	}
 	var input Node = &Values{Rows: [][]expr.Expr{{}}, schema: arrow.NewSchema(nil, nil)}
 	sc := &scope{}
@@ -127,6 +131,10 @@ func (b *binder) selectQuery(sel *sql.Select, q *sql.Query) (Node, error) {
 		isc = sc.in("")
 		isc.agg = ag
 	}
+	// hsc is HAVING's scope: no window calls.
+	hsc := *isc
+	hsc.clause = "HAVING"
+	isc = &scope{cols: isc.cols, fields: isc.fields, agg: isc.agg, clause: isc.clause, win: ws}
 	exprs, names, err := b.selectList(sel.Items, isc)
 	if err != nil {
 		return nil, err
@@ -157,7 +165,7 @@ func (b *binder) selectQuery(sel *sql.Select, q *sql.Query) (Node, error) {
 	}
 	var having expr.Expr
 	if sel.Having != nil {
-		if having, err = b.expr(sel.Having, isc); err != nil {
+		if having, err = b.expr(sel.Having, &hsc); err != nil {
 			return nil, err
 		}
 		if !arrow.TypeEqual(having.Type(), arrow.FixedWidthTypes.Boolean) {
@@ -165,11 +173,12 @@ func (b *binder) selectQuery(sel *sql.Select, q *sql.Query) (Node, error) {
 		}
 	}
 	if ag != nil {
-		input = NewAggregate(input, ag.groups, ag.aggs)
+		input = b.aggregate(input, ag)
 		if having != nil {
 			input = &Filter{Input: input, Cond: having}
 		}
 	}
+	input = b.windows(input, ws)
 	var out Node = NewProject(input, exprs, names)
 	if sel.Distinct {
 		// SELECT DISTINCT groups by every output column (ORDER BY may only
@@ -494,6 +503,9 @@ func (b *binder) expr(e sql.Expr, sc *scope) (expr.Expr, error) {
 		}
 		return c, nil
 	case *sql.FuncCall:
+		if e.Over != nil && sc.win != nil {
+			return b.windowCall(e, sc)
+		}
 		if err := checkCall(e, sc); err != nil {
 			return nil, err
 		}

@@ -29,10 +29,7 @@ var aggFuncs = map[string]string{
 var laterFuncs = map[string]string{
 	"COLLECT": "MULTISET results", "ARRAY_AGG": "ARRAY results", "JSON_OBJECTAGG": "JSON aggregation",
 	"JSON_ARRAYAGG": "JSON aggregation",
-	"ROW_NUMBER":    "window functions", "RANK": "window functions", "DENSE_RANK": "window functions",
-	"PERCENT_RANK": "window functions", "CUME_DIST": "window functions", "NTILE": "window functions",
-	"LAG": "window functions", "LEAD": "window functions",
-	"GROUPING": "GROUPING SETS, ROLLUP and CUBE", "GROUPING_ID": "GROUPING SETS, ROLLUP and CUBE",
+	"GROUPING":      "GROUPING SETS, ROLLUP and CUBE", "GROUPING_ID": "GROUPING SETS, ROLLUP and CUBE",
 	"GROUP_ID": "GROUPING SETS, ROLLUP and CUBE",
 }
 
@@ -55,6 +52,10 @@ type aggScope struct {
 	keys   map[string]int
 	aggs   []AggCall
 	aggIdx map[string]int
+	// sets are the grouping sets (key indexes) of GROUPING SETS, ROLLUP
+	// and CUBE; nil for a plain GROUP BY. grouping are the GROUPING calls.
+	sets     [][]int
+	grouping []groupingRef
 }
 
 // isAggQuery says whether a SELECT aggregates: GROUP BY, HAVING, or an
@@ -149,29 +150,21 @@ func (b *binder) groupBy(items []sql.Expr, sc *scope) (*aggScope, error) {
 		keys:   map[string]int{},
 		aggIdx: map[string]int{},
 	}
+	sets := [][]int{nil}
+	multi := false
 	for _, g := range items {
 		switch g.(type) {
 		case *sql.GroupingSets, *sql.Rollup, *sql.Cube:
-			return nil, errAt(Unsupported, g.Position(), "GROUPING SETS, ROLLUP and CUBE are not supported yet")
+			multi = true
 		}
-		x, err := b.expr(g, ag.input)
+		s, err := b.groupingSets(g, ag)
 		if err != nil {
 			return nil, err
 		}
-		if !valueType(x.Type()) {
-			return nil, errAt(Unsupported, g.Position(), "GROUP BY on %s is not supported yet", typeName(x.Type()))
-		}
-		key := x.String()
-		if _, dup := ag.keys[key]; dup {
-			continue
-		}
-		ag.keys[key] = len(ag.groups)
-		ag.groups = append(ag.groups, x)
-		name := key
-		if c, ok := x.(*expr.Column); ok {
-			name = c.Name
-		}
-		ag.names = append(ag.names, name)
+		sets = crossSets(sets, s)
+	}
+	if multi {
+		ag.sets = sets
 	}
 	ag.input.clause = ""
 	return ag, nil
@@ -187,6 +180,10 @@ func (b *binder) aggExpr(e sql.Expr, ag *aggScope) (x expr.Expr, done bool, err 
 	case *sql.FuncCall:
 		if _, ok := aggFuncs[funcName(e.Name)]; ok && e.Over == nil {
 			x, err := b.aggCall(e, ag)
+			return x, true, err
+		}
+		if n := funcName(e.Name); (n == "GROUPING" || n == "GROUPING_ID") && e.Over == nil {
+			x, err := b.groupingCall(e, ag)
 			return x, true, err
 		}
 	}
@@ -373,7 +370,19 @@ func valueType(t arrow.DataType) bool {
 func checkCall(f *sql.FuncCall, sc *scope) error {
 	name := funcName(f.Name)
 	if f.Over != nil {
-		return unsupported(f, "window functions (OVER)")
+		switch sc.clause {
+		case "nested":
+			return errAt(Invalid, f.Pos, "window function calls cannot be nested in aggregate or window calls")
+		case "":
+			return errAt(Invalid, f.Pos, "window function calls are only allowed in the select list and ORDER BY")
+		}
+		return errAt(Invalid, f.Pos, "window function calls are not allowed in %s", sc.clause)
+	}
+	if name == "GROUPING" || name == "GROUPING_ID" {
+		return errAt(Invalid, f.Pos, "%s is only allowed in the select list, HAVING and ORDER BY of a query with GROUP BY", name)
+	}
+	if _, ok := windowFuncs[name]; ok {
+		return errAt(Invalid, f.Pos, "window function %s needs an OVER clause", name)
 	}
 	if what, ok := laterFuncs[name]; ok {
 		return errAt(Unsupported, f.Pos, "%s is not supported yet (it needs %s)", name, what)

@@ -115,6 +115,8 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 		fmt.Fprintf(b, "%sUnion all\n", pad)
 	case *SingleRow:
 		fmt.Fprintf(b, "%sSingleRow\n", pad)
+	case *Window:
+		fmt.Fprintf(b, "%s%s\n", pad, explainWindow(n))
 	}
 	for _, c := range n.Children() {
 		if err := explain(ctx, b, c, depth+1); err != nil {

@@ -9,9 +9,11 @@
 // travel; INTERVAL literals; WITH queries and derived tables (see
 // bind_query.go); UNION [ALL], INTERSECT and EXCEPT (Union); IN, NOT IN,
 // [NOT] EXISTS correlated on WHERE conditions, and uncorrelated scalar
-// subqueries (see bind_subquery.go). Grouping sets, window functions and
-// other subquery shapes come next; the binder says so, with a position,
-// when it meets them.
+// subqueries (see bind_subquery.go); window functions (Window, see
+// bind_window.go); GROUPING SETS, ROLLUP and CUBE with GROUPING and
+// GROUPING_ID (see bind_grouping.go). Other subquery shapes, RANGE frames
+// with offsets and GROUP_ID come next; the binder says so, with a
+// position, when it meets them.
 package plan
 
 import (

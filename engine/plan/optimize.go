@@ -110,6 +110,23 @@ func fold(n Node, ev *expr.EvalContext) (Node, error) {
 	case *SingleRow:
 		in, ferr := fold(n.Input, ev)
 		return &SingleRow{Input: in}, ferr
+	case *Window:
+		in, ferr := fold(n.Input, ev)
+		if ferr != nil {
+			return nil, ferr
+		}
+		funcs := append([]WindowCall(nil), n.Funcs...)
+		for i := range funcs {
+			args := make([]expr.Expr, len(funcs[i].Args))
+			for j, a := range funcs[i].Args {
+				args[j] = f(a)
+			}
+			funcs[i].Args = args
+		}
+		if err != nil {
+			return nil, err
+		}
+		return NewWindow(in, n.Partition, n.Order, funcs), nil
 	}
 	return n, nil
 }
@@ -191,6 +208,8 @@ func pushFilters(n Node) Node {
 		return &u
 	case *SingleRow:
 		return &SingleRow{Input: pushFilters(n.Input)}
+	case *Window:
+		return NewWindow(pushFilters(n.Input), n.Partition, n.Order, n.Funcs)
 	}
 	return n
 }
@@ -586,6 +605,8 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 		return &u, nil
 	case *SingleRow:
 		return &SingleRow{Input: pruneColumns(n.Input)}, nil
+	case *Window:
+		return pruneWindow(n, need)
 	}
 	return n, nil
 }

@@ -629,3 +629,49 @@ SELECT s, COUNT(*) AS n FROM (SELECT o_custkey, o_orderstatus FROM orders WHERE 
 
 -- with/set_op: a CTE of a set operation
 WITH ids AS (SELECT id FROM hits WHERE id < 10 UNION ALL SELECT id FROM hits WHERE id < 3) SELECT id, COUNT(*) AS n FROM ids GROUP BY id ORDER BY id;
+
+-- ===================== window functions ============================
+
+-- window/row_number: ROW_NUMBER per partition, ties broken by id
+SELECT id, region, ROW_NUMBER() OVER (PARTITION BY region ORDER BY duration_ms DESC, id) AS rn FROM hits WHERE id % 97 = 0 ORDER BY id;
+
+-- window/ranks: RANK, DENSE_RANK, PERCENT_RANK and CUME_DIST with ties and NULL order keys
+SELECT id, RANK() OVER (PARTITION BY region ORDER BY status) AS r, DENSE_RANK() OVER (PARTITION BY region ORDER BY status) AS d, PERCENT_RANK() OVER (PARTITION BY region ORDER BY status) AS p, CUME_DIST() OVER (PARTITION BY region ORDER BY status) AS c FROM hits WHERE id % 997 = 0 ORDER BY id;
+
+-- window/ntile: NTILE with uneven buckets
+SELECT o_orderkey, NTILE(4) OVER (PARTITION BY o_orderstatus ORDER BY o_orderkey) AS q, NTILE(7) OVER (ORDER BY o_orderkey) AS s FROM orders WHERE o_orderkey < 3000 ORDER BY o_orderkey;
+
+-- window/lag_lead: LAG and LEAD with offsets and defaults
+SELECT id, LAG(duration_ms) OVER (ORDER BY id) AS a, LEAD(duration_ms, 2, 0) OVER (PARTITION BY region ORDER BY id) AS b, LAG(url, 3, 'none') OVER (PARTITION BY region ORDER BY id) AS c FROM hits WHERE id % 997 = 0 ORDER BY id;
+
+-- window/running: running and whole-partition aggregates (default frames)
+SELECT l_orderkey, l_linenumber, SUM(l_quantity) OVER (PARTITION BY l_orderkey ORDER BY l_linenumber) AS run, COUNT(*) OVER (PARTITION BY l_orderkey) AS n, MAX(l_extendedprice) OVER (PARTITION BY l_orderkey) AS mx, MIN(l_discount) OVER (PARTITION BY l_orderkey ORDER BY l_linenumber) AS mn FROM lineitem WHERE l_orderkey < 2000 ORDER BY l_orderkey, l_linenumber;
+
+-- window/rows_frames: sliding ROWS frames, FIRST_VALUE, LAST_VALUE and NTH_VALUE
+SELECT id, SUM(bytes) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS s, COUNT(duration_ms) OVER (ORDER BY id ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) AS c, MAX(revenue) OVER (PARTITION BY region ORDER BY id ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING) AS m, FIRST_VALUE(url) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS f, LAST_VALUE(status) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS l, NTH_VALUE(title, 2) OVER (PARTITION BY region ORDER BY id) AS t FROM hits WHERE id % 997 = 0 ORDER BY id;
+
+-- window/range_peers: RANGE frames include the current row's peers
+SELECT id, COUNT(*) OVER (ORDER BY status) AS a, SUM(duration_ms) OVER (ORDER BY status RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS b, LAST_VALUE(status) OVER (ORDER BY status) AS c FROM hits WHERE id % 997 = 0 ORDER BY id;
+
+-- window/over_aggregate: windows over GROUP BY results
+SELECT region, COUNT(*) AS n, SUM(COUNT(*)) OVER () AS total, RANK() OVER (ORDER BY COUNT(*) DESC, region) AS r, SUM(SUM(bytes)) OVER (ORDER BY region ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS b FROM hits GROUP BY region ORDER BY region;
+
+-- window/top_n: the top 3 rows per partition through a derived table
+SELECT * FROM (SELECT region, id, duration_ms, ROW_NUMBER() OVER (PARTITION BY region ORDER BY duration_ms DESC, id) AS rn FROM hits) WHERE rn <= 3 ORDER BY region, rn;
+
+-- window/named: a WINDOW clause shared by several calls, and a refinement of it
+SELECT o_orderkey, COUNT(*) OVER w AS n, LAG(o_totalprice) OVER w AS prev, SUM(o_totalprice) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair FROM orders WHERE o_custkey < 200 WINDOW w AS (PARTITION BY o_custkey ORDER BY o_orderdate, o_orderkey) ORDER BY o_orderkey;
+
+-- ===================== grouping sets ===============================
+
+-- grouping/rollup: subtotals and a grand total, rolled-up keys are NULL
+SELECT l_returnflag, l_linestatus, COUNT(*) AS n, SUM(l_quantity) AS q, GROUPING(l_returnflag, l_linestatus) AS g FROM lineitem GROUP BY ROLLUP(l_returnflag, l_linestatus) ORDER BY g, l_returnflag, l_linestatus;
+
+-- grouping/cube: every subset of the keys, with GROUPING per key
+SELECT region, is_mobile, COUNT(*) AS n, MAX(duration_ms) AS m, GROUPING(region) AS gr, GROUPING(is_mobile) AS gm FROM hits GROUP BY CUBE(region, is_mobile) ORDER BY gr, gm, region, is_mobile;
+
+-- grouping/sets: explicit GROUPING SETS mixed with a plain key, HAVING over the sets
+SELECT o_orderstatus, o_orderpriority, COUNT(*) AS n, GROUPING_ID(o_orderstatus, o_orderpriority) AS g FROM orders GROUP BY o_orderstatus, GROUPING SETS ((o_orderpriority), ()) HAVING COUNT(*) > 10 ORDER BY g, o_orderstatus, o_orderpriority;
+
+-- grouping/window: a window over rolled-up groups
+SELECT region, SUM(bytes) AS b, RANK() OVER (ORDER BY SUM(bytes) DESC, region) AS r FROM hits GROUP BY ROLLUP(region) ORDER BY r;

@@ -23,7 +23,7 @@ SELECT COUNT(*), MIN(ts), LISTAGG(url, '|') FROM hits;
 SELECT COUNT(*) FROM hits WHERE region = 'eu';
 -- SELECT DISTINCT is an aggregation on every output column.
 SELECT DISTINCT region, url FROM hits ORDER BY region;
--- Errors with positions: a column neither grouped nor aggregated; ROLLUP.
+-- Errors with positions: a column neither grouped nor aggregated; ROLLUP (planned since: a union of one aggregate per grouping set).
 SELECT region, url FROM hits GROUP BY region;
 SELECT region, COUNT(*) FROM hits GROUP BY ROLLUP(region);
 -- Joins: equalities become keys, WHERE conjuncts over one side go into that side's scan, the rest stay above.
@@ -59,3 +59,15 @@ SELECT id FROM hits WHERE url NOT IN (SELECT url FROM hits WHERE ms > 100);
 SELECT id FROM hits AS h WHERE NOT EXISTS (SELECT 1 FROM hits AS o WHERE o.url = h.url AND o.id <> h.id AND o.region = 'us');
 SELECT id, ms - (SELECT AVG(ms) FROM hits) FROM hits WHERE ms > (SELECT MIN(ms) FROM hits);
 SELECT id FROM hits AS h WHERE ms > (SELECT MAX(ms) FROM hits AS o WHERE o.url = h.url);
+-- window functions: calls sharing PARTITION BY/ORDER BY share a node; computed keys are projected first
+SELECT id, ROW_NUMBER() OVER (PARTITION BY region ORDER BY ms DESC), SUM(ms) OVER (PARTITION BY region ORDER BY ms DESC ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), COUNT(*) OVER (PARTITION BY UPPER(url)) FROM hits;
+-- window over an aggregate, named window
+SELECT region, SUM(COUNT(*)) OVER w, RANK() OVER w FROM hits GROUP BY region WINDOW w AS (ORDER BY region);
+-- top-N per group: the filter stays above the window; the scan's filter is pushed below it
+SELECT * FROM (SELECT id, region, ROW_NUMBER() OVER (PARTITION BY region ORDER BY ms DESC) AS rn FROM hits WHERE ms > 10) WHERE rn <= 2;
+-- window errors
+SELECT id FROM hits WHERE RANK() OVER (ORDER BY id) = 1;
+SELECT SUM(ms) OVER (ORDER BY id RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) FROM hits;
+-- grouping sets: one aggregate per set, NULL for rolled-up keys, GROUPING bits as constants, unioned
+SELECT region, url, COUNT(*), GROUPING(region, url) FROM hits GROUP BY ROLLUP(region, url) HAVING COUNT(*) > 0;
+SELECT GROUPING(region) FROM hits;
