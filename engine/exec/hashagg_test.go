@@ -100,6 +100,16 @@ func runAgg(t *testing.T, mem memory.Allocator, keys []int, aggs []AggSpec, batc
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := runRows(t, mem, op, nil, batches...)
+	sort.Strings(out)
+	return out
+}
+
+// runRows runs op over batches of rows and renders its output, one string
+// per row ("a|b|NULL"), leaving out the columns skip names.
+func runRows(t *testing.T, mem memory.Allocator, op Operator, skip func(col int) bool, batches ...[]row) []string {
+	t.Helper()
+	ctx := context.Background()
 	src := BatchSource{Batches: func(yield func(arrow.RecordBatch, error) bool) {
 		for _, rows := range batches {
 			if !yield(makeBatch(mem, rows), nil) {
@@ -116,17 +126,18 @@ func runAgg(t *testing.T, mem memory.Allocator, keys []int, aggs []AggSpec, batc
 	for _, b := range sink.Batches {
 		for i := range int(b.NumRows()) {
 			var cells []string
-			for _, c := range b.Columns() {
-				if c.IsNull(i) {
+			for j, c := range b.Columns() {
+				switch {
+				case skip != nil && skip(j):
+				case c.IsNull(i):
 					cells = append(cells, "NULL")
-				} else {
+				default:
 					cells = append(cells, c.ValueStr(i))
 				}
 			}
 			out = append(out, strings.Join(cells, "|"))
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 

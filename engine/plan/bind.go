@@ -192,19 +192,8 @@ func (b *binder) selectQuery(sel *sql.Select, q *sql.Query) (Node, error) {
 	if len(keys) > 0 {
 		out = &Sort{Input: out, Keys: keys}
 	}
-	if q.Limit != nil || q.Offset != nil {
-		n, off := int64(-1), int64(0)
-		if q.Limit != nil {
-			if n, err = constInt(q.Limit, "LIMIT"); err != nil {
-				return nil, err
-			}
-		}
-		if q.Offset != nil {
-			if off, err = constInt(q.Offset, "OFFSET"); err != nil {
-				return nil, err
-			}
-		}
-		out = &Limit{Input: out, N: n, Offset: off}
+	if out, err = withLimit(out, q); err != nil {
+		return nil, err
 	}
 	if visible < len(exprs) {
 		cols := make([]expr.Expr, visible)
@@ -353,6 +342,26 @@ func (b *binder) orderColumn(o *sql.OrderItem, names []string, exprs *[]expr.Exp
 	}
 	*exprs = append(*exprs, e)
 	return len(*exprs) - 1, nil
+}
+
+// withLimit puts q's LIMIT and OFFSET, if any, over n.
+func withLimit(n Node, q *sql.Query) (Node, error) {
+	if q.Limit == nil && q.Offset == nil {
+		return n, nil
+	}
+	lim, off := int64(-1), int64(0)
+	var err error
+	if q.Limit != nil {
+		if lim, err = constInt(q.Limit, "LIMIT"); err != nil {
+			return nil, err
+		}
+	}
+	if q.Offset != nil {
+		if off, err = constInt(q.Offset, "OFFSET"); err != nil {
+			return nil, err
+		}
+	}
+	return &Limit{Input: n, N: lim, Offset: off}, nil
 }
 
 func constInt(e sql.Expr, what string) (int64, error) {

@@ -102,22 +102,7 @@ func (b *binder) orderLimit(n Node, q *sql.Query) (Node, error) {
 	if len(keys) > 0 {
 		n = &Sort{Input: n, Keys: keys}
 	}
-	if q.Limit != nil || q.Offset != nil {
-		lim, off := int64(-1), int64(0)
-		var err error
-		if q.Limit != nil {
-			if lim, err = constInt(q.Limit, "LIMIT"); err != nil {
-				return nil, err
-			}
-		}
-		if q.Offset != nil {
-			if off, err = constInt(q.Offset, "OFFSET"); err != nil {
-				return nil, err
-			}
-		}
-		n = &Limit{Input: n, N: lim, Offset: off}
-	}
-	return n, nil
+	return withLimit(n, q)
 }
 
 // lookupCTE finds the WITH query a one-part table name refers to.

@@ -205,10 +205,7 @@ func TestAggregateMemoryLimit(t *testing.T) {
 func TestSelectErrors(t *testing.T) {
 	s, _ := newSession(t)
 	mustExec(t, s, "CREATE TABLE t (amount DOUBLE, name STRING)")
-	cases := []struct {
-		sql, code, msg string
-		line, col      int
-	}{
+	checkErrors(t, s, []errCase{
 		{"SELECT amout FROM t", "NOT_FOUND", "did you mean amount?", 1, 8},
 		{"SELECT amount FROM missing", "NOT_FOUND", "", 1, 20},
 		{"SELECT amount FROM t WHERE name + 1 > 2", "INVALID_ARGUMENT", "cannot apply", 1, 33},
@@ -240,22 +237,7 @@ func TestSelectErrors(t *testing.T) {
 		{"SELECT * FROM t JOIN t AS a ON COUNT(*) > 1", "INVALID_ARGUMENT", "not allowed in ON", 1, 32},
 		{"SELECT x.* FROM t JOIN t AS a ON TRUE", "NOT_FOUND", "unknown table x", 1, 8},
 		{"SELECT amount FROM t ORDER BY 3", "INVALID_ARGUMENT", "position 3", 1, 31},
-	}
-	for _, c := range cases {
-		t.Run(c.sql, func(t *testing.T) {
-			_, err := s.Exec(context.Background(), c.sql, true)
-			var e *session.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("error %v is not a statement error", err)
-			}
-			if string(e.Code) != c.code || !strings.Contains(e.Msg, c.msg) {
-				t.Fatalf("got %s %q, want %s containing %q", e.Code, e.Msg, c.code, c.msg)
-			}
-			if e.Pos == nil || e.Pos.Line != c.line || e.Pos.Column != c.col {
-				t.Fatalf("position %+v, want %d:%d", e.Pos, c.line, c.col)
-			}
-		})
-	}
+	})
 }
 
 func TestJoin(t *testing.T) {
