@@ -37,6 +37,14 @@ func Bind(ctx context.Context, cat Catalog, q *sql.Query) (Node, error) {
 	return b.query(q)
 }
 
+// BindConstant binds an expression that can name no column, such as a value
+// of INSERT … VALUES: literals, casts and function calls, typed and coerced
+// exactly as in queries.
+func BindConstant(ctx context.Context, e sql.Expr) (expr.Expr, error) {
+	b := &binder{ctx: ctx}
+	return b.expr(e, &scope{clause: "VALUES"})
+}
+
 type binder struct {
 	ctx context.Context
 	cat Catalog

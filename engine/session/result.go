@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // ResultKind says what a statement produced.
@@ -44,4 +46,21 @@ func (r *Result) Release() {
 		b.Release()
 	}
 	r.Batches = nil
+}
+
+// stringRows builds a result of string columns.
+func stringRows(cols []string, rows [][]string) *Result {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{Name: c, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for _, r := range rows {
+		for i, v := range r {
+			b.Field(i).(*array.StringBuilder).Append(v)
+		}
+	}
+	return &Result{Kind: ResultRows, Schema: schema, Batches: []arrow.RecordBatch{b.NewRecordBatch()}}
 }

@@ -190,3 +190,29 @@ func TestStatementErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInsertExpressions: VALUES are evaluated by the engine, so they take the
+// same expressions and conversions as queries.
+func TestInsertExpressions(t *testing.T) {
+	s, _ := newSession(t)
+	mustExec(t, s, "CREATE TABLE e (id BIGINT, name STRING, ts TIMESTAMP(3), amount DECIMAL(5, 2), score DOUBLE)")
+	mustExec(t, s, `INSERT INTO e VALUES
+		(1, UPPER('ann'), TIMESTAMP '2026-11-21 10:00:00' + INTERVAL '1' DAY, 12.345, 7),
+		(2 + 3, CONCAT('b', 'o', 'b'), '2026-11-21 11:30:00', CAST('1.5' AS DECIMAL(5, 2)), 0.5)`)
+	got := render(t, mustExec(t, s, "SELECT id, name, CAST(ts AS STRING), amount, score FROM e ORDER BY id"))
+	want := []string{"1|ANN|2026-11-22 10:00:00.000000|12.35|7", "5|bob|2026-11-21 11:30:00.000000|1.5|0.5"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for _, c := range []struct{ sql, msg string }{
+		{"INSERT INTO e (id, amount) VALUES (1, 12345.6)", "does not fit type DECIMAL(5, 2)"},
+		{"INSERT INTO e (id) VALUES (1.5E0)", "DOUBLE does not fit type BIGINT"},
+		{"INSERT INTO e (id) VALUES (COUNT(*))", "not allowed in VALUES"},
+	} {
+		_, err := s.Exec(context.Background(), c.sql, false)
+		var e *session.Error
+		if !errors.As(err, &e) || e.Code != session.CodeInvalid || !strings.Contains(e.Msg, c.msg) || e.Pos == nil {
+			t.Errorf("%s: %v, want INVALID_ARGUMENT containing %q with a position", c.sql, err, c.msg)
+		}
+	}
+}
