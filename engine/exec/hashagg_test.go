@@ -254,23 +254,7 @@ func TestHashAggMemoryLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := 0
-	src := BatchSource{Batches: func(yield func(arrow.RecordBatch, error) bool) {
-		for b := range 1000 {
-			bb := array.NewRecordBuilder(budget, aggSchema)
-			for i := range 1000 {
-				bb.Field(0).(*array.Int64Builder).Append(int64(b*1000 + i))
-				for c := 1; c < 5; c++ {
-					bb.Field(c).AppendNull()
-				}
-			}
-			rec := bb.NewRecordBatch()
-			bb.Release()
-			read++
-			if !yield(rec, nil) {
-				return
-			}
-		}
-	}}
+	src := distinctKeys(budget, &read)
 	sink := &Collect{}
 	err = Run(ctx, src, []Operator{op}, sink)
 	sink.Release()
@@ -301,4 +285,26 @@ func TestHLL(t *testing.T) {
 			t.Fatalf("%d values: estimate %d (%.1f%% off)", n, got, 100*e)
 		}
 	}
+}
+
+// distinctKeys is a source of 1000 batches of 1000 rows whose first column
+// (of aggSchema) never repeats, counting the batches it yields in read.
+func distinctKeys(mem memory.Allocator, read *int) BatchSource {
+	return BatchSource{Batches: func(yield func(arrow.RecordBatch, error) bool) {
+		for b := range 1000 {
+			bb := array.NewRecordBuilder(mem, aggSchema)
+			for i := range 1000 {
+				bb.Field(0).(*array.Int64Builder).Append(int64(b*1000 + i))
+				for c := 1; c < 5; c++ {
+					bb.Field(c).AppendNull()
+				}
+			}
+			rec := bb.NewRecordBatch()
+			bb.Release()
+			*read++
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}}
 }

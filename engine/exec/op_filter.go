@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 
 	"github.com/wharfdata/wharf/engine/expr"
@@ -54,14 +55,9 @@ func (f *Filter) Process(ctx context.Context, b arrow.RecordBatch, out Emitter) 
 	return out.Emit(ctx, kept)
 }
 
+// countTrue counts the set bits of a boolean array without nulls.
 func countTrue(b *array.Boolean) int {
-	n := 0
-	for i := 0; i < b.Len(); i++ {
-		if b.Value(i) {
-			n++
-		}
-	}
-	return n
+	return bitutil.CountSetBits(b.Data().Buffers()[1].Bytes(), b.Data().Offset(), b.Len())
 }
 
 func (f *Filter) Finish(context.Context, Emitter) error { return nil }

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"iter"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -40,7 +41,7 @@ type Collect struct {
 type ErrTooManyRows struct{ Limit int64 }
 
 func (e *ErrTooManyRows) Error() string {
-	return "the result has more rows than the limit of " + itoa(e.Limit) + "; add a LIMIT or aggregate"
+	return "the result has more rows than the limit of " + strconv.FormatInt(e.Limit, 10) + "; add a LIMIT or aggregate"
 }
 
 func (c *Collect) Emit(_ context.Context, b arrow.RecordBatch) error {
@@ -59,18 +60,4 @@ func (c *Collect) Release() {
 		b.Release()
 	}
 	c.Batches = nil
-}
-
-func itoa(n int64) string {
-	var buf [20]byte
-	i := len(buf)
-	for {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return string(buf[i:])
 }

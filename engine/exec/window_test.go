@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/expr"
@@ -103,25 +102,9 @@ func TestWindowMemoryLimit(t *testing.T) {
 	schema := arrow.NewSchema(append(aggSchema.Fields(), arrow.Field{Name: "rn", Type: i64}), nil)
 	op := NewWindow(schema, []int{0}, nil, []WindowFunc{wf("ROW_NUMBER", -1, i64, WindowFrame{})}, ev)
 	read := 0
-	src := BatchSource{Batches: func(yield func(arrow.RecordBatch, error) bool) {
-		for b := range 1000 {
-			// The scan's memory is not the window's: the window copies
-			// what it buffers into the budget.
-			bb := array.NewRecordBuilder(memory.NewGoAllocator(), aggSchema)
-			for i := range 1000 {
-				bb.Field(0).(*array.Int64Builder).Append(int64(b*1000 + i))
-				for c := 1; c < 5; c++ {
-					bb.Field(c).AppendNull()
-				}
-			}
-			rec := bb.NewRecordBatch()
-			bb.Release()
-			read++
-			if !yield(rec, nil) {
-				return
-			}
-		}
-	}}
+	// The scan's memory is not the window's: the window copies what it
+	// buffers into the budget.
+	src := distinctKeys(memory.NewGoAllocator(), &read)
 	sink := &Collect{}
 	err := Run(ctx, src, []Operator{op}, sink)
 	sink.Release()
