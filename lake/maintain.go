@@ -126,6 +126,10 @@ func (w *Warehouse) Compact(ctx context.Context, id table.Identifier, targetSize
 
 const compactAttempts = 5
 
+// afterCompactPlan, when set (tests only), runs between a compaction's
+// planning and its commit: where a concurrent append forces a rebase.
+var afterCompactPlan func()
+
 func (w *Warehouse) compactOnce(ctx context.Context, id table.Identifier, targetSize int64) (*table.RewriteResult, error) {
 	tbl, err := w.LoadTable(ctx, id)
 	if err != nil {
@@ -148,6 +152,9 @@ func (w *Warehouse) compactOnce(ctx context.Context, id table.Identifier, target
 	}
 	if len(groups) == 0 {
 		return &table.RewriteResult{Table: tbl}, nil
+	}
+	if afterCompactPlan != nil {
+		afterCompactPlan()
 	}
 	return tbl.RewriteDataFiles(ctx, groups, table.RewriteDataFilesOptions{})
 }

@@ -42,6 +42,25 @@ func TestCompactWithConcurrentAppend(t *testing.T) {
 			time.Sleep(200 * time.Millisecond) // C1's rate
 		}
 	}()
+	// One append is sure to land between the compaction's planning and its
+	// commit, whatever the timing of the periodic ones.
+	var planned *int64
+	lake.SetAfterCompactPlan(func() {
+		if planned != nil {
+			return
+		}
+		tbl, err := wh.LoadTable(ctx, id)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		id := tbl.CurrentSnapshot().SnapshotID
+		planned = &id
+		if _, err := tbl.Append(ctx, recordReader(foreignBatch(1_000_000, 5)), nil); err != nil {
+			t.Error(err)
+		}
+	})
+	defer lake.SetAfterCompactPlan(nil)
 	res, err := wh.Compact(ctx, id, 0)
 	time.Sleep(300 * time.Millisecond) // let an append land after the rewrite too
 	close(stop)
@@ -52,8 +71,18 @@ func TestCompactWithConcurrentAppend(t *testing.T) {
 	if res.RemovedDataFiles == 0 {
 		t.Fatalf("nothing compacted: %+v", res)
 	}
-	if got := scan(t, wh, id).foreign; got != n || n == 0 {
-		t.Fatalf("foreign rows = %d, appended %d", got, n)
+	if got := scan(t, wh, id).foreign; got != n+5 || n == 0 {
+		t.Fatalf("foreign rows = %d, appended %d + 5 during the compaction", got, n)
+	}
+	// The rewrite was rebased: its snapshot sits above the append that landed
+	// after it was planned, not directly on the snapshot it planned from.
+	replace := res.Table.CurrentSnapshot()
+	for s := replace; s != nil && s.Summary != nil && s.Summary.Operation != "replace"; {
+		s = res.Table.SnapshotByID(*s.ParentSnapshotID)
+		replace = s
+	}
+	if planned == nil || replace == nil || replace.ParentSnapshotID == nil || *replace.ParentSnapshotID == *planned {
+		t.Fatalf("the compaction was not rebased over the concurrent append (planned from %v)", planned)
 	}
 	checkExact(t, wh, id, src)
 	if after := liveFiles(t, wh, id); after >= before {
