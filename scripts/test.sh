@@ -8,6 +8,7 @@ export CGO_ENABLED=0 # the product is pure Go; the benchmarks module opts back i
 
 scripts/ensure-minio.sh
 scripts/ensure-postgres.sh
+scripts/ensure-debs.sh
 scripts/check-layers.sh
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go') || true)
