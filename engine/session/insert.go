@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 	"github.com/google/uuid"
 
@@ -25,54 +25,22 @@ import (
 	"github.com/wharfdata/wharf/lake/commit"
 )
 
-// insert runs INSERT INTO t VALUES (…): a batch job of one epoch, committed
+// insert runs INSERT INTO|OVERWRITE: a batch job of one epoch, committed
 // through the ledger like any other job, so the snapshot carries its txid and
-// provenance.
+// provenance. A plain VALUES list is evaluated here with Flink's implicit
+// conversions for literals; any other source is a query (insertQuery).
 func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
-	values, ok := st.Source.Body.(*sql.Values)
-	if st.Overwrite || !ok || len(st.Source.With) > 0 || st.Source.OrderBy != nil || st.Source.Limit != nil {
-		return nil, &Error{Code: CodeUnsupported, Msg: statementName(st) + " needs the SQL engine's planner (coming); INSERT INTO … VALUES works now", Pos: pos(st.Pos)}
-	}
-	if len(st.Partition) > 0 {
-		return nil, &Error{Code: CodeUnsupported, Msg: "INSERT … PARTITION (…) is not supported yet", Pos: pos(st.Partition[0].Pos)}
-	}
-	id, err := tableIdent(st.Table)
-	if err != nil {
-		return nil, err
-	}
-	tbl, err := s.wh.LoadTable(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	schema, err := table.SchemaToArrowSchema(tbl.Schema(), nil, true, false)
-	if err != nil {
-		return nil, err
-	}
-	// target[i] is the table column that VALUES position i fills.
-	target := make([]int, 0, len(schema.Fields()))
-	if len(st.Columns) == 0 {
-		for i := range schema.Fields() {
-			target = append(target, i)
-		}
-	} else {
-		for _, c := range st.Columns {
-			i := slices.IndexFunc(schema.Fields(), func(f arrow.Field) bool { return f.Name == c.Name })
-			if i < 0 {
-				return nil, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("unknown column %s in table %s", c.Name, strings.Join(id, ".")), Pos: pos(c.Pos)}
-			}
-			if slices.Contains(target, i) {
-				return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("column %s listed twice", c.Name), Pos: pos(c.Pos)}
-			}
-			target = append(target, i)
-		}
-		for i, f := range schema.Fields() {
-			if !f.Nullable && !slices.Contains(target, i) {
-				return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("column %s is NOT NULL and has no value", f.Name), Pos: pos(st.Pos)}
-			}
-		}
-	}
-	props := tbl.Properties()
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
+	t, err := s.resolveTarget(ctx, st, ev)
+	if err != nil {
+		return nil, err
+	}
+	values, ok := st.Source.Body.(*sql.Values)
+	if !ok || len(st.Source.With) > 0 || st.Source.OrderBy != nil || st.Source.Limit != nil {
+		return s.insertQuery(ctx, st, t)
+	}
+	defer t.release()
+	schema := t.schema
 	cells := make([][]arrow.Array, len(schema.Fields())) // per column, one array per row
 	defer func() {
 		for _, col := range cells {
@@ -82,25 +50,30 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 		}
 	}()
 	for _, row := range values.Rows {
-		if len(row) != len(target) {
+		if len(row) != len(t.fill) {
 			at := st.Pos
 			if len(row) > 0 {
 				at = row[0].Position()
 			}
-			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("a row has %d values but %d columns are inserted", len(row), len(target)), Pos: pos(at)}
+			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("a row has %d values but %d columns are inserted", len(row), len(t.fill)), Pos: pos(at)}
 		}
 		filled := make([]bool, len(schema.Fields()))
 		for j, e := range row {
-			i := target[j]
+			i := t.fill[j]
 			f := schema.Field(i)
-			a, err := constantValue(ctx, e, f, props[typeProp(f.Name)], ev)
+			a, err := constantValue(ctx, e, f, t.props[typeProp(f.Name)], ev)
 			if err != nil {
 				return nil, err
 			}
 			cells[i], filled[i] = append(cells[i], a), true
 		}
 		for i, ok := range filled {
-			if !ok {
+			switch {
+			case ok:
+			case t.static[i] != nil:
+				t.static[i].Retain()
+				cells[i] = append(cells[i], t.static[i])
+			default:
 				cells[i] = append(cells[i], array.MakeArrayOfNull(ev.Alloc, schema.Field(i).Type, 1))
 			}
 		}
@@ -122,21 +95,31 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	}
 	rec := array.NewRecordBatch(schema, cols, int64(len(values.Rows)))
 	rows := rec.NumRows()
-	files, err := lake.WriteFiles(ctx, tbl, schema, lake.Batches(rec))
+	files, err := lake.WriteFiles(ctx, t.tbl, schema, lake.Batches(rec))
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.wh.Ledger("sql-" + uuid.NewString())
-	if err != nil {
-		return nil, err
+	var replace func(iceberg.DataFile) bool
+	if st.Overwrite {
+		replace = t.replaced(files)
 	}
-	l.BeginOneShot()
-	sum := sha256.Sum256([]byte(st.String()))
-	res, err := l.Commit(ctx, commit.Epoch{Number: 1, JobVersion: hex.EncodeToString(sum[:8])}, commit.Target{Table: id, Files: files})
+	res, err := s.commitOneShot(ctx, st, t.id, files, replace, nil)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Kind: ResultOK, Stats: Stats{RowsAffected: rows, SnapshotID: res.SnapshotID}}, nil
+}
+
+// commitOneShot commits a batch statement's files as the single epoch of a
+// job of its own; its version is the hash of the statement's text.
+func (s *Session) commitOneShot(ctx context.Context, st sql.Statement, id table.Identifier, files []iceberg.DataFile, replace func(iceberg.DataFile) bool, sources []commit.Range) (commit.Result, error) {
+	l, err := s.wh.Ledger("sql-" + uuid.NewString())
+	if err != nil {
+		return commit.Result{}, err
+	}
+	l.BeginOneShot()
+	sum := sha256.Sum256([]byte(st.String()))
+	return l.Commit(ctx, commit.Epoch{Number: 1, JobVersion: hex.EncodeToString(sum[:8]), Sources: sources}, commit.Target{Table: id, Files: files, Replace: replace})
 }
 
 // constantValue evaluates one VALUES expression into a one-row array of

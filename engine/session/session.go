@@ -1,9 +1,10 @@
 // Package session runs SQL statements against a warehouse: the entry point
 // that the HTTP API, the CLI and (later) the ClickHouse front ends share.
 //
-// This is the start of the engine's statement layer: DDL, SHOW, DESCRIBE and
-// INSERT … VALUES run here directly; queries and INSERT … SELECT arrive with
-// the planner (issue 3) and continuous jobs (issue 4).
+// DDL, SHOW and DESCRIBE run here directly; SELECT and EXPLAIN go through
+// the planner (engine/plan) and the operators (engine/exec); INSERT INTO and
+// INSERT OVERWRITE over bounded inputs are batch jobs of one epoch,
+// committed through the ledger (insert.go, insert_query.go).
 package session
 
 import (

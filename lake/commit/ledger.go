@@ -191,6 +191,12 @@ func (l *Ledger) BeginOneShot() {
 type Target struct {
 	Table table.Identifier
 	Files []iceberg.DataFile
+	// Replace, when set, makes the epoch an overwrite (INSERT OVERWRITE): the
+	// live data and delete files it selects, judged against the table as it
+	// is at commit time, leave in the same snapshot that adds Files. A
+	// concurrent append that lands first is therefore replaced too, as the
+	// statement asked; one that lands later survives.
+	Replace func(iceberg.DataFile) bool
 }
 
 // Result is the outcome of a commit.
@@ -246,11 +252,11 @@ func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result
 	if err := l.fail(FPAfterPrepare); err != nil {
 		return Result{}, err
 	}
-	return l.commitPrepared(ctx, p, t.Files)
+	return l.commitPrepared(ctx, p, t.Files, t.Replace)
 }
 
 // commitPrepared runs steps 3 and 4 of the protocol for a prepared epoch.
-func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files []iceberg.DataFile) (Result, error) {
+func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files []iceberg.DataFile, replace func(iceberg.DataFile) bool) (Result, error) {
 	e := p.Epoch
 	e.Generation = l.gen // a recovering generation finishes an older one's epoch
 	res := Result{TxID: p.TxID}
@@ -276,7 +282,7 @@ func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files []iceberg
 		}
 		g := guard{epoch: e, txid: p.TxID, floor: l.positions}
 		tx := withGuard(tbl, l.cat, g, l.inCAS).NewTransaction()
-		if err := tx.AddDataFiles(ctx, files, e.Properties(p.TxID)); err != nil {
+		if err := stage(ctx, tx, tbl, files, replace, e.Properties(p.TxID)); err != nil {
 			// Manifest writes failed, or the files were refused: either way
 			// nothing is committed, and a retry reconciles first.
 			return false, errkind.Wrap(errkind.Ambiguous, fmt.Errorf("stage files: %w", err))
@@ -365,7 +371,7 @@ func (l *Ledger) finish(ctx context.Context, epoch uint64) error {
 		files = append(files, df)
 	}
 	l.next = epoch
-	_, err = l.commitPrepared(ctx, p, files)
+	_, err = l.commitPrepared(ctx, p, files, nil)
 	return err
 }
 
@@ -469,3 +475,40 @@ func (l *Ledger) Generation() uint64 { return l.gen }
 
 // Positions is the job's committed positions.
 func (l *Ledger) Positions() Positions { return l.positions }
+
+// stage adds an epoch's files to tx, and for an overwrite also removes the
+// live files that replace selects in the same snapshot.
+func stage(ctx context.Context, tx *table.Transaction, tbl *table.Table, files []iceberg.DataFile, replace func(iceberg.DataFile) bool, props iceberg.Properties) error {
+	if replace == nil {
+		return tx.AddDataFiles(ctx, files, props)
+	}
+	var data, deletes []iceberg.DataFile
+	if cur := tbl.CurrentSnapshot(); cur != nil {
+		fs, err := tbl.FS(ctx)
+		if err != nil {
+			return err
+		}
+		mfs, err := cur.Manifests(fs)
+		if err != nil {
+			return fmt.Errorf("read manifest list of snapshot %d: %w", cur.SnapshotID, err)
+		}
+		for _, mf := range mfs {
+			for e, err := range mf.Entries(fs, true) {
+				if err != nil {
+					return fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
+				}
+				if df := e.DataFile(); replace(df) {
+					if df.ContentType() == iceberg.EntryContentData {
+						data = append(data, df)
+					} else {
+						deletes = append(deletes, df)
+					}
+				}
+			}
+		}
+	}
+	if len(data) == 0 && len(deletes) == 0 {
+		return tx.AddDataFiles(ctx, files, props)
+	}
+	return tx.ReplaceFiles(ctx, data, files, deletes, props)
+}

@@ -540,3 +540,21 @@ func (p *partitioner) assign(rec arrow.RecordBatch) ([]int32, error) {
 	}
 	return p.ids, nil
 }
+
+// IdentityValue is the identity partition value of row 0 of col (a column
+// of Iceberg type t) as data files record it, or nil when the row is NULL:
+// what INSERT OVERWRITE … PARTITION (col = v) compares live files against.
+func IdentityValue(col arrow.Array, t iceberg.Type) (any, error) {
+	if col.Len() == 0 || col.IsNull(0) || col.DataType().ID() == arrow.NULL {
+		return nil, nil
+	}
+	pt, ok := t.(iceberg.PrimitiveType)
+	if !ok {
+		return nil, fmt.Errorf("parquetw: %s cannot be a partition source", t)
+	}
+	lit, err := literalAt(col, 0, pt)
+	if err != nil {
+		return nil, err
+	}
+	return lit.Any(), nil
+}
