@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
@@ -62,6 +63,11 @@ type TableOptions struct {
 // when missing. It sets the commit retry count and target file size unless
 // the caller's properties say otherwise.
 func (w *Warehouse) CreateTable(ctx context.Context, ident table.Identifier, schema *iceberg.Schema, opts TableOptions) (*table.Table, error) {
+	if len(ident) == 2 {
+		if d, err := w.LoadDefinition(ctx, ident); err == nil {
+			return nil, fmt.Errorf("%w: %s is a %s", catalog.ErrTableAlreadyExists, strings.Join(ident, "."), d.Kind)
+		}
+	}
 	if err := w.EnsureNamespace(ctx, ident[:len(ident)-1]); err != nil {
 		return nil, err
 	}

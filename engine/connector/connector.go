@@ -33,6 +33,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/wharfdata/wharf/engine/types"
 )
 
 // Column is one column of a connector table, its type already mapped from
@@ -69,6 +71,9 @@ func (t *TableSpec) Schema() *arrow.Schema {
 	fields := make([]arrow.Field, len(t.Columns))
 	for i, c := range t.Columns {
 		fields[i] = arrow.Field{Name: c.Name, Type: c.Type, Nullable: c.Nullable}
+		if c.Declared != "" {
+			fields[i].Metadata = types.Declared(c.Declared)
+		}
 	}
 	return arrow.NewSchema(fields, nil)
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -48,6 +49,11 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		q.Source, q.Scan = BatchSource{Batches: batches}, &ps.Stats
+	case *plan.SourceScan:
+		if !n.Source.Bounded {
+			return fmt.Errorf("%s is an unbounded %s table: read it in a continuous job (INSERT INTO a lake table SELECT … FROM it)", strings.Join(n.Ident, "."), n.Source.Spec.Options["connector"])
+		}
+		q.Source = ConnectorSource{Table: n.Source}
 	case *plan.Values:
 		src, err := valuesSource(n, ev)
 		if err != nil {

@@ -26,9 +26,10 @@ type Catalog interface {
 	// Resolve turns a written table name into an identifier (default
 	// catalog and database applied).
 	Resolve(name sql.ObjectName) (table.Identifier, error)
-	// Load loads a table and returns the Arrow fields a scan of it yields,
-	// with declared Flink types in their metadata.
-	Load(ctx context.Context, id table.Identifier) (*table.Table, []arrow.Field, error)
+	// Load returns what id names: an Iceberg table with the Arrow fields a
+	// scan of it yields (declared Flink types in their metadata), a view,
+	// or a connector table.
+	Load(ctx context.Context, id table.Identifier) (*Object, error)
 }
 
 // Bind plans a query.
@@ -53,6 +54,8 @@ type binder struct {
 	// scalars maps each uncorrelated scalar subquery bound so far to its
 	// column in the input of its SELECT.
 	scalars map[*sql.Subquery]int
+	// viewDepth counts the views being bound around the current query.
+	viewDepth int
 }
 
 // scope is the columns a query's expressions can name: one table's, or
@@ -213,34 +216,90 @@ func (b *binder) selectQuery(sel *sql.Select, q *sql.Query) (Node, error) {
 	return out, nil
 }
 
-func (b *binder) scan(t *sql.TableRef) (*Scan, error) {
+// maxViewDepth bounds views over views, so that a cycle (a view
+// redefined to read a view that reads it) is an error, not a stack overflow.
+const maxViewDepth = 32
+
+// tableRef binds a named table, view or connector table in FROM.
+func (b *binder) tableRef(t *sql.TableRef) (Node, *scope, error) {
 	if len(t.Hints) > 0 {
-		return nil, unsupported(t.Hints[0], "table hints")
+		return nil, nil, unsupported(t.Hints[0], "table hints")
 	}
 	id, err := b.cat.Resolve(t.Name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	tbl, fields, err := b.cat.Load(b.ctx, id)
+	obj, err := b.cat.Load(b.ctx, id)
 	if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
-		return nil, &Error{Kind: NotFound, Pos: t.Name.Pos, Msg: fmt.Sprintf("table %s not found", t.Name.String()), Err: err}
+		return nil, nil, &Error{Kind: NotFound, Pos: t.Name.Pos, Msg: fmt.Sprintf("table %s not found", t.Name.String()), Err: err}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s := &Scan{Ident: id, Table: tbl, Alias: id[len(id)-1], Fields: fields}
+	alias := id[len(id)-1]
 	if t.Alias != nil {
-		if len(t.Alias.Columns) > 0 {
-			return nil, unsupported(t.Alias, "column aliases in FROM")
+		if len(t.Alias.Columns) > 0 && obj.View == nil {
+			return nil, nil, unsupported(t.Alias, "column aliases in FROM")
 		}
-		s.Alias = t.Alias.Name.Name
+		alias = t.Alias.Name.Name
 	}
+	if t.SystemTime != nil && obj.Table == nil {
+		return nil, nil, errAt(Invalid, t.SystemTime.Position(), "FOR SYSTEM_TIME AS OF needs an Iceberg table, and %s is a %s", t.Name.String(), objectKind(obj))
+	}
+	switch {
+	case obj.View != nil:
+		return b.view(t, obj.View, alias)
+	case obj.Source != nil:
+		s := NewSourceScan(id, alias, obj.Source)
+		return s, tableScope(alias, s.Schema().Fields()), nil
+	}
+	s := &Scan{Ident: id, Table: obj.Table, Alias: alias, Fields: obj.Fields}
 	if t.SystemTime != nil {
 		if err := b.timeTravel(s, t.SystemTime); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return s, nil
+	return s, tableScope(s.Alias, s.Fields), nil
+}
+
+func objectKind(o *Object) string {
+	switch {
+	case o.View != nil:
+		return "view"
+	case o.Source != nil:
+		return "connector table"
+	}
+	return "table"
+}
+
+// view binds a reference to a view: its query, bound afresh in an empty
+// WITH environment, under its column names and the reference's alias.
+func (b *binder) view(t *sql.TableRef, v *sql.CreateView, alias string) (Node, *scope, error) {
+	if b.viewDepth >= maxViewDepth {
+		return nil, nil, errAt(Invalid, t.Name.Pos, "view %s nests views more than %d deep (is a view reading itself?)", t.Name.String(), maxViewDepth)
+	}
+	saved := b.ctes
+	b.ctes = nil
+	b.viewDepth++
+	n, err := b.query(v.Query)
+	b.viewDepth--
+	b.ctes = saved
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) {
+			return nil, nil, &Error{Kind: pe.Kind, Pos: t.Name.Pos, Msg: fmt.Sprintf("view %s no longer binds: %s", v.Name.String(), pe.Msg), Err: err}
+		}
+		return nil, nil, err
+	}
+	if n, err = renameColumns(n, v.Columns, t.Name.Pos, "view "+v.Name.String()); err != nil {
+		return nil, nil, err
+	}
+	if t.Alias != nil {
+		if n, err = renameColumns(n, t.Alias.Columns, t.Alias.Pos, alias); err != nil {
+			return nil, nil, err
+		}
+	}
+	return n, tableScope(alias, n.Schema().Fields()), nil
 }
 
 // timeTravel binds FOR SYSTEM_TIME AS OF: a timestamp, or (an extension
@@ -510,7 +569,7 @@ func (b *binder) expr(e sql.Expr, sc *scope) (expr.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		to, err := arrowType(e.Type)
+		to, err := ArrowType(e.Type)
 		if err != nil {
 			return nil, errAt(Unsupported, e.Type.Pos, "%v", err)
 		}

@@ -135,11 +135,7 @@ func (b *binder) from(t sql.TableExpr) (Node, *scope, error) {
 		if d := b.lookupCTE(t.Name); d != nil {
 			return b.cteRef(t, d)
 		}
-		scan, err := b.scan(t)
-		if err != nil {
-			return nil, nil, err
-		}
-		return scan, tableScope(scan.Alias, scan.Fields), nil
+		return b.tableRef(t)
 	case *sql.Join:
 		return b.join(t)
 	case *sql.DerivedTable:

@@ -49,6 +49,13 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 	case *Values:
 		fmt.Fprintf(b, "%sValues rows=%d\n", pad, len(n.Rows))
 		return nil
+	case *SourceScan:
+		bounded := "unbounded"
+		if n.Source.Bounded {
+			bounded = "bounded"
+		}
+		fmt.Fprintf(b, "%sSourceScan %s connector=%s %s\n", pad, strings.Join(n.Ident, "."), n.Source.Spec.Options["connector"], bounded)
+		return nil
 	case *Filter:
 		fmt.Fprintf(b, "%sFilter %s\n", pad, n.Cond)
 	case *Project:

@@ -8,8 +8,8 @@ import (
 	"github.com/wharfdata/wharf/engine/sql"
 )
 
-// arrowType maps a Flink SQL type to the engine's Arrow type.
-func arrowType(t *sql.DataType) (arrow.DataType, error) {
+// ArrowType maps a Flink SQL type to the engine's Arrow type.
+func ArrowType(t *sql.DataType) (arrow.DataType, error) {
 	p := t.Params
 	switch t.Name {
 	case "BOOLEAN":
@@ -51,17 +51,17 @@ func arrowType(t *sql.DataType) (arrow.DataType, error) {
 	case "TIMESTAMP_LTZ":
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, nil
 	case "ARRAY":
-		e, err := arrowType(t.Elem)
+		e, err := ArrowType(t.Elem)
 		if err != nil {
 			return nil, err
 		}
 		return arrow.ListOf(e), nil
 	case "MAP":
-		k, err := arrowType(t.Key)
+		k, err := ArrowType(t.Key)
 		if err != nil {
 			return nil, err
 		}
-		v, err := arrowType(t.Value)
+		v, err := ArrowType(t.Value)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +69,7 @@ func arrowType(t *sql.DataType) (arrow.DataType, error) {
 	case "ROW":
 		fs := make([]arrow.Field, len(t.Fields))
 		for i, f := range t.Fields {
-			ft, err := arrowType(f.Type)
+			ft, err := ArrowType(f.Type)
 			if err != nil {
 				return nil, err
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/table"
 
 	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/lake"
@@ -29,7 +30,7 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 	props := iceberg.Properties{}
 	for _, o := range st.Options {
 		if o.Key == "connector" && o.Value != "iceberg" {
-			return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("'connector'='%s' tables come with continuous jobs; without a connector option a table is an Iceberg table", o.Value), Pos: pos(o.Pos)}
+			return s.createConnectorTable(ctx, st, o.Value)
 		}
 		props[o.Key] = o.Value
 	}
@@ -117,7 +118,16 @@ func (s *Session) dropTable(ctx context.Context, st *sql.DropTable) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	return acknowledge(s.wh.DropTable(ctx, id), st.IfExists, catalog.ErrNoSuchTable, catalog.ErrNoSuchNamespace)
+	if _, ok := s.tempDef(id); ok || st.Temporary {
+		return acknowledge(s.dropDef(ctx, id, lake.DefConnector, st.Temporary), st.IfExists, catalog.ErrNoSuchTable)
+	}
+	err = s.wh.DropTable(ctx, id)
+	if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
+		if derr := s.wh.DropDefinition(ctx, id, lake.DefConnector); !errors.Is(derr, catalog.ErrNoSuchTable) {
+			err = derr
+		}
+	}
+	return acknowledge(err, st.IfExists, catalog.ErrNoSuchTable, catalog.ErrNoSuchNamespace)
 }
 
 func (s *Session) createDatabase(ctx context.Context, st *sql.CreateDatabase) (*Result, error) {
@@ -151,9 +161,33 @@ func (s *Session) showTables(ctx context.Context, st *sql.ShowTables) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	defs, err := s.defNames(ctx, lake.DefView, lake.DefConnector)
+	if err != nil {
+		return nil, err
+	}
+	return listNames(ids, defs, st.From, st.Like, st.NotLike, "table name")
+}
+
+func (s *Session) showViews(ctx context.Context) (*Result, error) {
+	defs, err := s.defNames(ctx, lake.DefView)
+	if err != nil {
+		return nil, err
+	}
+	return listNames(nil, defs, nil, nil, false, "view name")
+}
+
+// listNames lists the names of tables and definitions, sorted, in one
+// namespace or (qualified outside the default one) in all.
+func listNames(ids, defs []table.Identifier, from *sql.ObjectName, like *string, notLike bool, column string) (*Result, error) {
+	for _, d := range defs {
+		if !slices.ContainsFunc(ids, func(id table.Identifier) bool { return slices.Equal(id, d) }) {
+			ids = append(ids, d)
+		}
+	}
+	slices.SortFunc(ids, func(a, b table.Identifier) int { return strings.Compare(strings.Join(a, "."), strings.Join(b, ".")) })
 	ns := ""
-	if st.From != nil {
-		n, err := namespaceIdent(*st.From)
+	if from != nil {
+		n, err := namespaceIdent(*from)
 		if err != nil {
 			return nil, err
 		}
@@ -168,12 +202,15 @@ func (s *Session) showTables(ctx context.Context, st *sql.ShowTables) (*Result, 
 		if ns == "" && id[0] != lake.DefaultNamespace {
 			name = id[0] + "." + id[1]
 		}
-		if st.Like != nil && likeMatch(*st.Like, name) == st.NotLike {
+		if like != nil && likeMatch(*like, name) == notLike {
 			continue
 		}
 		rows = append(rows, []string{name})
 	}
-	return stringRows([]string{"table name"}, rows), nil
+	if rows == nil {
+		rows = [][]string{}
+	}
+	return stringRows([]string{column}, rows), nil
 }
 
 // likeMatch is SQL LIKE with % and _ (no escape), for SHOW … LIKE.
@@ -215,6 +252,10 @@ func (s *Session) describe(ctx context.Context, st *sql.Describe) (*Result, erro
 	id, err := tableIdent(st.Name)
 	if err != nil {
 		return nil, err
+	}
+	d, derr := s.definition(ctx, id)
+	if derr == nil {
+		return s.describeDef(ctx, d)
 	}
 	tbl, err := s.wh.LoadTable(ctx, id)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go/table"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/sql"
-	"github.com/wharfdata/wharf/engine/types"
 )
 
 // Query limits; RELIABILITY.md Q3 and S4.
@@ -90,33 +88,6 @@ type planCatalog struct{ s *Session }
 
 func (c planCatalog) Resolve(n sql.ObjectName) (table.Identifier, error) { return tableIdent(n) }
 
-// Load returns a table and the fields a scan of it yields, each carrying the
-// column's declared Flink type when Iceberg's is coarser.
-func (c planCatalog) Load(ctx context.Context, id table.Identifier) (*table.Table, []arrow.Field, error) {
-	tbl, err := c.s.wh.LoadTable(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	props := tbl.Properties()
-	fields := make([]arrow.Field, sc.NumFields())
-	for i, f := range sc.Fields() {
-		if d := props[typeProp(f.Name)]; d != "" {
-			keys, vals := []string{types.MetaType}, []string{d}
-			// TIMESTAMP(3) is stored in microseconds; results show 3 digits.
-			if p, ok := declaredPrecision(d); ok {
-				keys, vals = append(keys, types.MetaPrecision), append(vals, p)
-			}
-			f.Metadata = arrow.NewMetadata(keys, vals)
-		}
-		fields[i] = f
-	}
-	return tbl, fields, nil
-}
-
 // planError maps binder errors to statement errors.
 func planError(err error) error {
 	var pe *plan.Error
@@ -136,17 +107,4 @@ func queryError(err error) error {
 		return &Error{Code: CodeTooLarge, Msg: err.Error(), Err: err}
 	}
 	return err
-}
-
-// declaredPrecision is the fractional-second precision of a declared
-// TIME(p), TIMESTAMP(p) or TIMESTAMP_LTZ(p).
-func declaredPrecision(declared string) (string, bool) {
-	name, rest, ok := strings.Cut(declared, "(")
-	switch name {
-	case "TIME", "TIMESTAMP", "TIMESTAMP_LTZ":
-	default:
-		return "", false
-	}
-	p, _, ok2 := strings.Cut(rest, ")")
-	return p, ok && ok2
 }

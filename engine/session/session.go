@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/apache/iceberg-go"
@@ -23,11 +24,28 @@ import (
 
 // Session executes statements. It is safe for concurrent use.
 type Session struct {
-	wh *lake.Warehouse
+	wh      *lake.Warehouse
+	brokers string // the server's Kafka, for connector tables that name none
+
+	mu   sync.Mutex
+	temp map[string]lake.Definition // TEMPORARY views and tables by db.name
 }
 
+// Option configures New.
+type Option func(*Session)
+
+// WithBrokers names the Kafka cluster (the embedded broker or --kafka) that
+// Kafka tables without 'properties.bootstrap.servers' read.
+func WithBrokers(addrs string) Option { return func(s *Session) { s.brokers = addrs } }
+
 // New returns a session over wh.
-func New(wh *lake.Warehouse) *Session { return &Session{wh: wh} }
+func New(wh *lake.Warehouse, opts ...Option) *Session {
+	s := &Session{wh: wh}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Exec runs one statement. A caller with readOnly set may only run
 // statements that change nothing.
@@ -61,9 +79,16 @@ func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error)
 	case *sql.ShowTables:
 		return s.showTables(ctx, st)
 	case *sql.Show:
-		if st.Object == sql.ShowDatabases {
+		switch st.Object {
+		case sql.ShowDatabases:
 			return s.showDatabases(ctx)
+		case sql.ShowViews:
+			return s.showViews(ctx)
 		}
+	case *sql.CreateView:
+		return s.createView(ctx, st)
+	case *sql.DropView:
+		return s.dropView(ctx, st)
 	case *sql.Describe:
 		return s.describe(ctx, st)
 	case *sql.Insert:

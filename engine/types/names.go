@@ -144,3 +144,18 @@ func metaValue(md arrow.Metadata, key string) (string, bool) {
 	}
 	return md.Values()[i], true
 }
+
+// Declared is the field metadata that carries a declared Flink type (and,
+// for TIME and TIMESTAMP, its precision) when the Arrow type is coarser:
+// TIMESTAMP(3) is held in microseconds, yet results show 3 digits.
+func Declared(declared string) arrow.Metadata {
+	keys, vals := []string{MetaType}, []string{declared}
+	name, rest, ok := strings.Cut(declared, "(")
+	switch name {
+	case "TIME", "TIMESTAMP", "TIMESTAMP_LTZ":
+		if p, _, ok2 := strings.Cut(rest, ")"); ok && ok2 {
+			keys, vals = append(keys, MetaPrecision), append(vals, p)
+		}
+	}
+	return arrow.NewMetadata(keys, vals)
+}
