@@ -35,6 +35,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/types"
+	"github.com/wharfdata/wharf/lake"
 )
 
 // Column is one column of a connector table, its type already mapped from
@@ -64,6 +65,9 @@ type TableSpec struct {
 	// BatchRows bounds the rows of one batch (0: the connector's default).
 	BatchRows int
 	Alloc     memory.Allocator
+	// Files reads files with the server's storage settings (the filesystem
+	// connector).
+	Files lake.FileSystem
 }
 
 // Schema is the Arrow schema of the spec's columns, in order.

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/wharfdata/wharf/engine/connector"
+	"github.com/wharfdata/wharf/engine/connector/filesystem"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/engine/types"
@@ -32,7 +33,9 @@ type connectorKind struct {
 }
 
 // connectors are the connectors by their 'connector' option.
-var connectors = map[string]connectorKind{}
+var connectors = map[string]connectorKind{
+	"filesystem": {open: filesystem.Open, bounded: filesystem.Bounded},
+}
 
 func (s *Session) createConnectorTable(ctx context.Context, st *sql.CreateTable, name string) (*Result, error) {
 	id, err := tableIdent(st.Name)
@@ -45,7 +48,7 @@ func (s *Session) createConnectorTable(ctx context.Context, st *sql.CreateTable,
 	if len(st.PartitionBy) > 0 {
 		return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("PARTITIONED BY on a '%s' connector table is not supported yet", name), Pos: pos(st.PartitionBy[0].Pos)}
 	}
-	if _, err := sourceTable(st, id, ""); err != nil {
+	if _, err := s.sourceTable(st, id); err != nil {
 		return nil, err
 	}
 	d := lake.Definition{Ident: id, Kind: lake.DefConnector, Statement: st.String()}
@@ -53,8 +56,7 @@ func (s *Session) createConnectorTable(ctx context.Context, st *sql.CreateTable,
 }
 
 // sourceTable builds the connector table a CREATE TABLE declares.
-// brokers is the server's Kafka.
-func sourceTable(st *sql.CreateTable, id table.Identifier, brokers string) (*plan.SourceTable, error) {
+func (s *Session) sourceTable(st *sql.CreateTable, id table.Identifier) (*plan.SourceTable, error) {
 	opts := map[string]string{}
 	for _, o := range st.Options {
 		opts[o.Key] = o.Value
@@ -70,7 +72,7 @@ func sourceTable(st *sql.CreateTable, id table.Identifier, brokers string) (*pla
 		names := slices.Sorted(maps.Keys(connectors))
 		return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("connector '%s' is not supported; wharf reads %s, and a table without a connector option is an Iceberg table", opts["connector"], strings.Join(quoteAll(names), ", ")), Pos: pos(at)}
 	}
-	spec := &connector.TableSpec{Name: strings.Join(id, "."), Options: opts, DefaultBrokers: brokers}
+	spec := &connector.TableSpec{Name: strings.Join(id, "."), Options: opts, DefaultBrokers: s.brokers, Files: s.wh.Files()}
 	for _, c := range st.Columns {
 		if c.Kind == sql.ComputedColumn {
 			return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("column %s: computed columns are not supported yet", c.Name.Name), Pos: pos(c.Pos)}
@@ -193,7 +195,7 @@ func (s *Session) object(d *lake.Definition) (*plan.Object, error) {
 	case *sql.CreateView:
 		return &plan.Object{View: st}, nil
 	case *sql.CreateTable:
-		src, err := sourceTable(st, d.Ident, s.brokers)
+		src, err := s.sourceTable(st, d.Ident)
 		if err != nil {
 			return nil, err
 		}

@@ -85,6 +85,8 @@ func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error)
 		case sql.ShowViews:
 			return s.showViews(ctx)
 		}
+	case *sql.Call:
+		return s.call(ctx, st)
 	case *sql.CreateView:
 		return s.createView(ctx, st)
 	case *sql.DropView:
