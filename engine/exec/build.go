@@ -20,6 +20,11 @@ type Query struct {
 	Operators []Operator
 	Schema    *arrow.Schema
 	Scan      *lake.ScanStats // nil without a table scan
+	// Stream is the unbounded source of a continuous job's pipeline
+	// (BuildStream); Source is nil then, and the job drives the operators.
+	Stream *plan.SourceScan
+
+	streaming bool
 }
 
 // Build turns a plan into a pipeline: a scan or VALUES, then filters,
@@ -30,6 +35,20 @@ func Build(ctx context.Context, root plan.Node, ev *expr.EvalContext) (*Query, e
 	q := &Query{Schema: root.Schema()}
 	if err := q.add(ctx, root, ev); err != nil {
 		return nil, err
+	}
+	return q, nil
+}
+
+// BuildStream builds the operators of a continuous job whose plan reads
+// one unbounded connector table: the job feeds that source's batches to the
+// operators itself (see Pipeline), epoch by epoch.
+func BuildStream(ctx context.Context, root plan.Node, ev *expr.EvalContext) (*Query, error) {
+	q := &Query{Schema: root.Schema(), streaming: true}
+	if err := q.add(ctx, root, ev); err != nil {
+		return nil, err
+	}
+	if q.Stream == nil {
+		return nil, fmt.Errorf("BUG: BuildStream of a plan without an unbounded source")
 	}
 	return q, nil
 }
@@ -50,6 +69,10 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		}
 		q.Source, q.Scan = BatchSource{Batches: batches}, &ps.Stats
 	case *plan.SourceScan:
+		if q.streaming && !n.Source.Bounded {
+			q.Stream = n
+			return nil
+		}
 		if !n.Source.Bounded {
 			return fmt.Errorf("%s is an unbounded %s table: read it in a continuous job (INSERT INTO a lake table SELECT … FROM it)", strings.Join(n.Ident, "."), n.Source.Spec.Options["connector"])
 		}

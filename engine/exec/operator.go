@@ -82,32 +82,15 @@ func (s *stage) Emit(ctx context.Context, b arrow.RecordBatch) error {
 // and closes them all. It returns the first error; ErrEnough ends the run
 // early without one.
 func Run(ctx context.Context, src Source, ops []Operator, sink Emitter) (err error) {
-	defer func() {
-		for _, op := range ops {
-			op.Close()
-		}
-	}()
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(*MemoryLimitError); ok {
-				err = e
-				return
-			}
-			panic(r) // a bug, not a budget: let it crash loudly
-		}
-	}()
-	emitters := make([]Emitter, len(ops)+1)
-	emitters[len(ops)] = sink
-	for i := len(ops) - 1; i >= 0; i-- {
-		emitters[i] = &stage{op: ops[i], next: emitters[i+1]}
-	}
-	if err := src.Run(ctx, emitters[0]); err != nil && !errors.Is(err, ErrEnough) {
+	p := NewPipeline(ops, sink)
+	defer p.Close()
+	if err := runSource(ctx, src, p.Head()); err != nil && !errors.Is(err, ErrEnough) {
 		return err
 	}
-	for i, op := range ops {
-		if err := op.Finish(ctx, emitters[i+1]); err != nil && !errors.Is(err, ErrEnough) {
-			return err
-		}
-	}
-	return nil
+	return p.Finish(ctx)
+}
+
+func runSource(ctx context.Context, src Source, head Emitter) (err error) {
+	defer recoverBudget(&err)
+	return src.Run(ctx, head)
 }

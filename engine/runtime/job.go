@@ -1,0 +1,339 @@
+package runtime
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/wharfdata/wharf/engine/connector"
+	"github.com/wharfdata/wharf/engine/exec"
+	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/internal/errkind"
+	"github.com/wharfdata/wharf/lake/commit"
+)
+
+// maxFailures is how many recoveries in a row may fail without one
+// committed epoch before the job is marked failed: a deterministic error
+// (a NOT NULL column receiving NULL) must not restart forever.
+const maxFailures = 5
+
+// job is one continuous job and its supervisor.
+type job struct {
+	m   *Manager
+	rec jobRecord
+
+	mu     sync.Mutex
+	status Status
+	cancel context.CancelFunc // hard stop
+	stopCh chan struct{}      // closed to ask for a final epoch
+	done   chan struct{}      // closed when the supervisor ends
+}
+
+func (j *job) Status() Status {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	s := j.status
+	s.Positions = maps.Clone(j.status.Positions)
+	return s
+}
+
+func (j *job) setState(state string, err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.status.State = state
+	j.status.Error = ""
+	if err != nil {
+		j.status.Error = err.Error()
+	}
+}
+
+func (j *job) running() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.done == nil {
+		return false
+	}
+	select {
+	case <-j.done:
+		return false
+	default:
+		return true
+	}
+}
+
+func (j *job) start() {
+	if j.running() {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	j.mu.Lock()
+	j.cancel, j.stopCh, j.done = cancel, make(chan struct{}), make(chan struct{})
+	j.status.State, j.status.Error = StateRunning, ""
+	stopCh, done := j.stopCh, j.done
+	j.mu.Unlock()
+	go j.supervise(ctx, stopCh, done)
+}
+
+// stop asks for a final epoch and waits for the job to end; if ctx ends
+// first, the job is cancelled without one (nothing committed is lost).
+func (j *job) stop(ctx context.Context) {
+	j.mu.Lock()
+	stopCh, done, cancel := j.stopCh, j.done, j.cancel
+	if stopCh != nil {
+		select {
+		case <-stopCh:
+		default:
+			close(stopCh)
+		}
+	}
+	j.mu.Unlock()
+	if done == nil {
+		return
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		cancel()
+		<-done
+	}
+}
+
+// supervise runs the job, recovering after errors, until it is stopped or
+// fails for good.
+func (j *job) supervise(ctx context.Context, stopCh, done chan struct{}) {
+	defer close(done)
+	defer j.cancel()
+	failures := 0
+	for {
+		committed, err := j.runOnce(ctx, stopCh)
+		if err == nil || ctx.Err() != nil {
+			j.setState(StateStopped, nil)
+			return
+		}
+		if committed {
+			failures = 0
+		}
+		failures++
+		if fatal(err) || failures >= maxFailures {
+			j.m.log.Error("job failed", "job", j.rec.ID, "err", err)
+			j.setState(StateFailed, err)
+			return
+		}
+		j.m.log.Warn("job restarting", "job", j.rec.ID, "err", err)
+		j.setState(StateRestarting, err)
+		j.mu.Lock()
+		j.status.Restarts++
+		j.mu.Unlock()
+		select {
+		case <-time.After(j.m.backoff):
+			j.setState(StateRunning, nil)
+		case <-stopCh:
+			j.setState(StateStopped, nil)
+			return
+		case <-ctx.Done():
+			j.setState(StateStopped, nil)
+			return
+		}
+	}
+}
+
+// runOnce recovers the job and runs it until it is asked to stop (nil) or
+// something fails. committed says whether it committed an epoch.
+func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool, err error) {
+	j.m.mu.Lock()
+	planner := j.m.planner
+	j.m.mu.Unlock()
+	p, err := planner.PlanJob(ctx, j.rec.SQL)
+	if err != nil {
+		return false, fmt.Errorf("plan: %w", err)
+	}
+	defer p.Release()
+	l, err := j.m.wh.Ledger(j.rec.ID)
+	if err != nil {
+		return false, err
+	}
+	res, err := l.Recover(ctx, []table.Identifier{p.Target})
+	if err != nil {
+		return false, err
+	}
+	j.mu.Lock()
+	j.status.Generation, j.status.Epoch = res.Generation, res.NextEpoch-1
+	j.mu.Unlock()
+	j.notePositions(res.Positions)
+
+	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
+	q, err := exec.BuildStream(ctx, p.Node, ev)
+	if err != nil {
+		return false, errkind.Wrap(errkind.Fatal, err)
+	}
+	st := q.Stream.Source
+	spec := *st.Spec
+	spec.Alloc = memory.DefaultAllocator
+	src, err := st.Open(ctx, &spec)
+	if err != nil {
+		return false, err
+	}
+	defer src.Close()
+	kind, name := sourceKey(&spec)
+	pending := map[int32]commit.Range{} // per split: what the epochs since the last commit read
+	from := map[int32]int64{}
+	for k, next := range res.Positions {
+		if k.Kind == kind && k.Name == name {
+			from[k.Partition] = next
+			pending[k.Partition] = commit.Range{Kind: kind, Name: name, Partition: k.Partition, From: next, To: next}
+		}
+	}
+	if err := src.Start(ctx, from); err != nil {
+		return false, err
+	}
+
+	// A stop request ends the current epoch early; the epoch still commits.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	go func() {
+		select {
+		case <-stopCh:
+			stopReading()
+		case <-readCtx.Done():
+		}
+	}()
+
+	sink := &fileSink{coerce: p.Coerce}
+	pipe := exec.NewPipeline(q.Operators, sink)
+	defer pipe.Close()
+	version := jobVersion(j.rec.SQL)
+	epoch := res.NextEpoch
+	for stopping := false; !stopping; {
+		sink.w = &epochWriter{tbl: p.Table, schema: p.Schema}
+		deadline := time.Now().Add(p.Interval)
+		for {
+			ectx, cancel := context.WithDeadline(readCtx, deadline)
+			b, err := src.Next(ectx)
+			cancel()
+			if err != nil && ctx.Err() == nil && readCtx.Err() != nil {
+				stopping = true
+				break
+			}
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+				break
+			}
+			if err != nil {
+				sink.w.abort()
+				return committed, err
+			}
+			if err := j.take(ctx, b, kind, name, pending, pipe); err != nil {
+				sink.w.abort()
+				return committed, err
+			}
+		}
+		if err := pipe.Barrier(ctx, epoch); err != nil {
+			sink.w.abort()
+			return committed, err
+		}
+		files, err := sink.w.close()
+		if err != nil {
+			return committed, err
+		}
+		if len(files) == 0 {
+			continue // nothing to make visible: the ranges carry over
+		}
+		sources := slices.SortedFunc(maps.Values(pending), func(a, b commit.Range) int { return int(a.Partition) - int(b.Partition) })
+		cr, err := l.Commit(ctx, commit.Epoch{Number: epoch, JobVersion: version, Sources: sources}, commit.Target{Table: p.Target, Files: files})
+		if err != nil {
+			return committed, err
+		}
+		committed = true
+		now := time.Now().UTC()
+		j.mu.Lock()
+		j.status.Epoch, j.status.Snapshot, j.status.LastCommit = epoch, cr.SnapshotID, &now
+		j.status.RowsOut += sink.w.rows
+		j.mu.Unlock()
+		j.notePositions(l.Positions())
+		epoch++
+		for k, r := range pending {
+			pending[k] = commit.Range{Kind: r.Kind, Name: r.Name, Partition: r.Partition, From: r.To, To: r.To}
+		}
+	}
+	return committed, nil
+}
+
+// take adds one source batch to the epoch: its range, then its rows.
+func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pending map[int32]commit.Range, pipe *exec.Pipeline) error {
+	r, ok := pending[b.Split]
+	if !ok {
+		r = commit.Range{Kind: kind, Name: name, Partition: b.Split, From: b.From, To: b.From}
+	}
+	if r.To != b.From {
+		if b.Rows != nil {
+			b.Rows.Release()
+		}
+		return errkind.Errorf(errkind.Fatal, "BUG: split %d of %s: batch starts at %d, the previous one ended at %d", b.Split, name, b.From, r.To)
+	}
+	r.To = b.To
+	pending[b.Split] = r
+	if len(b.Bad) > 0 {
+		if b.Rows != nil {
+			b.Rows.Release()
+		}
+		bad := b.Bad[0]
+		return errkind.Errorf(errkind.Fatal, "record %d of %s partition %d does not decode: %s (the job stops rather than skip it; dead-letter tables come next)", bad.Position, bad.Topic, bad.Split, bad.Err)
+	}
+	if b.Rows == nil {
+		return nil
+	}
+	j.mu.Lock()
+	j.status.RowsIn += b.Rows.NumRows()
+	j.mu.Unlock()
+	return pipe.Push(ctx, b.Rows)
+}
+
+func (j *job) notePositions(p commit.Positions) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for k, v := range p {
+		j.status.Positions[k.String()] = v
+	}
+}
+
+// sourceKey names a source in the ledger's ranges: Kafka by topic, so the
+// positions are offsets of that topic whatever the table is called;
+// generators by table.
+func sourceKey(spec *connector.TableSpec) (kind, name string) {
+	if spec.Options["connector"] == "kafka" {
+		return "kafka", spec.Options["topic"]
+	}
+	return "gen", spec.Name
+}
+
+func jobVersion(sql string) string {
+	sum := sha256.Sum256([]byte(sql))
+	return hex.EncodeToString(sum[:8])
+}
+
+// fileSink coerces the pipeline's output to the table's schema and hands
+// it to the epoch's writer.
+type fileSink struct {
+	coerce func(arrow.RecordBatch, int64) (arrow.RecordBatch, error)
+	w      *epochWriter
+	done   int64
+}
+
+func (s *fileSink) Emit(ctx context.Context, b arrow.RecordBatch) error {
+	rec, err := s.coerce(b, s.done)
+	b.Release()
+	if err != nil {
+		return errkind.Wrap(errkind.Fatal, err)
+	}
+	s.done += rec.NumRows()
+	return s.w.write(ctx, rec)
+}

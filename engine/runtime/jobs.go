@@ -1,0 +1,67 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wharfdata/wharf/lake/objstore"
+)
+
+// What a job record says its owner wants.
+const (
+	desiredRunning = "running"
+	desiredStopped = "stopped"
+)
+
+// jobRecord is a job as the record store keeps it, under
+// registry/jobs/{id}.json. Progress is not here: it is in the ledger's
+// records and the table's snapshots.
+type jobRecord struct {
+	ID      string    `json:"id"`
+	SQL     string    `json:"sql"`
+	Desired string    `json:"desired"`
+	Created time.Time `json:"created"`
+}
+
+const jobsPrefix = "registry/jobs/"
+
+func putJob(ctx context.Context, st objstore.Store, r jobRecord, create bool) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if create {
+		return st.CreateIfAbsent(ctx, jobsPrefix+r.ID+".json", b)
+	}
+	return st.Put(ctx, jobsPrefix+r.ID+".json", b)
+}
+
+func listJobs(ctx context.Context, st objstore.Store) ([]jobRecord, error) {
+	objs, err := st.List(ctx, jobsPrefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []jobRecord
+	for _, o := range objs {
+		if !strings.HasSuffix(o.Key, ".json") {
+			continue
+		}
+		b, err := st.Get(ctx, o.Key)
+		if errors.Is(err, objstore.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var r jobRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("job record %s: %w", o.Key, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
