@@ -48,8 +48,8 @@ type node struct {
 	div      int64 // nanoseconds per Arrow tick (time, timestamp)
 	b        array.Builder
 
-	elem, key, val *node         // list element; map key and value
-	fields         []*node       // row fields
+	elem, key, val *node          // list element; map key and value
+	fields         []*node        // row fields
 	index          map[string]int // row field name → index
 }
 

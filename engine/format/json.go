@@ -191,8 +191,7 @@ func (d *jsonDecoder) object(n *node, p, depth int) (int, error) {
 func (d *jsonDecoder) field(f *node, p, depth int) (int, error) {
 	start := len(d.t.cells)
 	q, err := d.value(f, p, depth+1)
-	var de *decodeError
-	if err == nil || !d.ignore || !f.nullable || !errors.As(err, &de) || !de.conv {
+	if err == nil || !d.ignore || !f.nullable || !isConvErr(err) {
 		return q, err
 	}
 	d.t.cells = d.t.cells[:start]
@@ -202,6 +201,13 @@ func (d *jsonDecoder) field(f *node, p, depth int) (int, error) {
 	d.t.push(cell{null: true})
 	d.nulled++
 	return q, nil
+}
+
+// isConvErr is apart from field so its errors.As target escapes to the heap
+// only on the error path.
+func isConvErr(err error) bool {
+	var de *decodeError
+	return errors.As(err, &de) && de.conv
 }
 
 func (d *jsonDecoder) colon(p int) (int, error) {

@@ -81,7 +81,7 @@ func TestJSONTypes(t *testing.T) {
 		{`{"f":1e39}`, "error: out of range for FLOAT"},
 		{`{"dec":123456789.1}`, "error: out of range for DECIMAL(10, 2)"},
 		{`{"dec":99999999.995}`, "error: out of range for DECIMAL(10, 2)"}, // rounds up to 11 digits
-		{`{"dec":-0.005}`, nulls(5, "-0.01")},                             // half up, away from zero
+		{`{"dec":-0.005}`, nulls(5, "-0.01")},                              // half up, away from zero
 		{`{"dec":1.5E3}`, nulls(5, "1500")},
 		{`{"dec":0.0000000000000000000000000000000000000000000001}`, nulls(5, "0")},
 		{`{"dec":123e-2}`, nulls(5, "1.23")},
