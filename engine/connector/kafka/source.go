@@ -437,6 +437,7 @@ func (s *Source) decode() connector.Batch {
 	c := s.pending[0]
 	s.pending = s.pending[1:]
 	b := connector.Batch{Split: c.part, From: s.next[c.part], To: c.recs[len(c.recs)-1].Offset + 1}
+	s.rb.Reserve(len(c.recs)) // the builders start empty after each batch
 	for _, r := range c.recs {
 		err := s.dec.Decode(r.Value)
 		switch {
