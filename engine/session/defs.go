@@ -14,6 +14,7 @@ import (
 
 	"github.com/wharfdata/wharf/engine/connector"
 	"github.com/wharfdata/wharf/engine/connector/filesystem"
+	"github.com/wharfdata/wharf/engine/connector/kafka"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/engine/types"
@@ -35,6 +36,7 @@ type connectorKind struct {
 // connectors are the connectors by their 'connector' option.
 var connectors = map[string]connectorKind{
 	"filesystem": {open: filesystem.Open, bounded: filesystem.Bounded},
+	"kafka":      {open: kafka.Open, bounded: func(map[string]string) bool { return false }},
 }
 
 func (s *Session) createConnectorTable(ctx context.Context, st *sql.CreateTable, name string) (*Result, error) {

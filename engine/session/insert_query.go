@@ -39,7 +39,12 @@ func (s *Session) insertQuery(ctx context.Context, st *sql.Insert, t *insertTarg
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: budget, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
 	node, err := s.plan(ctx, st.Source, ev)
 	if err != nil {
+		t.release()
 		return nil, err
+	}
+	if unbounded(node) != nil {
+		t.release()
+		return s.submitJob(ctx, st)
 	}
 	out := node.Schema().Fields()
 	if len(out) != len(t.fill) {

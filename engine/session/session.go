@@ -18,6 +18,7 @@ import (
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 
+	"github.com/wharfdata/wharf/engine/runtime"
 	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/lake"
 )
@@ -26,6 +27,7 @@ import (
 type Session struct {
 	wh      *lake.Warehouse
 	brokers string // the server's Kafka, for connector tables that name none
+	jobs    *runtime.Manager
 
 	mu   sync.Mutex
 	temp map[string]lake.Definition // TEMPORARY views and tables by db.name

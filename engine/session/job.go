@@ -1,0 +1,112 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/engine/plan"
+	"github.com/wharfdata/wharf/engine/runtime"
+	"github.com/wharfdata/wharf/engine/sql"
+)
+
+// WithJobs lets INSERT over an unbounded input start continuous jobs on m.
+func WithJobs(m *runtime.Manager) Option { return func(s *Session) { s.jobs = m } }
+
+// unbounded finds the first unbounded connector table a plan reads.
+func unbounded(n plan.Node) *plan.SourceScan {
+	if s, ok := n.(*plan.SourceScan); ok && !s.Source.Bounded {
+		return s
+	}
+	for _, c := range n.Children() {
+		if s := unbounded(c); s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// streamable checks that a continuous job's plan is one the runtime runs:
+// filters and projections over one unbounded source, so far.
+func streamable(n plan.Node, at sql.Pos) error {
+	switch n := n.(type) {
+	case *plan.SourceScan:
+		return nil
+	case *plan.Filter:
+		return streamable(n.Input, at)
+	case *plan.Project:
+		return streamable(n.Input, at)
+	}
+	what := fmt.Sprintf("%T", n)[len("*plan."):]
+	return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("continuous jobs run filters and projections over one unbounded source so far; %s over an unbounded source (aggregates, windows, joins, ORDER BY, LIMIT) comes next", what), Pos: pos(at)}
+}
+
+// submitJob starts INSERT … SELECT over an unbounded source as a
+// continuous job, after checking that it plans.
+func (s *Session) submitJob(ctx context.Context, st *sql.Insert) (*Result, error) {
+	if s.jobs == nil {
+		return nil, &Error{Code: CodeUnsupported, Msg: "this server runs no continuous jobs", Pos: pos(st.Pos)}
+	}
+	if st.Overwrite {
+		return nil, &Error{Code: CodeInvalid, Msg: "INSERT OVERWRITE needs a bounded input; an unbounded one never finishes replacing", Pos: pos(st.Pos)}
+	}
+	text := st.String()
+	p, err := s.PlanJob(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	p.Release()
+	id, err := s.jobs.Submit(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Kind: ResultJob, JobID: id}, nil
+}
+
+// PlanJob plans a continuous job's INSERT (runtime.Planner): the target,
+// the query, and the coercion of its rows to the table's columns.
+func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, error) {
+	stmt, err := sql.ParseOne(text)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	st, ok := stmt.(*sql.Insert)
+	if !ok {
+		return nil, &Error{Code: CodeInvalid, Msg: "a continuous job is an INSERT INTO … SELECT", Pos: pos(stmt.Position())}
+	}
+	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
+	t, err := s.resolveTarget(ctx, st, ev)
+	if err != nil {
+		return nil, err
+	}
+	node, err := s.plan(ctx, st.Source, ev)
+	if err != nil {
+		t.release()
+		return nil, err
+	}
+	if unbounded(node) == nil {
+		t.release()
+		return nil, &Error{Code: CodeInvalid, Msg: "the query reads no unbounded source; run it as a batch INSERT", Pos: pos(st.Pos)}
+	}
+	if err := streamable(node, st.Source.Pos); err != nil {
+		t.release()
+		return nil, err
+	}
+	out := node.Schema().Fields()
+	if len(out) != len(t.fill) {
+		t.release()
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("the query produces %d columns but %d are inserted into %s", len(out), len(t.fill), t.name()), Pos: pos(st.Source.Pos)}
+	}
+	co, err := newCoercer(t, out, ev)
+	if err != nil {
+		t.release()
+		return nil, at(err, st.Source.Pos)
+	}
+	return &runtime.Plan{
+		Target: t.id, Table: t.tbl, Node: node, Schema: t.schema,
+		Coerce: co.apply, Release: co.release, Interval: runtime.DefaultInterval,
+	}, nil
+}

@@ -1,0 +1,186 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/iceberg-go/table"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wharfdata/wharf/engine/runtime"
+	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/internal/broker"
+	"github.com/wharfdata/wharf/lake"
+)
+
+// produce writes events id = from..to-1 as JSON, spread over partitions by
+// id, and waits for every ack.
+func produce(t *testing.T, addr, topic string, from, to int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var recs []*kgo.Record
+	for i := from; i < to; i++ {
+		v := fmt.Sprintf(`{"id":%d,"user":"u%d","amount":%d.5,"ts":"2026-11-21 10:00:%02d.123"}`, i, i%13, i%100, i%60)
+		if i%97 == 0 {
+			v = fmt.Sprintf(`{"id":%d,"user":null,"amount":0,"ts":null}`, i) // NULLs too
+		}
+		recs = append(recs, &kgo.Record{Topic: topic, Partition: int32(i % 4), Value: []byte(v)})
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitRows polls until the table has want rows (or fails after a bound).
+func waitRows(t *testing.T, s *session.Session, tbl string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got := render(t, mustExec(t, s, "SELECT COUNT(*) FROM "+tbl))[0]
+		if got == fmt.Sprint(want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has %s rows, want %d", tbl, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestContinuousJobKafka(t *testing.T) {
+	ctx := context.Background()
+	b, err := broker.Start("127.0.0.1:0", broker.WithPartitions(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 4, 1, nil, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	produce(t, b.Addr(), "orders", 0, 2000)
+
+	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	start := func() (*session.Session, *runtime.Manager) {
+		m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
+		s := session.New(wh, session.WithBrokers(b.Addr()), session.WithJobs(m))
+		if err := m.Resume(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		return s, m
+	}
+	s, m := start()
+	mustExec(t, s, `CREATE TABLE orders_src (id BIGINT NOT NULL, `+"`user`"+` STRING, amount DECIMAL(10, 2), ts TIMESTAMP(3),
+		part INT METADATA FROM 'partition', off BIGINT METADATA FROM 'offset')
+		WITH ('connector' = 'kafka', 'topic' = 'orders', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
+	mustExec(t, s, `CREATE TABLE orders (id BIGINT NOT NULL, customer STRING, amount DECIMAL(12, 2), ts TIMESTAMP(3), part INT, off BIGINT)`)
+	r := mustExec(t, s, "INSERT INTO orders SELECT id, UPPER(`user`), amount * 2, ts, part, off FROM orders_src WHERE id % 10 <> 3")
+	if r.Kind != session.ResultJob || !strings.HasPrefix(r.JobID, "job-") {
+		t.Fatalf("result %+v", r)
+	}
+	id := r.JobID
+	want := func(n int) int { return n - (n+6)/10 } // ids with id % 10 == 3 are filtered out
+	waitRows(t, s, "orders", want(2000))
+	checkRows(t, s, `SELECT COUNT(DISTINCT id), MIN(id), MAX(id), COUNT(DISTINCT part), SUM(off) FROM orders WHERE customer IS NOT NULL OR id % 97 = 0`,
+		fmt.Sprintf("%d|0|1999|4|%d", want(2000), sumOffsets(2000)))
+
+	// More input while running, then a graceful stop takes a final epoch.
+	produce(t, b.Addr(), "orders", 2000, 3000)
+	waitRows(t, s, "orders", want(3000))
+	st, err := m.Stop(ctx, id)
+	if err != nil || st.State != runtime.StateStopped {
+		t.Fatalf("stop: %+v %v", st, err)
+	}
+	if st.Positions["kafka:orders/0"] != 750 || st.RowsOut == 0 || st.Epoch == 0 {
+		t.Fatalf("status after stop %+v", st)
+	}
+
+	// Input while stopped; a new server (new manager) leaves a stopped job
+	// stopped until it is started, then reads exactly the rest.
+	produce(t, b.Addr(), "orders", 3000, 4000)
+	m.Close(ctx)
+	s, m = start()
+	if st, _ := m.Job(id); st.State != runtime.StateStopped {
+		t.Fatalf("job after restart: %+v", st)
+	}
+	if _, err := m.Start(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitRows(t, s, "orders", want(4000))
+
+	// A hard stop (no final epoch, as in a crash) loses nothing committed
+	// and the next server resumes the running job by itself.
+	produce(t, b.Addr(), "orders", 4000, 5000)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	m.Close(cctx)
+	s, m = start()
+	waitRows(t, s, "orders", want(5000))
+	checkRows(t, s, `SELECT COUNT(*), COUNT(DISTINCT id), SUM(id) FROM orders`, fmt.Sprintf("%d|%d|%d", want(5000), want(5000), sumKept(5000)))
+	if jobs := m.Jobs(); len(jobs) != 1 || jobs[0].State != runtime.StateRunning {
+		t.Fatalf("jobs %+v", jobs)
+	}
+	m.Close(ctx)
+
+	tbl, err := wh.LoadTable(ctx, table.Identifier{"default", "orders"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := lake.Verify(ctx, tbl)
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+
+	for _, c := range []struct{ sql, code, msg string }{
+		{`INSERT INTO orders SELECT id, 'x', SUM(amount), NULL, 0, 0 FROM orders_src GROUP BY id`, "UNSUPPORTED", "Aggregate over an unbounded source"},
+		{`SELECT * FROM orders_src`, "INTERNAL", "unbounded kafka table"},
+		{`INSERT OVERWRITE orders SELECT id, 'x', amount, ts, part, off FROM orders_src`, "INVALID_ARGUMENT", "INSERT OVERWRITE needs a bounded input"},
+	} {
+		_, err := s.Exec(ctx, c.sql, false)
+		var e *session.Error
+		if !errors.As(err, &e) || string(e.Code) != c.code || !strings.Contains(e.Msg, c.msg) {
+			t.Errorf("%s:\n got %v\nwant %s containing %q", c.sql, err, c.code, c.msg)
+		}
+	}
+}
+
+// sumOffsets is the sum of the offsets of events 0..n-1 over 4 partitions
+// (event i is offset i/4 of partition i%4), of the events the job keeps.
+func sumOffsets(n int) int {
+	sum := 0
+	for i := range n {
+		if i%10 != 3 {
+			sum += i / 4
+		}
+	}
+	return sum
+}
+
+func sumKept(n int) int {
+	sum := 0
+	for i := range n {
+		if i%10 != 3 {
+			sum += i
+		}
+	}
+	return sum
+}
