@@ -35,6 +35,7 @@ type Server struct {
 	routeTbl []route
 	iceberg  http.Handler  // the Iceberg REST catalog under /iceberg/, if served
 	timeout  time.Duration // per statement of /v1/sql; 0 = none
+	jobs     Jobs          // /v1/jobs, if the server runs jobs
 }
 
 // Option configures a Server.
@@ -142,6 +143,10 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, pattern: "/v1/tables", handle: s.handleListTables},
 		{method: http.MethodGet, pattern: "/v1/tables/{namespace}/{table}", handle: s.handleGetTable},
 		{method: http.MethodPost, pattern: "/v1/tables/{namespace}/{table}/verify", handle: s.handleVerify},
+		{method: http.MethodGet, pattern: "/v1/jobs", handle: s.handleListJobs},
+		{method: http.MethodGet, pattern: "/v1/jobs/{id}", handle: s.handleGetJob},
+		{method: http.MethodPost, pattern: "/v1/jobs/{id}/stop", handle: s.handleStopJob},
+		{method: http.MethodPost, pattern: "/v1/jobs/{id}/resume", handle: s.handleResumeJob},
 		{method: "", pattern: "/iceberg/", restErrors: true, handle: s.handleIceberg},
 	}
 }

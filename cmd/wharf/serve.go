@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wharfdata/wharf/api"
+	"github.com/wharfdata/wharf/engine/runtime"
 	"github.com/wharfdata/wharf/engine/session"
 	"github.com/wharfdata/wharf/internal/broker"
 	"github.com/wharfdata/wharf/internal/redact"
@@ -204,11 +205,22 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 		return fmt.Errorf("opening the warehouse: %w", err)
 	}
 	defer wh.Close()
-	sess := session.New(wh)
+	jobs := runtime.NewManager(wh, runtime.WithLogger(log))
+	sess := session.New(wh, session.WithBrokers(addrs["broker"]), session.WithJobs(jobs))
+	defer func() {
+		// Running jobs take a final epoch (within the shutdown bound); they
+		// stay recorded as running, so the next start resumes them.
+		jctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		jobs.Close(jctx)
+	}()
+	if err := jobs.Resume(ctx, sess); err != nil {
+		return fmt.Errorf("resuming jobs: %w", err)
+	}
 
 	log.Info("ClickHouse protocols are not served yet", "clickhouse", f.clickhouse, "clickhouse_http", f.clickhouseHTTP)
 
-	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log), api.WithStatementTimeout(f.statementTimeout)}
+	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log), api.WithStatementTimeout(f.statementTimeout), api.WithJobs(jobs)}
 	if cdb, ok := wh.CatalogDB(); ok {
 		// The same catalog database, served to other engines over the
 		// Iceberg REST protocol. Loaded tables carry the S3 endpoint and
