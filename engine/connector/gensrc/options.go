@@ -91,3 +91,21 @@ func (o *Options) Unknown(valid string) error {
 	slices.Sort(bad)
 	return errkind.Errorf(errkind.Fatal, "%s: unknown option '%s' (valid: %s)", o.table, bad[0], valid)
 }
+
+// DeclaredPrecision reads p from a declared type "NAME(p…)…", def when it
+// has none.
+func DeclaredPrecision(decl string, def int) int {
+	open := strings.IndexByte(decl, '(')
+	end := strings.IndexAny(decl, ",)")
+	if open < 0 || end < open {
+		return def
+	}
+	p, err := strconv.Atoi(strings.TrimSpace(decl[open+1 : end]))
+	if err != nil {
+		return def
+	}
+	return p
+}
+
+// Used reports whether a reader asked for key.
+func (o *Options) Used(key string) bool { return o.used[key] }

@@ -2,7 +2,6 @@ package nexmark
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -10,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/wharfdata/wharf/engine/connector"
+	"github.com/wharfdata/wharf/engine/connector/gensrc"
 )
 
 // ftype is a Nexmark field's SQL type.
@@ -150,27 +150,12 @@ func sinkFor(t ftype, c connector.Column) (column, bool) {
 		}
 	case tTimestamp:
 		dt, ok := c.Type.(*arrow.TimestampType)
-		if !ok || dt.Unit == arrow.Second || declaredPrecision(c.Declared) < 3 {
+		if !ok || dt.Unit == arrow.Second || gensrc.DeclaredPrecision(c.Declared, 3) < 3 {
 			return column{}, false
 		}
 		return column{sink: sTimestamp, mul: [...]int64{1, 1, 1000, 1000000}[dt.Unit]}, true
 	}
 	return column{}, false
-}
-
-// declaredPrecision reads p from a declared "TIMESTAMP(p)…", 3 when absent
-// (the Arrow unit then bounds it).
-func declaredPrecision(decl string) int {
-	open := strings.IndexByte(decl, '(')
-	end := strings.IndexByte(decl, ')')
-	if open < 0 || end < open {
-		return 3
-	}
-	p, err := strconv.Atoi(strings.TrimSpace(decl[open+1 : end]))
-	if err != nil {
-		return 3
-	}
-	return p
 }
 
 func declared(c connector.Column) string {
