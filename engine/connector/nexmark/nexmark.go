@@ -111,29 +111,27 @@ func Open(_ context.Context, spec *connector.TableSpec) (connector.Source, error
 		}
 		return nil, o.Errorf("table", "%q is not 'person', 'auction' or 'bid'", name)
 	}
-	var (
-		num, seed, splits, rate, base int64
-		hot                           [3]int64
-		limited                       bool
-		err                           error
-	)
-	read := func(f func() error) {
-		if err == nil {
-			err = f()
+	var num, seed, splits, rate, base, hotAuctions, hotBidders, hotSellers int64
+	for _, n := range []struct {
+		dst         *int64
+		key         string
+		def, lo, hi int64
+	}{
+		{&num, "events.num", 0, 0, math.MaxInt64 / 2},
+		{&seed, "seed", 0, math.MinInt64, math.MaxInt64},
+		{&splits, "splits", 1, 1, 1 << 16},
+		{&rate, "first-event-rate", defaultRate, 1, 1e9},
+		{&base, "base-time", defaultBaseTime, 0, 1 << 50},
+		{&hotAuctions, "hot-auction-ratio", 2, 1, 1 << 30},
+		{&hotBidders, "hot-bidder-ratio", 4, 1, 1 << 30},
+		{&hotSellers, "hot-seller-ratio", 4, 1, 1 << 30},
+	} {
+		var err error
+		if *n.dst, err = o.Int(n.key, n.def, n.lo, n.hi); err != nil {
+			return nil, err
 		}
 	}
-	intOpt := func(dst *int64, key string, def, lo, hi int64) {
-		read(func() (e error) { *dst, e = o.Int(key, def, lo, hi); return })
-	}
-	intOpt(&num, "events.num", 0, 0, math.MaxInt64/2)
-	intOpt(&seed, "seed", 0, math.MinInt64, math.MaxInt64)
-	intOpt(&splits, "splits", 1, 1, 1<<16)
-	intOpt(&rate, "first-event-rate", defaultRate, 1, 1e9)
-	intOpt(&base, "base-time", defaultBaseTime, 0, 1<<50)
-	intOpt(&hot[0], "hot-auction-ratio", 2, 1, 1<<30)
-	intOpt(&hot[1], "hot-bidder-ratio", 4, 1, 1<<30)
-	intOpt(&hot[2], "hot-seller-ratio", 4, 1, 1<<30)
-	read(func() (e error) { limited, e = o.Bool("rate-limited", false); return })
+	limited, err := o.Bool("rate-limited", false)
 	if err != nil {
 		return nil, err
 	}
@@ -154,10 +152,11 @@ func Open(_ context.Context, spec *connector.TableSpec) (connector.Source, error
 	}
 	g := &generator{
 		kind:   k,
-		model:  newModel(uint64(seed), base, rate, hot[0], hot[1], hot[2]),
+		model:  newModel(uint64(seed), base, rate, hotAuctions, hotBidders, hotSellers),
 		splits: splits,
 		schema: spec.Schema(),
 	}
+	g.fill = [...]func(*event, int64){kindPerson: g.model.person, kindAuction: g.model.auction, kindBid: g.model.bid}[k]
 	g.rb = array.NewRecordBuilder(alloc, g.schema)
 	g.app = newAppender(cols, g.rb)
 	g.ev.buf = make([]byte, 0, 2*auctionSize)
@@ -209,6 +208,7 @@ func kindBefore(k kind, i int64) int64 {
 type generator struct {
 	kind   kind
 	model  *model
+	fill   func(*event, int64) // the model's method for kind
 	splits int64
 	schema *arrow.Schema
 	rb     *array.RecordBuilder
@@ -226,12 +226,11 @@ func (g *generator) eventNumber(k int, i int64) int64 {
 // Generate appends the events of g's kind among positions [from, to).
 func (g *generator) Generate(split int, from, to int64) arrow.RecordBatch {
 	g.app.reserve(int(kindBefore(g.kind, to) - kindBefore(g.kind, from)))
-	fill := [...]func(*event, int64){kindPerson: g.model.person, kindAuction: g.model.auction, kindBid: g.model.bid}[g.kind]
 	for i := from; i < to; i++ {
 		if kindAt(i%blockSize) != g.kind {
 			continue
 		}
-		fill(&g.ev, g.eventNumber(split, i))
+		g.fill(&g.ev, g.eventNumber(split, i))
 		g.app.add(&g.ev)
 	}
 	return g.rb.NewRecordBatch()
