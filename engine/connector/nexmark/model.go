@@ -130,7 +130,7 @@ func (m *model) pad(ev *event, r *gensrc.Rand, f int, fields []fieldDef, target 
 }
 
 // price is a bid or reserve in cents, log-uniform in [1, 10^6) dollars.
-func price(r *gensrc.Rand) int64 { return int64(math.Round(math.Pow(10, r.Float64()*6) * 100)) }
+func price(r *gensrc.Rand) int64 { return int64(math.Round(math.Exp(r.Float64()*6*math.Ln10) * 100)) }
 
 // pick chooses among the last+1 ids 0..last: with probability (ratio-1)/ratio
 // the hot one (last rounded down to hotSpacing, shifted by hotOffset when
