@@ -1,0 +1,13 @@
+-- Nexmark q7, highest bid: for every 10-second tumbling window, the bids
+-- whose price is the highest of the window.
+-- sink: nexmark_q7(auction BIGINT, price BIGINT, bidder BIGINT, dateTime TIMESTAMP(3), extra STRING)
+INSERT INTO nexmark_q7
+SELECT B.auction, B.price, B.bidder, B.dateTime, B.extra
+FROM bid AS B
+JOIN (
+    SELECT MAX(price) AS maxprice, window_end AS dateTime
+    FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '10' SECOND))
+    GROUP BY window_start, window_end
+) AS B1
+ON B.price = B1.maxprice
+WHERE B.dateTime BETWEEN B1.dateTime - INTERVAL '10' SECOND AND B1.dateTime;
