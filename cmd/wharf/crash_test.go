@@ -133,7 +133,7 @@ func TestCrashContinuousJob(t *testing.T) {
 		t.Skip("builds and kills real processes")
 	}
 	const events, parts = 100_000, 8
-	wharfBinary(t) // before the clock starts: building takes seconds
+	wharfBinary(t)                       // before the clock starts: building takes seconds
 	broker := startServe(t, t.TempDir()) // the other wharf, whose broker outlives the kills
 	brokerAddr := broker.addrs["broker"]
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokerAddr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchMaxBytes(1<<20))
