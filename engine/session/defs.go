@@ -14,7 +14,9 @@ import (
 
 	"github.com/wharfdata/wharf/engine/connector"
 	"github.com/wharfdata/wharf/engine/connector/filesystem"
+	"github.com/wharfdata/wharf/engine/connector/datagen"
 	"github.com/wharfdata/wharf/engine/connector/kafka"
+	"github.com/wharfdata/wharf/engine/connector/nexmark"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/engine/types"
@@ -37,6 +39,8 @@ type connectorKind struct {
 var connectors = map[string]connectorKind{
 	"filesystem": {open: filesystem.Open, bounded: filesystem.Bounded},
 	"kafka":      {open: kafka.Open, bounded: func(map[string]string) bool { return false }},
+	"nexmark":    {open: nexmark.Open, bounded: nexmark.Bounded},
+	"datagen":    {open: datagen.Open, bounded: datagen.Bounded},
 }
 
 func (s *Session) createConnectorTable(ctx context.Context, st *sql.CreateTable, name string) (*Result, error) {

@@ -189,3 +189,17 @@ func checkUnused(o *gensrc.Options, spec *connector.TableSpec) error {
 	}
 	return nil
 }
+
+// Bounded says whether a table with these options ends: with
+// 'number-of-rows', or a sequence field (it ends at the sequence's end).
+func Bounded(opts map[string]string) bool {
+	if strings.TrimSpace(opts["number-of-rows"]) != "" {
+		return true
+	}
+	for k, v := range opts {
+		if strings.HasPrefix(k, "fields.") && strings.HasSuffix(k, ".kind") && strings.EqualFold(strings.TrimSpace(v), "sequence") {
+			return true
+		}
+	}
+	return false
+}

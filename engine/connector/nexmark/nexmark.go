@@ -73,6 +73,7 @@ package nexmark
 import (
 	"context"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -237,3 +238,9 @@ func (g *generator) Generate(split int, from, to int64) arrow.RecordBatch {
 }
 
 func (g *generator) Release() { g.rb.Release() }
+
+// Bounded says whether a table with these options ends: with 'events.num'.
+func Bounded(opts map[string]string) bool {
+	n, err := strconv.ParseInt(strings.TrimSpace(opts["events.num"]), 10, 64)
+	return err == nil && n > 0
+}
