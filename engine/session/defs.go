@@ -13,8 +13,8 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/wharfdata/wharf/engine/connector"
-	"github.com/wharfdata/wharf/engine/connector/filesystem"
 	"github.com/wharfdata/wharf/engine/connector/datagen"
+	"github.com/wharfdata/wharf/engine/connector/filesystem"
 	"github.com/wharfdata/wharf/engine/connector/kafka"
 	"github.com/wharfdata/wharf/engine/connector/nexmark"
 	"github.com/wharfdata/wharf/engine/plan"
