@@ -83,6 +83,11 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		q.Source = src
+	case *plan.WindowTVF:
+		if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, NewWindowTVF(n, ev.Alloc))
 	case *plan.Filter:
 		if err := q.add(ctx, n.Input, ev); err != nil {
 			return err

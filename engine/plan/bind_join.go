@@ -140,6 +140,8 @@ func (b *binder) from(t sql.TableExpr) (Node, *scope, error) {
 		return b.join(t)
 	case *sql.DerivedTable:
 		return b.derived(t)
+	case *sql.TableFunc:
+		return b.windowTVF(t)
 	}
 	return nil, nil, unsupported(t, "this FROM item")
 }

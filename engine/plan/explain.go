@@ -58,6 +58,8 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 		return nil
 	case *Filter:
 		fmt.Fprintf(b, "%sFilter %s\n", pad, n.Cond)
+	case *WindowTVF:
+		fmt.Fprintf(b, "%sWindowTVF %s\n", pad, n)
 	case *Project:
 		parts := make([]string, len(n.Exprs))
 		for i, e := range n.Exprs {
