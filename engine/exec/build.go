@@ -131,6 +131,14 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		if err := q.add(ctx, n.Input, ev); err != nil {
 			return err
 		}
+		if q.streaming {
+			start, end, _, ok := plan.WindowColumns(n.Input)
+			if !ok || !groupsBy(n, start) || !groupsBy(n, end) {
+				return fmt.Errorf("a GROUP BY over an unbounded source must group by window_start and window_end of a window TVF (TUMBLE, HOP, CUMULATE)")
+			}
+			q.Operators = append(q.Operators, NewWindowAgg(func() (Operator, error) { return buildAggregate(n, ev) }, start, end, ev.Alloc))
+			break
+		}
 		agg, err := buildAggregate(n, ev)
 		if err != nil {
 			return err
@@ -305,4 +313,14 @@ func buildWindow(n *plan.Window, ev *expr.EvalContext) (*Window, error) {
 		funcs[i] = f
 	}
 	return NewWindow(n.Schema(), part, order, funcs, ev), nil
+}
+
+// groupsBy says whether the aggregation groups by input column col as is.
+func groupsBy(n *plan.Aggregate, col int) bool {
+	for _, g := range n.GroupBy {
+		if c, ok := g.(*expr.Column); ok && c.Index == col {
+			return true
+		}
+	}
+	return false
 }

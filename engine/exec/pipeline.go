@@ -79,3 +79,17 @@ func recoverBudget(err *error) {
 		panic(r)
 	}
 }
+
+// Watermark tells the operators in order that event time has reached
+// micros: windows that end by then close and emit.
+func (p *Pipeline) Watermark(ctx context.Context, micros int64) (err error) {
+	defer recoverBudget(&err)
+	for i, op := range p.ops {
+		if h, ok := op.(WatermarkHandler); ok {
+			if err := h.OnWatermark(ctx, micros, p.emitters[i+1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -25,6 +25,15 @@ type SourceTable struct {
 	// Bounded sources end (files, generators with a row count); the others
 	// are read by continuous jobs.
 	Bounded bool
+	// Watermark is the table's WATERMARK FOR declaration, if any.
+	Watermark *Watermark
+}
+
+// Watermark says how event time advances on a source: the watermark is the
+// largest time seen in column Column minus Delay (microseconds).
+type Watermark struct {
+	Column int
+	Delay  int64
 }
 
 // SourceScan reads a connector table from its start positions.

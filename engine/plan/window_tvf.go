@@ -177,3 +177,41 @@ func contains(xs []string, x string) bool {
 func (w *WindowTVF) String() string {
 	return fmt.Sprintf("%s(%s, size=%dus, slide=%dus)", w.Kind, w.Input.Schema().Field(w.TimeCol).Name, w.Size, w.Slide)
 }
+
+// WindowColumns finds, among n's output columns, the window_start and
+// window_end of a window TVF below it, through filters and projections
+// that pass them on unchanged.
+func WindowColumns(n Node) (start, end int, tvf *WindowTVF, ok bool) {
+	// trace maps an output column of n to a column of the TVF, or -1.
+	var trace func(n Node, col int) (int, *WindowTVF)
+	trace = func(n Node, col int) (int, *WindowTVF) {
+		switch n := n.(type) {
+		case *WindowTVF:
+			return col, n
+		case *Filter:
+			return trace(n.Input, col)
+		case *Project:
+			c, ok := n.Exprs[col].(*expr.Column)
+			if !ok {
+				return -1, nil
+			}
+			return trace(n.Input, c.Index)
+		}
+		return -1, nil
+	}
+	start, end = -1, -1
+	for i := range n.Schema().NumFields() {
+		c, t := trace(n, i)
+		if t == nil {
+			continue
+		}
+		base := t.Input.Schema().NumFields()
+		switch c {
+		case base:
+			start, tvf = i, t
+		case base + 1:
+			end, tvf = i, t
+		}
+	}
+	return start, end, tvf, start >= 0 && end >= 0
+}

@@ -193,6 +193,19 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			pending[k.Partition] = commit.Range{Kind: kind, Name: name, Partition: k.Partition, From: next, To: next}
 		}
 	}
+	// Windows are rebuilt by reading again from where their rows began;
+	// what was read before the committed positions is replay only.
+	replay, err := replayFrom(res.State)
+	if err != nil {
+		return false, errkind.Wrap(errkind.Fatal, err)
+	}
+	for split, pos := range replay {
+		if next, ok := from[split]; ok && pos < next {
+			from[split] = pos
+		}
+	}
+	et := newEventTime(p.Watermark, p.MaxWindow)
+	et.restore(res.Watermark)
 	if err := src.Start(ctx, from); err != nil {
 		return false, err
 	}
@@ -211,6 +224,9 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	sink := &fileSink{coerce: p.Coerce}
 	pipe := exec.NewPipeline(q.Operators, sink)
 	defer pipe.Close()
+	if err := pipe.Watermark(ctx, et.watermark); err != nil {
+		return false, err
+	}
 	version := jobVersion(j.rec.SQL)
 	epoch := res.NextEpoch
 	for stopping := false; !stopping; {
@@ -231,10 +247,14 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				sink.w.abort()
 				return committed, err
 			}
-			if err := j.take(ctx, b, kind, name, pending, pipe); err != nil {
+			if err := j.take(ctx, b, kind, name, pending, et, pipe); err != nil {
 				sink.w.abort()
 				return committed, err
 			}
+		}
+		if err := pipe.Watermark(ctx, et.advance()); err != nil {
+			sink.w.abort()
+			return committed, err
 		}
 		if err := pipe.Barrier(ctx, epoch); err != nil {
 			sink.w.abort()
@@ -248,14 +268,15 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			continue // nothing to make visible: the ranges carry over
 		}
 		sources := slices.SortedFunc(maps.Values(pending), func(a, b commit.Range) int { return int(a.Partition) - int(b.Partition) })
-		cr, err := l.Commit(ctx, commit.Epoch{Number: epoch, JobVersion: version, Sources: sources}, commit.Target{Table: p.Target, Files: files})
+		e := commit.Epoch{Number: epoch, JobVersion: version, Sources: sources, Watermark: et.millis(), State: et.state()}
+		cr, err := l.Commit(ctx, e, commit.Target{Table: p.Target, Files: files})
 		if err != nil {
 			return committed, err
 		}
 		committed = true
 		now := time.Now().UTC()
 		j.mu.Lock()
-		j.status.Epoch, j.status.Snapshot, j.status.LastCommit = epoch, cr.SnapshotID, &now
+		j.status.Epoch, j.status.Snapshot, j.status.LastCommit, j.status.Watermark = epoch, cr.SnapshotID, &now, e.Watermark
 		j.status.RowsOut += sink.w.rows
 		j.mu.Unlock()
 		j.notePositions(l.Positions())
@@ -268,19 +289,24 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 }
 
 // take adds one source batch to the epoch: its range, then its rows.
-func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pending map[int32]commit.Range, pipe *exec.Pipeline) error {
+func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pending map[int32]commit.Range, et *eventTime, pipe *exec.Pipeline) error {
 	r, ok := pending[b.Split]
-	if !ok {
-		r = commit.Range{Kind: kind, Name: name, Partition: b.Split, From: b.From, To: b.From}
-	}
-	if r.To != b.From {
+	switch {
+	case !ok:
+		r = commit.Range{Kind: kind, Name: name, Partition: b.Split, From: b.From, To: b.To}
+	case b.To <= r.To:
+		// Replay: rebuilds window state from rows the committed epochs
+		// already read; the epoch's range starts after them.
+	case b.From <= r.To:
+		r.To = b.To
+	default:
 		if b.Rows != nil {
 			b.Rows.Release()
 		}
 		return errkind.Errorf(errkind.Fatal, "BUG: split %d of %s: batch starts at %d, the previous one ended at %d", b.Split, name, b.From, r.To)
 	}
-	r.To = b.To
 	pending[b.Split] = r
+	et.observe(b.Split, b.From, b.Rows)
 	if len(b.Bad) > 0 {
 		if b.Rows != nil {
 			b.Rows.Release()

@@ -65,6 +65,11 @@ type Plan struct {
 	Release func()
 	// Interval is the commit interval.
 	Interval time.Duration
+	// Watermark is the source's event time declaration (nil: none), and
+	// MaxWindow the longest window of the job's window aggregation (0: the
+	// job keeps no state).
+	Watermark *plan.Watermark
+	MaxWindow int64
 }
 
 // Planner plans a job's SQL (the session, which resolves tables, views and
@@ -91,7 +96,8 @@ type Status struct {
 	Epoch      uint64           `json:"epoch"`    // the last committed epoch
 	Snapshot   int64            `json:"snapshot"` // its snapshot
 	LastCommit *time.Time       `json:"last_commit,omitempty"`
-	Positions  map[string]int64 `json:"offsets"` // next position per source split
+	Watermark  *int64           `json:"watermark_ms,omitempty"` // event time of the last commit
+	Positions  map[string]int64 `json:"offsets"`                // next position per source split
 	RowsIn     int64            `json:"rows_in"`
 	RowsOut    int64            `json:"rows_out"`
 	Restarts   int              `json:"restarts"`

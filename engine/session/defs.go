@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/wharfdata/wharf/engine/connector/filesystem"
 	"github.com/wharfdata/wharf/engine/connector/kafka"
 	"github.com/wharfdata/wharf/engine/connector/nexmark"
+	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/engine/types"
@@ -102,7 +104,55 @@ func (s *Session) sourceTable(st *sql.CreateTable, id table.Identifier) (*plan.S
 	if len(spec.Columns) == 0 {
 		return nil, &Error{Code: CodeInvalid, Msg: "a table needs at least one column", Pos: pos(st.Pos)}
 	}
-	return &plan.SourceTable{Spec: spec, Open: kind.open, Bounded: kind.bounded(opts)}, nil
+	src := &plan.SourceTable{Spec: spec, Open: kind.open, Bounded: kind.bounded(opts)}
+	if wm := st.Watermark; wm != nil {
+		w, err := sourceWatermark(wm, spec)
+		if err != nil {
+			return nil, err
+		}
+		src.Watermark = w
+	}
+	return src, nil
+}
+
+// sourceWatermark reads WATERMARK FOR c AS c [- INTERVAL …], the bounded
+// out-of-orderness form Flink users write.
+func sourceWatermark(wm *sql.Watermark, spec *connector.TableSpec) (*plan.Watermark, error) {
+	col := slices.IndexFunc(spec.Columns, func(c connector.Column) bool { return c.Name == wm.Column.Name })
+	if col < 0 {
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("WATERMARK FOR: unknown column %s", wm.Column.Name), Pos: pos(wm.Pos)}
+	}
+	if _, ok := spec.Columns[col].Type.(*arrow.TimestampType); !ok {
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("WATERMARK FOR %s: the column must be a TIMESTAMP(3) or TIMESTAMP_LTZ(3)", wm.Column.Name), Pos: pos(wm.Pos)}
+	}
+	isCol := func(e sql.Expr) bool {
+		c, ok := e.(*sql.ColumnRef)
+		return ok && len(c.Parts) == 1 && c.Parts[0].Name == wm.Column.Name
+	}
+	unsupported := &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("WATERMARK FOR %s AS %s: wharf supports %s and %s - INTERVAL '…' …", wm.Column.Name, wm.Expr, wm.Column.Name, wm.Column.Name), Pos: pos(wm.Expr.Position())}
+	if isCol(wm.Expr) {
+		return &plan.Watermark{Column: col}, nil
+	}
+	b, ok := wm.Expr.(*sql.BinaryExpr)
+	if !ok || b.Op != sql.OpSub || !isCol(b.Left) {
+		return nil, unsupported
+	}
+	if _, ok := b.Right.(*sql.Interval); !ok {
+		return nil, unsupported
+	}
+	x, err := plan.BindConstant(context.Background(), b.Right)
+	if err != nil {
+		return nil, planError(err)
+	}
+	lit, ok := x.(*expr.Literal)
+	if !ok {
+		return nil, unsupported
+	}
+	d, isDur := lit.Value.(*scalar.Duration)
+	if !isDur || !d.IsValid() || d.Value < 0 {
+		return nil, unsupported
+	}
+	return &plan.Watermark{Column: col, Delay: int64(d.Value)}, nil
 }
 
 func quoteAll(names []string) []string {

@@ -110,7 +110,7 @@ func TestFilesystemImport(t *testing.T) {
 		{`CALL system.rewrite_everything()`, "NOT_FOUND", "no procedure system.rewrite_everything"},
 		{`CREATE TABLE f2 (a INT) WITH ('connector' = 'filesystem', 'format' = 'parquet')`, "", ""},
 		{`SELECT * FROM f2`, "INTERNAL", "needs 'path'"},
-		{`CREATE TABLE k (a INT) WITH ('connector' = 'nosuch')`, "UNSUPPORTED", "connector 'nosuch' is not supported; wharf reads 'filesystem'"},
+		{`CREATE TABLE k (a INT) WITH ('connector' = 'nosuch')`, "UNSUPPORTED", "connector 'nosuch' is not supported; wharf reads 'datagen', 'filesystem', 'kafka', 'nexmark'"},
 		{`CREATE TABLE files (a INT) WITH ('connector' = 'filesystem')`, "ALREADY_EXISTS", "files"},
 		{`CREATE TABLE people2 (a INT) WITH ('connector' = 'filesystem', 'path' = '/x', 'format' = 'parquet', 'bogus' = '1')`, "", ""},
 		{`SELECT * FROM people2`, "INTERNAL", "unknown option 'bogus'"},

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -29,19 +30,69 @@ func unbounded(n plan.Node) *plan.SourceScan {
 	return nil
 }
 
-// streamable checks that a continuous job's plan is one the runtime runs:
-// filters and projections over one unbounded source, so far.
-func streamable(n plan.Node, at sql.Pos) error {
-	switch n := n.(type) {
-	case *plan.SourceScan:
-		return nil
-	case *plan.Filter:
-		return streamable(n.Input, at)
-	case *plan.Project:
-		return streamable(n.Input, at)
+// streamable checks that a continuous job's plan is one the runtime runs —
+// filters and projections over one unbounded source, with at most one
+// window aggregation (GROUP BY window_start, window_end of a window TVF on
+// the source's watermark column) — and returns its longest window.
+func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
+	aggs := 0
+	var walk func(n plan.Node) error
+	walk = func(n plan.Node) error {
+		switch n := n.(type) {
+		case *plan.SourceScan:
+			return nil
+		case *plan.Filter:
+			return walk(n.Input)
+		case *plan.Project:
+			return walk(n.Input)
+		case *plan.WindowTVF:
+			if err := onWatermark(n, at); err != nil {
+				return err
+			}
+			maxWindow = max(maxWindow, n.Size)
+			return walk(n.Input)
+		case *plan.Aggregate:
+			if aggs++; aggs > 1 {
+				break
+			}
+			if _, _, _, ok := plan.WindowColumns(n.Input); !ok {
+				return &Error{Code: CodeUnsupported, Msg: "a GROUP BY over an unbounded source must group by window_start and window_end of a window TVF (non-windowed aggregates, which update their results, come next)", Pos: pos(at)}
+			}
+			return walk(n.Input)
+		}
+		what := fmt.Sprintf("%T", n)[len("*plan."):]
+		return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("continuous jobs run filters, projections and one window aggregation over one unbounded source so far; %s over an unbounded source (joins, ORDER BY, LIMIT, OVER, nested aggregations) comes next", what), Pos: pos(at)}
 	}
-	what := fmt.Sprintf("%T", n)[len("*plan."):]
-	return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("continuous jobs run filters and projections over one unbounded source so far; %s over an unbounded source (aggregates, windows, joins, ORDER BY, LIMIT) comes next", what), Pos: pos(at)}
+	return maxWindow, walk(n)
+}
+
+// onWatermark checks that a window TVF's time column is the source's
+// WATERMARK column, passed down unchanged.
+func onWatermark(t *plan.WindowTVF, at sql.Pos) error {
+	col, n := t.TimeCol, t.Input
+	for {
+		switch x := n.(type) {
+		case *plan.Filter:
+			n = x.Input
+			continue
+		case *plan.Project:
+			c, ok := x.Exprs[col].(*expr.Column)
+			if !ok {
+				break
+			}
+			col, n = c.Index, x.Input
+			continue
+		case *plan.SourceScan:
+			if x.Source.Watermark == nil {
+				return &Error{Code: CodeInvalid, Msg: fmt.Sprintf("windows over %s need event time: declare WATERMARK FOR %s AS %s - INTERVAL '…' SECOND on the table", strings.Join(x.Ident, "."), t.Input.Schema().Field(t.TimeCol).Name, t.Input.Schema().Field(t.TimeCol).Name), Pos: pos(at)}
+			}
+			if x.Source.Watermark.Column != col {
+				return &Error{Code: CodeInvalid, Msg: fmt.Sprintf("the window's time column must be %s's WATERMARK column", strings.Join(x.Ident, ".")), Pos: pos(at)}
+			}
+			return nil
+		}
+		return &Error{Code: CodeInvalid, Msg: "the window's time column must be the source's WATERMARK column, unchanged", Pos: pos(at)}
+	}
 }
 
 // submitJob starts INSERT … SELECT over an unbounded source as a
@@ -91,7 +142,8 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 		t.release()
 		return nil, &Error{Code: CodeInvalid, Msg: "the query reads no unbounded source; run it as a batch INSERT", Pos: pos(st.Pos)}
 	}
-	if err := streamable(node, st.Source.Pos); err != nil {
+	maxWindow, err := streamable(node, st.Source.Pos)
+	if err != nil {
 		t.release()
 		return nil, err
 	}
@@ -108,5 +160,6 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 	return &runtime.Plan{
 		Target: t.id, Table: t.tbl, Node: node, Schema: t.schema,
 		Coerce: co.apply, Release: co.release, Interval: runtime.DefaultInterval,
+		Watermark: unbounded(node).Source.Watermark, MaxWindow: maxWindow,
 	}, nil
 }

@@ -166,7 +166,7 @@ func TestStatementErrors(t *testing.T) {
 		{"CREATE TABLE p (s STRING) PARTITIONED BY (days(s))", "INVALID_ARGUMENT", "does not apply", 1, 43, false},
 		{"CREATE TABLE `../x` (a INT)", "INVALID_ARGUMENT", "names are", 1, 14, false},
 		{"CREATE TABLE p (ts TIMESTAMP(3)) PARTITIONED BY (days(ts), hours(ts))", "INVALID_ARGUMENT", "redundant", 1, 60, false},
-		{"CREATE TABLE k (a INT) WITH ('connector' = 'kafka')", "UNSUPPORTED", "connector", 1, 30, false},
+		{"CREATE TABLE k (a INT) WITH ('connector' = 'hive')", "UNSUPPORTED", "connector 'hive' is not supported", 1, 30, false},
 		{"INSERT INTO t VALUES (1, 'x', 1)", "FORBIDDEN", "", 1, 1, true},
 		{"DROP TABLE t", "FORBIDDEN", "", 1, 1, true},
 	}

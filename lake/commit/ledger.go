@@ -44,6 +44,8 @@ type Ledger struct {
 
 	gen       uint64
 	positions Positions
+	state     string // of the last committed epoch
+	watermark *int64
 	next      uint64 // the next epoch number
 }
 
@@ -86,6 +88,9 @@ type Resume struct {
 	NextEpoch  uint64
 	Positions  Positions // next position per source partition; absent = never read
 	Finished   []uint64  // pending epochs that recovery committed or found committed
+	// State and Watermark are those of the last committed epoch.
+	State     string
+	Watermark *int64
 }
 
 // Recover starts a new generation of the job on tables: it claims the next
@@ -136,6 +141,7 @@ func (l *Ledger) Recover(ctx context.Context, tables []table.Identifier) (*Resum
 			return nil, err
 		}
 		l.positions = c.Positions
+		l.state, l.watermark = c.State, c.Watermark
 	}
 	pending := make([]uint64, 0, len(recs.prepared))
 	for e := range recs.prepared {
@@ -154,6 +160,7 @@ func (l *Ledger) Recover(ctx context.Context, tables []table.Identifier) (*Resum
 	l.next = last + 1
 	res.NextEpoch = l.next
 	res.Positions = l.positions
+	res.State, res.Watermark = l.state, l.watermark
 	return res, nil
 }
 
@@ -320,6 +327,7 @@ func (l *Ledger) record(ctx context.Context, p Prepared, snapshotID int64, meta 
 	c := Committed{
 		Epoch: e.Number, Generation: l.gen, TxID: p.TxID, Table: p.Table,
 		SnapshotID: snapshotID, Positions: l.positions.Advance(e.Sources),
+		State: e.State, Watermark: e.Watermark,
 	}
 	if snap := meta.SnapshotByID(snapshotID); snap != nil {
 		c.SequenceNumber = snap.SequenceNumber
@@ -335,6 +343,7 @@ func (l *Ledger) record(ctx context.Context, p Prepared, snapshotID int64, meta 
 		}
 	}
 	l.positions = c.Positions
+	l.state, l.watermark = c.State, c.Watermark
 	l.next = e.Number + 1
 	return l.fail(FPAfterRecord)
 }

@@ -64,6 +64,10 @@ type Committed struct {
 	SnapshotID     int64     `json:"snapshot_id"`
 	SequenceNumber int64     `json:"sequence_number"`
 	Positions      Positions `json:"positions"` // cumulative: next position per source partition
+	// State and Watermark are the epoch's, so that a restart restores the
+	// operators' state with the positions it belongs to.
+	State     string `json:"state,omitempty"`
+	Watermark *int64 `json:"watermark,omitempty"`
 }
 
 // createRecord writes a record once. An existing record with the same bytes is

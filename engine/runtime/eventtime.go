@@ -1,0 +1,141 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/wharfdata/wharf/engine/plan"
+)
+
+// eventTime tracks a windowed job's event time and what a restart must
+// replay.
+//
+// The watermark is the smallest, over the splits that have delivered rows,
+// of the largest event time each has delivered, minus the declared delay;
+// it never goes back.
+//
+// Window state is rebuilt after a restart by replaying input, not loaded
+// from a snapshot: every batch whose rows may still belong to an open
+// window (its largest event time plus the longest window is past the
+// watermark) is remembered per split, and the epoch's state records, per
+// split, the first position of the oldest such batch. A restart reads from
+// there; rows of windows that closed before the restored watermark are
+// late and dropped, which is exactly what the committed output already
+// holds. The cost: a Kafka topic's retention must cover the longest window.
+type eventTime struct {
+	wm        *plan.Watermark
+	maxWindow int64
+	watermark int64           // micros; math.MinInt64 before any
+	maxSeen   map[int32]int64 // per split: largest event time delivered
+	live      map[int32][]liveBatch
+}
+
+type liveBatch struct{ from, maxT int64 }
+
+func newEventTime(wm *plan.Watermark, maxWindow int64) *eventTime {
+	return &eventTime{wm: wm, maxWindow: maxWindow, watermark: math.MinInt64, maxSeen: map[int32]int64{}, live: map[int32][]liveBatch{}}
+}
+
+// restore sets the watermark of the last committed epoch (milliseconds).
+func (e *eventTime) restore(ms *int64) {
+	if ms != nil {
+		e.watermark = *ms * 1000
+	}
+}
+
+// observe notes a batch of split from position from.
+func (e *eventTime) observe(split int32, from int64, b arrow.RecordBatch) {
+	if e.wm == nil || b == nil || b.NumRows() == 0 {
+		return
+	}
+	ts := b.Column(e.wm.Column).(*array.Timestamp)
+	maxT, any := int64(math.MinInt64), false
+	for i := range ts.Len() {
+		if ts.IsValid(i) {
+			maxT, any = max(maxT, int64(ts.Value(i))), true
+		}
+	}
+	if !any {
+		return
+	}
+	if prev, ok := e.maxSeen[split]; !ok || maxT > prev {
+		e.maxSeen[split] = maxT
+	}
+	if e.maxWindow > 0 {
+		e.live[split] = append(e.live[split], liveBatch{from: from, maxT: maxT})
+	}
+}
+
+// advance computes the watermark and forgets batches no open window needs.
+func (e *eventTime) advance() int64 {
+	if e.wm == nil || len(e.maxSeen) == 0 {
+		return e.watermark
+	}
+	low := int64(math.MaxInt64)
+	for _, t := range e.maxSeen {
+		low = min(low, t)
+	}
+	e.watermark = max(e.watermark, low-e.wm.Delay)
+	for split, bs := range e.live {
+		i := 0
+		for i < len(bs) && bs[i].maxT+e.maxWindow <= e.watermark {
+			i++
+		}
+		e.live[split] = bs[i:]
+	}
+	return e.watermark
+}
+
+// millis is the watermark for the epoch record, nil before any.
+func (e *eventTime) millis() *int64 {
+	if e.watermark == math.MinInt64 {
+		return nil
+	}
+	ms := e.watermark / 1000
+	return &ms
+}
+
+// state is what the epoch's record keeps: per split, where a restart
+// starts reading to rebuild the open windows.
+type state struct {
+	Replay map[string]int64 `json:"replay,omitempty"`
+}
+
+func (e *eventTime) state() string {
+	if e.maxWindow == 0 {
+		return ""
+	}
+	s := state{Replay: map[string]int64{}}
+	for split, bs := range e.live {
+		if len(bs) > 0 {
+			s.Replay[strconv.Itoa(int(split))] = bs[0].from
+		}
+	}
+	b, _ := json.Marshal(s) // a map of numbers always marshals
+	return string(b)
+}
+
+// replayFrom reads a committed state: per split, the replay position.
+func replayFrom(st string) (map[int32]int64, error) {
+	out := map[int32]int64{}
+	if st == "" {
+		return out, nil
+	}
+	var s state
+	if err := json.Unmarshal([]byte(st), &s); err != nil {
+		return nil, fmt.Errorf("job state %q: %w", st, err)
+	}
+	for k, v := range s.Replay {
+		n, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, fmt.Errorf("job state %q: split %q", st, k)
+		}
+		out[int32(n)] = v
+	}
+	return out, nil
+}

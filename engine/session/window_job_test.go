@@ -1,0 +1,77 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/wharfdata/wharf/engine/runtime"
+	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/lake"
+)
+
+// TestWindowJobEqualsBatch runs a tumbling-window aggregation as a
+// continuous job over the unbounded Nexmark generator, kills it without a
+// final epoch (as a crash would) while windows are open, lets a new manager
+// recover it (the open windows are rebuilt by replay), stops it, and checks
+// that its table equals the batch result of the same SQL over the events it
+// consumed, for every window up to the job's watermark.
+func TestWindowJobEqualsBatch(t *testing.T) {
+	ctx := context.Background()
+	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	start := func() (*session.Session, *runtime.Manager) {
+		m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
+		s := session.New(wh, session.WithJobs(m))
+		if err := m.Resume(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		return s, m
+	}
+	s, m := start()
+	// 2,000 events/s of event time: a 2 s window holds 4,000 events.
+	gen := `WITH ('connector' = 'nexmark', 'table' = 'bid', 'seed' = '9', 'first-event-rate' = '2000'%s)`
+	mustExec(t, s, `CREATE TABLE bid (`+bidColumns+`, WATERMARK FOR dateTime AS dateTime - INTERVAL '1' SECOND) `+fmt.Sprintf(gen, ""))
+	mustExec(t, s, `CREATE TABLE per_auction (window_start TIMESTAMP(3), window_end TIMESTAMP(3), auction BIGINT, n BIGINT, top BIGINT)`)
+	query := `SELECT window_start, window_end, auction, COUNT(*), MAX(price) FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '2' SECOND)) GROUP BY window_start, window_end, auction`
+	id := mustExec(t, s, `INSERT INTO per_auction `+query).JobID
+	waitJob := func(m *runtime.Manager, rows int64) runtime.Status {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			st, _ := m.Job(id)
+			if st.RowsOut >= rows && st.Epoch > 0 {
+				return st
+			}
+			if st.State == runtime.StateFailed || time.Now().After(deadline) {
+				t.Fatalf("job %+v", st)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	first := waitJob(m, 1)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	m.Close(cctx) // a crash: no final epoch
+	s, m = start()
+	waitJob(m, first.RowsOut+1) // recovered and committed more windows
+	st, err := m.Stop(ctx, id)
+	if err != nil || st.Watermark == nil {
+		t.Fatalf("stop: %+v %v", st, err)
+	}
+	consumed := st.Positions["gen:default.bid/0"]
+	mustExec(t, s, `DROP TABLE bid`)
+	mustExec(t, s, `CREATE TABLE bid (`+bidColumns+`) `+fmt.Sprintf(gen, fmt.Sprintf(", 'events.num' = '%d'", consumed)))
+	mustExec(t, s, `CREATE TABLE per_auction_batch (window_start TIMESTAMP(3), window_end TIMESTAMP(3), auction BIGINT, n BIGINT, top BIGINT)`)
+	mustExec(t, s, `INSERT INTO per_auction_batch `+query)
+	wm := time.UnixMilli(*st.Watermark).UTC().Format("2006-01-02 15:04:05.000")
+	complete := `(SELECT * FROM per_auction_batch WHERE window_end <= TIMESTAMP '` + wm + `')`
+	streamed := render(t, mustExec(t, s, `SELECT COUNT(*), SUM(n) FROM per_auction`))[0]
+	checkRows(t, s, `SELECT COUNT(*), SUM(n) FROM `+complete+` AS b`, streamed)
+	checkRows(t, s, `SELECT COUNT(*) FROM (SELECT * FROM per_auction EXCEPT SELECT * FROM `+complete+` AS b)`, "0")
+	t.Logf("%s rows (windows, events) from %d events; watermark %s; restarts and replay survived", streamed, consumed, wm)
+	m.Close(ctx)
+}
