@@ -29,7 +29,12 @@ func (e *Exception) Name() string { return e.Code.String() }
 // Text is the message as ClickHouse words it:
 // "Code: 62. DB::Exception: <message>. (SYNTAX_ERROR) (version …)".
 func (e *Exception) Text() string {
-	return fmt.Sprintf("Code: %d. DB::Exception: %s. (%s) (version %s (wharf))", int(e.Code), strings.TrimSuffix(e.Message, "."), e.Name(), Version)
+	return fmt.Sprintf("Code: %d. %s", int(e.Code), e.display())
+}
+
+// display is the text without the code, as the native protocol carries it.
+func (e *Exception) display() string {
+	return fmt.Sprintf("DB::Exception: %s. (%s) (version %s (wharf))", strings.TrimSuffix(e.Message, "."), e.Name(), Version)
 }
 
 func exception(code proto.Error, status int, format string, args ...any) *Exception {

@@ -350,4 +350,3 @@ func testAuthorizer(_, password string) (readOnly, ok bool) {
 	}
 	return false, false
 }
-
