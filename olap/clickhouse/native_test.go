@@ -204,3 +204,15 @@ func TestNativeAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func chOptions() ch.Options { return ch.Options{Compression: ch.CompressionLZ4} }
+
+// chQuery is a query whose blocks go to res; onRows sees each block's rows.
+func chQuery(body string, res *typedResult, onRows func(rows int)) ch.Query {
+	return ch.Query{Body: body, Result: res, OnResult: func(_ context.Context, b proto.Block) error {
+		if b.Rows > 0 {
+			onRows(b.Rows)
+		}
+		return nil
+	}}
+}
