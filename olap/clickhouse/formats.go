@@ -281,3 +281,16 @@ func writeResult(w io.Writer, f *format, res *session.Result, o textOpts, elapse
 	}
 	return bw.Flush()
 }
+
+// Encoder returns the media type of a ClickHouse output format (any name
+// FORMAT accepts) and a function writing a rows result in it, for other
+// front ends (the HTTP API's Accept header); ok is false for unknown names.
+func Encoder(name string) (contentType string, write func(io.Writer, *session.Result) error, ok bool) {
+	f, ok := lookupFormat(name)
+	if !ok {
+		return "", nil, false
+	}
+	return f.contentType, func(w io.Writer, res *session.Result) error {
+		return writeResult(w, f, res, textOpts{quote64: true}, res.Stats.Elapsed)
+	}, true
+}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/ClickHouse/ch-go"
 	"github.com/ClickHouse/ch-go/proto"
+
+	"github.com/wharfdata/wharf/engine/session"
 )
 
 // startNative serves the native protocol for a backend on a loopback port.
@@ -215,4 +217,30 @@ func chQuery(body string, res *typedResult, onRows func(rows int)) ch.Query {
 		}
 		return nil
 	}}
+}
+
+// blockingBackend runs every statement until it is cancelled.
+type blockingBackend struct{ cancelled chan struct{} }
+
+func (b blockingBackend) Exec(ctx context.Context, _ string, _ bool) (*session.Result, error) {
+	<-ctx.Done()
+	close(b.cancelled)
+	return nil, ctx.Err()
+}
+
+// TestNativeCancel: when a client gives up on a query (ch-go sends Cancel,
+// then hangs up) the statement's context is cancelled.
+func TestNativeCancel(t *testing.T) {
+	b := blockingBackend{make(chan struct{})}
+	c := dial(t, startNative(t, b), ch.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := c.Do(ctx, ch.Query{Body: "SELECT 1"}); err == nil {
+		t.Fatal("a cancelled query succeeded")
+	}
+	select {
+	case <-b.cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the statement was not cancelled")
+	}
 }
