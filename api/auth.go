@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/wharfdata/wharf/olap/clickhouse"
 )
 
 // Scope is what a token may do.
@@ -126,13 +128,40 @@ func (s *Server) authenticate(r *http.Request) (Scope, bool) {
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
 		return 0, false
 	}
-	sum := hashToken(strings.TrimSpace(h[len(prefix):]))
+	return scopeOf(s.tokens, strings.TrimSpace(h[len(prefix):]))
+}
+
+// scopeOf returns the widest scope secret has among tokens.
+func scopeOf(tokens []tokenHash, secret string) (Scope, bool) {
+	sum := hashToken(secret)
 	var found Scope
 	// Compare with every token, so timing does not tell which one matched.
-	for _, t := range s.tokens {
+	for _, t := range tokens {
 		if subtle.ConstantTimeCompare(sum[:], t.sum[:]) == 1 && t.scope > found {
 			found = t.scope
 		}
 	}
 	return found, found != 0
+}
+
+func hashTokens(tokens []Token) []tokenHash {
+	out := make([]tokenHash, len(tokens))
+	for i, t := range tokens {
+		out[i] = tokenHash{scope: t.Scope, sum: hashToken(t.Secret)}
+	}
+	return out
+}
+
+// ClickHouseAuthorizer lets the ClickHouse front ends check the same tokens
+// as the API: a client's password is a token (any user name), and a read
+// token may only read. With no tokens it returns nil: no authentication.
+func ClickHouseAuthorizer(tokens ...Token) clickhouse.Authorizer {
+	if len(tokens) == 0 {
+		return nil
+	}
+	hashes := hashTokens(tokens)
+	return func(_, password string) (readOnly, ok bool) {
+		scope, ok := scopeOf(hashes, password)
+		return scope != ScopeWrite, ok
+	}
 }

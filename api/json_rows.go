@@ -139,13 +139,13 @@ func newNonNullEncoder(arr arrow.Array, md arrow.Metadata) valueEncoder {
 	case *array.Date32:
 		return func(dst []byte, i int) []byte {
 			dst = append(dst, '"')
-			dst = appendDate(dst, int64(a.Value(i)))
+			dst = types.AppendDate(dst, int64(a.Value(i)))
 			return append(dst, '"')
 		}
 	case *array.Date64:
 		return func(dst []byte, i int) []byte {
 			dst = append(dst, '"')
-			dst = appendDate(dst, floorDiv(int64(a.Value(i)), 86_400_000))
+			dst = types.AppendDate(dst, types.FloorDiv(int64(a.Value(i)), 86_400_000))
 			return append(dst, '"')
 		}
 	case *array.Timestamp:
@@ -342,95 +342,19 @@ func appendBase64(dst, b []byte) []byte {
 	return append(dst, '"')
 }
 
-// unitsPerSecond is indexed by arrow.TimeUnit.
-var unitsPerSecond = [...]int64{1, 1e3, 1e6, 1e9}
-
-// appendTimestamp writes "YYYY-MM-DD HH:MM:SS" and p fractional digits.
+// appendTimestamp writes "YYYY-MM-DD HH:MM:SS" and p fractional digits as a
+// JSON string.
 func appendTimestamp(dst []byte, v int64, unit arrow.TimeUnit, p int) []byte {
-	per := unitsPerSecond[unit]
-	secs := floorDiv(v, per)
-	nanos := (v - secs*per) * (1e9 / per)
-	days := floorDiv(secs, 86400)
 	dst = append(dst, '"')
-	dst = appendDate(dst, days)
-	dst = append(dst, ' ')
-	dst = appendClock(dst, secs-days*86400, nanos, p)
+	dst = types.AppendTimestamp(dst, v, unit, p)
 	return append(dst, '"')
 }
 
-// appendTime writes "HH:MM:SS" and p fractional digits for a time of day.
+// appendTime writes "HH:MM:SS" and p fractional digits as a JSON string.
 func appendTime(dst []byte, v int64, unit arrow.TimeUnit, p int) []byte {
-	per := unitsPerSecond[unit]
-	secs := floorDiv(v, per)
 	dst = append(dst, '"')
-	dst = appendClock(dst, secs, (v-secs*per)*(1e9/per), p)
+	dst = types.AppendTime(dst, v, unit, p)
 	return append(dst, '"')
-}
-
-func appendClock(dst []byte, secOfDay, nanos int64, p int) []byte {
-	dst = append2(dst, secOfDay/3600)
-	dst = append(dst, ':')
-	dst = append2(dst, secOfDay/60%60)
-	dst = append(dst, ':')
-	dst = append2(dst, secOfDay%60)
-	if p == 0 {
-		return dst
-	}
-	// The first p digits of the nine-digit nanoseconds: truncation, as a
-	// cast to a lower precision does.
-	var frac [9]byte
-	for k := 8; k >= 0; k-- {
-		frac[k] = byte('0' + nanos%10)
-		nanos /= 10
-	}
-	dst = append(dst, '.')
-	return append(dst, frac[:p]...)
-}
-
-// appendDate writes the proleptic Gregorian date of a day number (days since
-// 1970-01-01) as YYYY-MM-DD; the civil-from-days algorithm is H. Hinnant's.
-func appendDate(dst []byte, days int64) []byte {
-	z := days + 719468
-	era := floorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d := doy - (153*mp+2)/5 + 1
-	m := mp + 3
-	if mp >= 10 {
-		m = mp - 9
-	}
-	y := yoe + era*400
-	if m <= 2 {
-		y++
-	}
-	if y >= 0 && y < 10000 {
-		dst = append2(dst, y/100)
-		dst = append2(dst, y%100)
-	} else {
-		dst = strconv.AppendInt(dst, y, 10)
-	}
-	dst = append(dst, '-')
-	dst = append2(dst, m)
-	dst = append(dst, '-')
-	return append2(dst, d)
-}
-
-// append2 writes 0 ≤ v < 100 as two digits.
-func append2(dst []byte, v int64) []byte {
-	if v < 0 || v > 99 {
-		return strconv.AppendInt(dst, v, 10)
-	}
-	return append(dst, byte('0'+v/10), byte('0'+v%10))
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
 }
 
 const hexDigits = "0123456789abcdef"

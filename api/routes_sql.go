@@ -13,6 +13,7 @@ import (
 	"github.com/wharfdata/wharf/engine/session"
 	"github.com/wharfdata/wharf/engine/types"
 	"github.com/wharfdata/wharf/internal/redact"
+	"github.com/wharfdata/wharf/olap/clickhouse"
 )
 
 // SQLRequest is the body of POST /v1/sql.
@@ -80,6 +81,13 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request, scope Scope) 
 	}
 	switch res.Kind {
 	case session.ResultRows:
+		if ct, write, ok := acceptedEncoder(r.Header.Get("Accept")); ok {
+			w.Header().Set("Content-Type", ct)
+			if err := write(w, res); err != nil {
+				s.log.Debug("writing rows", "err", err)
+			}
+			return
+		}
 		if err := writeRows(w, res); err != nil {
 			s.log.Debug("writing rows", "err", err)
 		}
@@ -94,6 +102,31 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request, scope Scope) 
 	default:
 		s.writeBackendError(w, r, fmt.Errorf("BUG: unknown result kind %d", res.Kind))
 	}
+}
+
+// acceptFormats are the media types /v1/sql answers rows in besides JSON,
+// with the ClickHouse front end's encoder for each.
+var acceptFormats = map[string]string{
+	"text/csv":                            "CSVWithNames",
+	"application/vnd.apache.arrow.stream": "ArrowStream",
+	"application/vnd.apache.parquet":      "Parquet",
+}
+
+// acceptedEncoder picks the first media type of an Accept header that
+// /v1/sql writes other than JSON; ok is false for JSON or none.
+func acceptedEncoder(accept string) (string, func(io.Writer, *session.Result) error, bool) {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, _ := strings.Cut(part, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+		if mt == "application/json" || mt == "*/*" {
+			return "", nil, false
+		}
+		if name, ok := acceptFormats[mt]; ok {
+			ct, write, _ := clickhouse.Encoder(name)
+			return ct, write, true
+		}
+	}
+	return "", nil, false
 }
 
 // decodeStrict decodes exactly one JSON value of v's type from a body capped

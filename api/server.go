@@ -45,11 +45,7 @@ type Option func(*Server)
 // of these bearer tokens. Without tokens auth is off; the command line only
 // allows that on loopback listeners.
 func WithTokens(tokens ...Token) Option {
-	return func(s *Server) {
-		for _, t := range tokens {
-			s.tokens = append(s.tokens, tokenHash{scope: t.Scope, sum: hashToken(t.Secret)})
-		}
-	}
+	return func(s *Server) { s.tokens = append(s.tokens, hashTokens(tokens)...) }
 }
 
 // WithLogger sets the logger (default: discard). The caller should wrap its

@@ -22,6 +22,7 @@ import (
 	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/objstore"
 	"github.com/wharfdata/wharf/lake/restcat"
+	"github.com/wharfdata/wharf/olap/clickhouse"
 )
 
 // shutdownTimeout bounds how long in-flight HTTP requests may finish.
@@ -55,8 +56,8 @@ func parseServeFlags(args []string, std stdio) (*serveFlags, error) {
 	fs.StringVar(&f.tokenFile, "token-file", "", "`file` of API tokens, one \"read <token>\" or \"write <token>\" per line")
 	fs.Var(&f.tokens, "token", "API token `scope:token` (read:… or write:…); repeatable")
 	fs.DurationVar(&f.statementTimeout, "statement-timeout", api.DefaultStatementTimeout, "cancel a SQL statement of the HTTP API after this long (0: never)")
-	fs.StringVar(&f.clickhouse, "clickhouse", "127.0.0.1:9000", "ClickHouse native protocol `addr`ess (not served yet)")
-	fs.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "ClickHouse HTTP interface `addr`ess (not served yet)")
+	fs.StringVar(&f.clickhouse, "clickhouse", "127.0.0.1:9000", "ClickHouse native protocol `addr`ess (port 0 picks a free port)")
+	fs.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "ClickHouse HTTP interface `addr`ess (port 0 picks a free port)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -148,7 +149,7 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 	f.registerSecrets(toks, std)
 	log := slog.New(redact.NewHandler(slog.NewTextHandler(std.stderr, nil)))
 
-	listeners := map[string]string{"http": f.http}
+	listeners := map[string]string{"http": f.http, "clickhouse": f.clickhouse, "clickhouse-http": f.clickhouseHTTP}
 	if f.kafka == "" {
 		listeners["broker"] = f.broker
 	}
@@ -170,6 +171,16 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 		return fmt.Errorf("HTTP listener: %w", err)
 	}
 	defer ln.Close()
+	chLn, err := net.Listen("tcp", f.clickhouse)
+	if err != nil {
+		return fmt.Errorf("ClickHouse native listener: %w", err)
+	}
+	defer chLn.Close()
+	chHTTPLn, err := net.Listen("tcp", f.clickhouseHTTP)
+	if err != nil {
+		return fmt.Errorf("ClickHouse HTTP listener: %w", err)
+	}
+	defer chHTTPLn.Close()
 
 	cfg := lake.Config{
 		DataDir:   f.data,
@@ -185,7 +196,7 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 	if f.s3AccessKey != "" && f.s3AccessKey == std.getenv("AWS_ACCESS_KEY_ID") {
 		cfg.S3.SessionToken = std.getenv("AWS_SESSION_TOKEN")
 	}
-	addrs := map[string]string{"http": ln.Addr().String()}
+	addrs := map[string]string{"http": ln.Addr().String(), "clickhouse": chLn.Addr().String(), "clickhouse_http": chHTTPLn.Addr().String()}
 	if f.kafka == "" {
 		br, err := broker.Start(f.broker, broker.WithLogger(log))
 		if err != nil {
@@ -218,8 +229,6 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 		return fmt.Errorf("resuming jobs: %w", err)
 	}
 
-	log.Info("ClickHouse protocols are not served yet", "clickhouse", f.clickhouse, "clickhouse_http", f.clickhouseHTTP)
-
 	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log), api.WithStatementTimeout(f.statementTimeout), api.WithJobs(jobs)}
 	if cdb, ok := wh.CatalogDB(); ok {
 		// The same catalog database, served to other engines over the
@@ -235,37 +244,59 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 		log.Info("the Iceberg REST catalog is not served: the catalog is itself a REST catalog")
 	}
 
-	srv := &http.Server{
-		Handler:           api.New(sess, apiOpts...).Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	serveErr := make(chan error, 1)
+	srv := newHTTPServer(api.New(sess, apiOpts...).Handler(), log)
+	ch := clickhouse.New(sess, clickhouse.WithAuthorizer(api.ClickHouseAuthorizer(toks...)),
+		clickhouse.WithLogger(log), clickhouse.WithStatementTimeout(f.statementTimeout))
+	chHTTP := newHTTPServer(ch.HTTPHandler(), log)
+	serveErr := make(chan error, 3)
 	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- chHTTP.Serve(chHTTPLn) }()
+	chCtx, stopCH := context.WithCancel(context.Background())
+	defer stopCH()
+	chDone := make(chan struct{})
+	go func() {
+		defer close(chDone)
+		if err := ch.ServeNative(chCtx, chLn); err != nil {
+			serveErr <- err
+		}
+	}()
 	log.Info("HTTP API listening", "addr", addrs["http"], "iceberg_rest", "http://"+addrs["http"]+"/iceberg")
+	log.Info("ClickHouse protocols listening", "native", addrs["clickhouse"], "http", addrs["clickhouse_http"])
 
 	addrFile := filepath.Join(f.data, "addresses.json")
 	if err := writeAddresses(addrFile, addrs); err != nil {
-		return errors.Join(err, srv.Close())
+		return errors.Join(err, srv.Close(), chHTTP.Close())
 	}
 	defer os.Remove(addrFile)
 	log.Info("wharf is ready", "addresses", addrFile)
 
 	select {
 	case err := <-serveErr:
-		return fmt.Errorf("HTTP server: %w", err)
+		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("HTTP requests still running at shutdown were cut off", "err", err)
+	for _, s := range []*http.Server{srv, chHTTP} {
+		if err := s.Shutdown(sctx); err != nil {
+			log.Warn("HTTP requests still running at shutdown were cut off", "err", err)
+		}
 	}
+	stopCH() // cancels native-protocol statements and closes their connections
+	<-chDone
 	// The deferred calls close the warehouse (the session's jobs), then the
 	// broker they may still read from.
 	return nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 func isLoopbackAddr(addr string) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -28,6 +29,8 @@ func TestServeRefusesExposedWithoutTokens(t *testing.T) {
 		{[]string{"--http", "[::]:0"}, "refusing"},
 		{[]string{"--http", "127.0.0.1:0", "--broker", "0.0.0.0:0"}, "(--broker)"},
 		{[]string{"--http", "192.0.2.1:0"}, "refusing"},
+		{[]string{"--http", "127.0.0.1:0", "--clickhouse", "0.0.0.0:0"}, "(--clickhouse)"},
+		{[]string{"--http", "127.0.0.1:0", "--clickhouse-http", "0.0.0.0:0"}, "(--clickhouse-http)"},
 	}
 	for _, tt := range tests {
 		data := t.TempDir()
@@ -116,7 +119,8 @@ func startServe(t *testing.T, data string, args ...string) *serving {
 	std, _, errb := testStdio(nil)
 	s := &serving{done: make(chan error, 1), log: errb, cancel: cancel}
 	go func() {
-		s.done <- runServe(ctx, append([]string{"--data", data, "--http", "127.0.0.1:0", "--broker", "127.0.0.1:0"}, args...), std)
+		s.done <- runServe(ctx, append([]string{"--data", data, "--http", "127.0.0.1:0", "--broker", "127.0.0.1:0",
+			"--clickhouse", "127.0.0.1:0", "--clickhouse-http", "127.0.0.1:0"}, args...), std)
 	}()
 	addrFile := filepath.Join(data, "addresses.json")
 	deadline := time.Now().Add(15 * time.Second)
@@ -150,6 +154,20 @@ func TestServeStartsAndStops(t *testing.T) {
 		t.Fatalf("broker: %v", err)
 	}
 	conn.Close()
+	resp, err = http.Get("http://" + addrs["clickhouse_http"] + "/?query=SELECT%201")
+	if err != nil {
+		t.Fatalf("ClickHouse HTTP: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "1\n" {
+		t.Fatalf("ClickHouse HTTP answered %q", body)
+	}
+	conn, err = net.Dial("tcp", addrs["clickhouse"])
+	if err != nil {
+		t.Fatalf("ClickHouse native: %v", err)
+	}
+	defer conn.Close() // left open: shutdown must close it
 
 	cancel() // as SIGINT does
 	select {
