@@ -1,0 +1,78 @@
+package runtime
+
+import (
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/wharfdata/wharf/engine/plan"
+)
+
+// batchOf makes a one-column batch of event times (micros); -1 is NULL.
+func batchOf(ts ...int64) arrow.RecordBatch {
+	b := array.NewTimestampBuilder(memory.DefaultAllocator, &arrow.TimestampType{Unit: arrow.Microsecond})
+	for _, t := range ts {
+		if t < 0 {
+			b.AppendNull()
+		} else {
+			b.Append(arrow.Timestamp(t))
+		}
+	}
+	col := b.NewArray()
+	return array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "t", Type: col.DataType(), Nullable: true}}, nil), []arrow.Array{col}, int64(col.Len()))
+}
+
+func TestEventTime(t *testing.T) {
+	e := newEventTime(&plan.Watermark{Column: 0, Delay: 100}, 1000)
+	if e.advance() != e.watermark || e.millis() != nil || e.state() != `{}` {
+		t.Fatalf("before any row: wm %d, millis %v, state %s", e.watermark, e.millis(), e.state())
+	}
+	e.observe(0, 0, batchOf(500, 900, -1)) // split 0 positions [0,3)
+	e.observe(1, 0, batchOf(2000))         // split 1
+	e.observe(0, 3, batchOf(1500, 1400))   // split 0 [3,5)
+	e.observe(0, 5, batchOf(-1, -1))       // only NULL times: nothing to track
+	if wm := e.advance(); wm != 1400 {     // min(1500, 2000) - 100
+		t.Fatalf("watermark %d, want 1400", wm)
+	}
+	// Split 0's first batch (max 900) may still feed a window ending after
+	// 1400 (900 + 1000 > 1400): replay starts at its position.
+	if got := e.state(); got != `{"replay":{"0":0,"1":0}}` {
+		t.Fatalf("state %s", got)
+	}
+	e.observe(0, 7, batchOf(3000))
+	e.observe(1, 1, batchOf(3100))
+	if wm := e.advance(); wm != 2900 {
+		t.Fatalf("watermark %d, want 2900", wm)
+	}
+	// 900+1000 and 1500+1000 are past: split 0 replays from 7; split 1's
+	// 2000+1000 > 2900 keeps its first batch.
+	if got := e.state(); got != `{"replay":{"0":7,"1":0}}` {
+		t.Fatalf("state %s", got)
+	}
+	if ms := e.millis(); ms == nil || *ms != 2 {
+		t.Fatalf("millis %v", ms)
+	}
+	// The watermark never goes back, also when a split lags.
+	e.observe(2, 0, batchOf(10))
+	if wm := e.advance(); wm != 2900 {
+		t.Fatalf("watermark went back to %d", wm)
+	}
+	// The state reads back; split 2's rows are late (10+1000 <= 2900), so
+	// nothing of it needs replay.
+	r, err := replayFrom(e.state())
+	if err != nil || r[0] != 7 || r[1] != 0 || len(r) != 2 {
+		t.Fatalf("replayFrom: %v %v", r, err)
+	}
+	if _, err := replayFrom(`{"replay":{"x":1}}`); err == nil {
+		t.Fatal("a bad split parsed")
+	}
+	// A restored watermark is in milliseconds.
+	f := newEventTime(&plan.Watermark{}, 0)
+	ms := int64(5)
+	f.restore(&ms)
+	if f.watermark != 5000 || f.state() != "" {
+		t.Fatalf("restore: %d %q", f.watermark, f.state())
+	}
+}
