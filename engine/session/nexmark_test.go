@@ -45,7 +45,7 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close(ctx)
-	for _, q := range []string{"q0", "q1", "q2"} {
+	for _, q := range []string{"q0", "q1", "q2", "q14", "q21", "q22"} {
 		t.Run(q, func(t *testing.T) {
 			sink, insert := nexmarkQuery(t, q)
 			name, _, _ := strings.Cut(sink, "(")
