@@ -127,6 +127,23 @@ func TestFilesystemImport(t *testing.T) {
 			t.Errorf("%s:\n got %v\nwant %s containing %q", c.sql, err, c.code, c.msg)
 		}
 	}
+	// CSV and JSON lines import too; a line that does not decode fails the
+	// statement with its file and line.
+	csvDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(csvDir, "p.csv"), []byte("7,seven,1\n8,eight,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, s, fmt.Sprintf(`CREATE TABLE csvfiles (id BIGINT NOT NULL, name STRING, score BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'csv')`, csvDir))
+	mustExec(t, s, `INSERT INTO people SELECT * FROM csvfiles`)
+	checkRows(t, s, `SELECT name FROM people WHERE id IN (7, 8) AND name NOT LIKE 'n%' ORDER BY id`, "seven", "eight")
+	if err := os.WriteFile(filepath.Join(csvDir, "q.csv"), []byte("9,nine,x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Exec(ctx, `INSERT INTO people SELECT * FROM csvfiles`, false); err == nil || !strings.Contains(err.Error(), "record 0 of "+filepath.Join(csvDir, "q.csv")) {
+		t.Fatalf("bad CSV line: %v", err)
+	}
+	checkRows(t, s, `SELECT COUNT(*) FROM people`, "2502")
+
 	// DROP TABLE of a connector table drops its definition, not files.
 	mustExec(t, s, `DROP TABLE files`)
 	if _, err := os.Stat(filepath.Join(dir, "a.parquet")); err != nil {

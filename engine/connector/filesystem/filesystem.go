@@ -7,8 +7,10 @@
 // [From, To) of the i-th file, so a job can resume mid-file.
 //
 // Formats: parquet (columns matched by name, case-insensitively, and cast
-// to the declared types; a column the file lacks is NULL). csv and json
-// come with the record decoders of the Kafka connector.
+// to the declared types; a column the file lacks is NULL), and csv, json
+// (one object per line) and raw, one record per line, decoded by
+// engine/format with its options ('csv.field-delimiter', …); for those a
+// position is a line number.
 package filesystem
 
 import (
@@ -40,21 +42,25 @@ func Open(ctx context.Context, spec *connector.TableSpec) (connector.Source, err
 	if path == "" {
 		return nil, errkind.Errorf(errkind.Fatal, "table %s: the filesystem connector needs 'path'", spec.Name)
 	}
+	formatOpts := map[string]string{}
 	for k := range spec.Options {
 		switch {
 		case k == "connector", k == "path", k == "format":
+		case strings.HasPrefix(k, spec.Options["format"]+"."):
+			formatOpts[k] = spec.Options[k]
 		case k == "source.monitor-interval":
 			return nil, errkind.Errorf(errkind.Fatal, "table %s: 'source.monitor-interval' (watching a directory for new files) is not supported yet; the filesystem connector reads the files present when the query starts", spec.Name)
 		default:
 			return nil, errkind.Errorf(errkind.Fatal, "table %s: unknown option '%s' for the filesystem connector (it takes 'path' and 'format')", spec.Name, k)
 		}
 	}
-	switch f := spec.Options["format"]; f {
-	case "parquet":
+	format := spec.Options["format"]
+	switch format {
+	case "parquet", "csv", "json", "raw":
 	case "":
-		return nil, errkind.Errorf(errkind.Fatal, "table %s: the filesystem connector needs 'format' (parquet)", spec.Name)
+		return nil, errkind.Errorf(errkind.Fatal, "table %s: the filesystem connector needs 'format' (parquet, csv, json or raw)", spec.Name)
 	default:
-		return nil, errkind.Errorf(errkind.Fatal, "table %s: format '%s' is not supported by the filesystem connector yet (parquet is)", spec.Name, f)
+		return nil, errkind.Errorf(errkind.Fatal, "table %s: format '%s' is not supported by the filesystem connector (parquet, csv, json and raw are)", spec.Name, format)
 	}
 	for _, c := range spec.Columns {
 		if c.MetadataKey != "" && c.MetadataKey != "file.path" {
@@ -73,7 +79,14 @@ func Open(ctx context.Context, spec *connector.TableSpec) (connector.Source, err
 	if rows <= 0 {
 		rows = defaultBatchRows
 	}
-	return &source{spec: spec, schema: spec.Schema(), files: files, mem: mem, batchRows: rows}, nil
+	src := &source{spec: spec, schema: spec.Schema(), files: files, mem: mem, batchRows: rows, format: format, formatOpts: formatOpts}
+	if format != "parquet" {
+		// Check the format's options now, not at the first file.
+		if _, err := src.newLineDecoder(); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
 }
 
 type source struct {
@@ -83,9 +96,12 @@ type source struct {
 	mem       memory.Allocator
 	batchRows int
 
+	format     string
+	formatOpts map[string]string
+
 	from map[int32]int64
 	next int // the file being read
-	cur  *fileReader
+	cur  reader
 }
 
 func (s *source) Schema() *arrow.Schema { return s.schema }
@@ -126,7 +142,7 @@ func (s *source) Next(ctx context.Context) (connector.Batch, error) {
 			continue
 		}
 		if err != nil {
-			return connector.Batch{}, errkind.Errorf(errkind.Fatal, "table %s: %s: %w", s.spec.Name, s.cur.path, err)
+			return connector.Batch{}, errkind.Errorf(errkind.Fatal, "table %s: %s: %w", s.spec.Name, s.files[s.next-1].Path, err)
 		}
 		return b, nil
 	}
@@ -140,11 +156,20 @@ func (s *source) Close() error {
 	return nil
 }
 
-func (s *source) openFile(ctx context.Context, i int) (*fileReader, error) {
+// reader reads one file in batches; read returns io.EOF at its end.
+type reader interface {
+	read() (connector.Batch, error)
+	close()
+}
+
+func (s *source) openFile(ctx context.Context, i int) (reader, error) {
 	f := s.files[i]
 	data, err := s.spec.Files.ReadFile(ctx, f.Path)
 	if err != nil {
 		return nil, errkind.Errorf(errkind.Retryable, "table %s: read %s: %w", s.spec.Name, f.Path, err)
+	}
+	if s.format != "parquet" {
+		return s.openLines(f.Path, int32(i), data)
 	}
 	pf, err := file.NewParquetReader(bytes.NewReader(data))
 	if err != nil {
