@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/wharfdata/wharf/lake/commit"
@@ -210,14 +211,20 @@ func (s *Store) checkContiguous(ctx context.Context, q querier, e Lineage, r com
 	return nil
 }
 
-// Lineage returns the indexed snapshots of a table, oldest first, with their
-// source ranges. Snapshots that wharf did not write, and those committed
+// Lineage returns the indexed snapshots of an existing table, oldest first,
+// with their source ranges. Snapshots that wharf did not write, and those committed
 // before the index existed, are absent.
 func (s *Store) Lineage(ctx context.Context, id table.Identifier) ([]Lineage, error) {
 	if err := validIdent(id); err != nil {
 		return nil, err
 	}
 	ns, name := split(id)
+	if _, ok, err := s.pointerOf(ctx, s.db, ns, name); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("%w: %s", catalog.ErrNoSuchTable, identString(id))
+		}
+		return nil, err
+	}
 	return s.queryLineage(ctx, `s.table_namespace = ? AND s.table_name = ?`, ns, name)
 }
 
