@@ -240,7 +240,7 @@ func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result
 		return Result{}, err
 	}
 	e.Job, e.Generation = l.job, l.gen
-	if err := validateRanges(e.Sources); err != nil {
+	if err := ValidateRanges(e.Sources); err != nil {
 		return Result{}, errkind.Wrap(errkind.Fatal, err)
 	}
 	if err := l.fail(FPAfterUpload); err != nil {

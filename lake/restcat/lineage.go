@@ -63,45 +63,60 @@ type Lineage struct {
 }
 
 // lineageOf returns the wharf snapshots that meta adds over base (nil: a new
-// table), oldest first. Snapshots without wharf.txid (foreign writers,
-// compaction) are not indexed; malformed wharf keys refuse the commit, as
-// the ledger would refuse to read them.
+// table), oldest first.
 func lineageOf(id table.Identifier, base, meta table.Metadata) ([]Lineage, error) {
 	var out []Lineage
 	for _, s := range meta.Snapshots() {
 		if base != nil && base.SnapshotByID(s.SnapshotID) != nil {
 			continue
 		}
-		var sum map[string]string
-		if s.Summary != nil {
-			sum = s.Summary.Properties
-		}
-		sn, err := commit.ParseSnap(s.SnapshotID, s.SequenceNumber, sum)
+		l, ok, err := lineageEntry(id, meta.TableUUID().String(), s)
 		if err != nil {
-			return nil, badRequest("table %s: %v", identString(id), err)
+			return nil, err
 		}
-		if sn.TxID == "" {
-			continue
+		if ok {
+			out = append(out, l)
 		}
-		if sn.Job == "" {
-			return nil, badRequest("table %s: snapshot %d has %s but no %s", identString(id), s.SnapshotID, commit.KeyTxID, commit.KeyJob)
-		}
-		l := Lineage{
-			Table: id, TableUUID: meta.TableUUID().String(), SnapshotID: sn.ID, SequenceNumber: sn.SequenceNumber,
-			TxID: sn.TxID, Job: sn.Job, JobVersion: sum[commit.KeyJobVersion], Generation: sn.Generation, Epoch: sn.Epoch,
-			State: sum[commit.KeyState], CommittedAtMs: s.TimestampMs, Sources: sn.Sources,
-		}
-		if w, ok := sum[commit.KeyWatermark]; ok {
-			v, err := strconv.ParseInt(w, 10, 64)
-			if err != nil {
-				return nil, badRequest("table %s: snapshot %d: bad %s %q", identString(id), s.SnapshotID, commit.KeyWatermark, w)
-			}
-			l.Watermark = &v
-		}
-		out = append(out, l)
 	}
 	slices.SortFunc(out, func(a, b Lineage) int { return cmp.Compare(a.SequenceNumber, b.SequenceNumber) })
 	return out, nil
+}
+
+// lineageEntry reads the index entry of one snapshot of table id. A snapshot
+// without wharf.txid (a foreign writer's, a compaction's) has none (ok is
+// false); malformed wharf keys refuse the commit, as the ledger would refuse
+// to read them.
+func lineageEntry(id table.Identifier, uuid string, s table.Snapshot) (l Lineage, ok bool, err error) {
+	var sum map[string]string
+	if s.Summary != nil {
+		sum = s.Summary.Properties
+	}
+	sn, err := commit.ParseSnap(s.SnapshotID, s.SequenceNumber, sum)
+	if err != nil {
+		return l, false, badRequest("table %s: %v", identString(id), err)
+	}
+	if sn.TxID == "" {
+		return l, false, nil
+	}
+	if sn.Job == "" {
+		return l, false, badRequest("table %s: snapshot %d has %s but no %s", identString(id), s.SnapshotID, commit.KeyTxID, commit.KeyJob)
+	}
+	l = Lineage{
+		Table: id, TableUUID: uuid, SnapshotID: sn.ID, SequenceNumber: sn.SequenceNumber,
+		TxID: sn.TxID, Job: sn.Job, JobVersion: sum[commit.KeyJobVersion], Generation: sn.Generation, Epoch: sn.Epoch,
+		State: sum[commit.KeyState], CommittedAtMs: s.TimestampMs, Sources: sn.Sources,
+	}
+	if w, has := sum[commit.KeyWatermark]; has {
+		v, err := strconv.ParseInt(w, 10, 64)
+		if err != nil {
+			return l, false, badRequest("table %s: snapshot %d: bad %s %q", identString(id), s.SnapshotID, commit.KeyWatermark, w)
+		}
+		l.Watermark = &v
+	}
+	if err := commit.ValidateRanges(sn.Sources); err != nil { // the index keys on the partition
+		return l, false, badRequest("table %s: snapshot %d: %s: %v", identString(id), s.SnapshotID, commit.KeySources, err)
+	}
+	return l, true, nil
 }
 
 // indexLineage writes the lineage of a commit's new snapshots inside its
