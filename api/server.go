@@ -36,6 +36,7 @@ type Server struct {
 	iceberg  http.Handler  // the Iceberg REST catalog under /iceberg/, if served
 	timeout  time.Duration // per statement of /v1/sql; 0 = none
 	jobs     Jobs          // /v1/jobs, if the server runs jobs
+	lineage  LineageIndex  // /v1/lineage, if the catalog keeps the index
 }
 
 // Option configures a Server.
@@ -143,6 +144,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, pattern: "/v1/jobs/{id}", handle: s.handleGetJob},
 		{method: http.MethodPost, pattern: "/v1/jobs/{id}/stop", handle: s.handleStopJob},
 		{method: http.MethodPost, pattern: "/v1/jobs/{id}/resume", handle: s.handleResumeJob},
+		{method: http.MethodGet, pattern: "/v1/lineage/{namespace}/{table}", handle: s.handleLineage},
 		{method: "", pattern: "/iceberg/", restErrors: true, handle: s.handleIceberg},
 	}
 }

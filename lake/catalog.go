@@ -20,6 +20,7 @@ import (
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver; wharf stays free of cgo
 
 	"github.com/wharfdata/wharf/internal/redact"
+	"github.com/wharfdata/wharf/lake/restcat"
 )
 
 // catalogName is the name iceberg-go's SQL catalog stores in its catalog_name
@@ -50,14 +51,14 @@ func openCatalog(ctx context.Context, uri string, props iceberg.Properties) (cat
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite catalog %s: %w", path, err)
 		}
-		return newSQLCatalog(db, sqlcat.SQLite, props)
+		return newSQLCatalog(ctx, db, sqlcat.SQLite, props)
 	case "postgres", "postgresql":
 		db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(uri)))
 		if err := db.PingContext(ctx); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("connect to postgres catalog %s: %s", redact.URL(uri), redact.String(err.Error()))
 		}
-		return newSQLCatalog(db, sqlcat.Postgres, props)
+		return newSQLCatalog(ctx, db, sqlcat.Postgres, props)
 	case "http", "https":
 		opts := []rest.Option{rest.WithWarehouseLocation(props[warehouseProp])}
 		if tok := os.Getenv("WHARF_CATALOG_TOKEN"); tok != "" {
@@ -76,40 +77,61 @@ func openCatalog(ctx context.Context, uri string, props iceberg.Properties) (cat
 	}
 }
 
-func newSQLCatalog(db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Properties) (catalog.Catalog, error) {
+func newSQLCatalog(ctx context.Context, db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Properties) (catalog.Catalog, error) {
 	c, err := sqlcat.NewCatalog(catalogName, db, dialect, props)
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s catalog: %s", dialect, redact.String(err.Error()))
 	}
-	return &ownedCatalog{Catalog: c, db: db}, nil
+	d := restcat.SQLite
+	if dialect == sqlcat.Postgres {
+		d = restcat.Postgres
+	}
+	store, err := restcat.NewStore(ctx, db, d, catalogName, props)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s catalog: %s", dialect, redact.String(err.Error()))
+	}
+	return &ownedCatalog{Catalog: c, db: db, store: store, dialect: d}, nil
 }
 
-// ownedCatalog closes the database handle that openCatalog opened; iceberg-go
-// leaves caller-supplied handles open.
+// ownedCatalog is iceberg-go's SQL catalog whose commits go through wharf's
+// own store (lake/restcat) over the same JDBC tables: one database
+// transaction swaps the pointers of one or several tables and writes the
+// lineage index, and custom requirements (the ledger's guard) are evaluated
+// against the very metadata the swap replaces. It also closes the database
+// handle that openCatalog opened; iceberg-go leaves caller-supplied handles
+// open.
 type ownedCatalog struct {
 	*sqlcat.Catalog
-	db *sql.DB
+	db      *sql.DB
+	store   *restcat.Store
+	dialect restcat.Dialect
 }
 
 func (c *ownedCatalog) Close() error { return c.db.Close() }
 
-// The SQL catalog reports a failed ref assertion — a concurrent commit moved
-// the branch, nothing was applied — as a plain error, so iceberg-go's
-// refresh-and-replay never runs and a compaction or append fails instead of
-// being rebased. ownedCatalog marks that failure as the clean conflict it is,
-// and hands out tables whose commits come back through it.
-
 func (c *ownedCatalog) CommitTable(ctx context.Context, id table.Identifier, reqs []table.Requirement, updates []table.Update) (table.Metadata, string, error) {
-	wrapped := make([]table.Requirement, len(reqs))
-	for i, r := range reqs {
-		wrapped[i] = r
-		if r.GetType() == "assert-ref-snapshot-id" {
-			wrapped[i] = conflictRequirement{r}
-		}
+	out, err := c.store.Commit(ctx, []restcat.TableChange{{Ident: id, Requirements: reqs, Updates: updates}})
+	if err != nil {
+		return nil, "", err
 	}
-	return c.Catalog.CommitTable(ctx, id, wrapped, updates)
+	return out[0].Metadata, out[0].MetadataLocation, nil
 }
+
+// CommitTransaction commits several tables atomically
+// (catalog.TransactionalCatalog).
+func (c *ownedCatalog) CommitTransaction(ctx context.Context, commits []table.TableCommit) error {
+	changes := make([]restcat.TableChange, len(commits))
+	for i, tc := range commits {
+		changes[i] = restcat.TableChange{Ident: tc.Identifier, Requirements: tc.Requirements, Updates: tc.Updates}
+	}
+	_, err := c.store.Commit(ctx, changes)
+	return err
+}
+
+// Tables are handed out with ownedCatalog as their catalog, so that their
+// commits come back through it.
 
 func (c *ownedCatalog) LoadTable(ctx context.Context, id table.Identifier) (*table.Table, error) {
 	return c.rehome(c.Catalog.LoadTable(ctx, id))
@@ -124,16 +146,6 @@ func (c *ownedCatalog) rehome(t *table.Table, err error) (*table.Table, error) {
 		return nil, err
 	}
 	return table.New(t.Identifier(), t.Metadata(), t.MetadataLocation(), t.FS, c), nil
-}
-
-// conflictRequirement reports its requirement's failure as table.ErrCommitFailed.
-type conflictRequirement struct{ table.Requirement }
-
-func (r conflictRequirement) Validate(m table.Metadata) error {
-	if err := r.Requirement.Validate(m); err != nil {
-		return fmt.Errorf("%w: %w", table.ErrCommitFailed, err)
-	}
-	return nil
 }
 
 // warehouseProp is the catalog property naming the root of new tables.

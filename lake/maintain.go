@@ -39,8 +39,10 @@ func (w *Warehouse) ExpireSnapshots(ctx context.Context, id table.Identifier, re
 func keepDepth(meta table.Metadata, pending []commit.Prepared) int {
 	txids := map[string]bool{}
 	for _, p := range pending {
-		if p.Table.UUID == meta.TableUUID().String() {
-			txids[p.TxID] = true
+		for _, pt := range p.Tables() {
+			if pt.Table.UUID == meta.TableUUID().String() {
+				txids[pt.TxID] = true
+			}
 		}
 	}
 	head := meta.CurrentSnapshot()
@@ -79,8 +81,10 @@ func (w *Warehouse) removeOrphans(ctx context.Context, id table.Identifier, olde
 	}
 	inFlight := map[string]bool{}
 	for _, p := range pending {
-		for _, f := range p.Files {
-			inFlight[f] = true
+		for _, pt := range p.Tables() {
+			for _, f := range pt.Files {
+				inFlight[f] = true
+			}
 		}
 	}
 	fs, err := tbl.FS(ctx)

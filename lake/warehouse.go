@@ -85,11 +85,7 @@ func (w *Warehouse) CatalogDB() (CatalogDB, bool) {
 	if !ok {
 		return CatalogDB{}, false
 	}
-	dialect := "postgres"
-	if strings.HasPrefix(w.cfg.Catalog, "sqlite://") {
-		dialect = "sqlite"
-	}
-	return CatalogDB{DB: oc.db, Dialect: dialect, Name: catalogName, Props: ioProps(w.location, w.cfg)}, true
+	return CatalogDB{DB: oc.db, Dialect: string(oc.dialect), Name: catalogName, Props: ioProps(w.location, w.cfg)}, true
 }
 
 // Records is the store for wharf's own records.
@@ -106,6 +102,6 @@ func (w *Warehouse) Close() error {
 
 // Ledger returns the commit ledger of job over this warehouse's catalog.
 func (w *Warehouse) Ledger(job string, opts ...commit.Option) (*commit.Ledger, error) {
-	_, inCAS := w.cat.(*ownedCatalog) // iceberg-go's SQL catalog validates requirements in its CAS
+	_, inCAS := w.cat.(*ownedCatalog) // wharf's store validates requirements in its CAS
 	return commit.New(w.records, w.cat, inCAS, job, opts...)
 }

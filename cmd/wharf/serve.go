@@ -239,7 +239,7 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 			return fmt.Errorf("open the Iceberg REST catalog store: %w", err)
 		}
 		apiOpts = append(apiOpts, api.WithIcebergREST(restcat.New(store, restcat.WithLogger(log),
-			restcat.WithTableConfig(restcat.PublicIOConfig(cdb.Props)))))
+			restcat.WithTableConfig(restcat.PublicIOConfig(cdb.Props)))), api.WithLineage(wh))
 	} else {
 		log.Info("the Iceberg REST catalog is not served: the catalog is itself a REST catalog")
 	}

@@ -17,14 +17,16 @@
 // I/O lives at the edge (Ledger, with an objstore.Store and the catalog).
 //
 // Non-obvious:
-//   - The guard is an Iceberg table.Requirement. The SQL catalog validates
-//     requirements against the metadata it is about to swap, inside the same
-//     compare-and-swap, so "txid absent and generation not fenced" holds at the
-//     instant of the swap, not at some earlier check (F4, F5). A REST catalog
-//     cannot carry a custom requirement; there the ledger validates the freshly
-//     loaded metadata and relies on the ref assertion that iceberg-go sends:
-//     snapshot facts are then exact, but a fence set between the load and the
-//     swap is not seen (closed by wharf's own REST catalog, issue 6).
+//   - The guard is an Iceberg table.Requirement. wharf's SQL catalog (its
+//     lake/restcat store) validates requirements against the metadata it is
+//     about to swap, inside the same compare-and-swap, so "txid absent and
+//     generation not fenced" holds at the instant of the swap, not at some
+//     earlier check (F4, F5). A REST catalog cannot carry a custom
+//     requirement; there the ledger validates the freshly loaded metadata and
+//     relies on the ref assertion that iceberg-go sends: snapshot facts are
+//     then exact, but a fence set between the load and the swap is not seen.
+//   - An epoch of several tables commits them in one catalog transaction
+//     (catalog.TransactionalCatalog), each under its own txid and guard.
 //   - A commit that fails ambiguously is reconciled by reloading and searching
 //     the ancestry for the txid; no file is ever deleted on that path (F6).
 //   - A txid does not include the generation: a new incarnation that replays

@@ -41,11 +41,12 @@ func normalize(rs []Range) []Range {
 // FuzzRecords: the ledger's records decode or error, never panic, and
 // re-encode to the same value.
 func FuzzRecords(f *testing.F) {
-	c := Committed{Epoch: 3, Generation: 1, TxID: "t", Table: TableRef{Ident: []string{"a", "b"}, UUID: "u"}, SnapshotID: 5, SequenceNumber: 2,
+	c := Committed{Epoch: 3, Generation: 1, CommittedTable: CommittedTable{TxID: "t", Table: TableRef{Ident: []string{"a", "b"}, UUID: "u"}, SnapshotID: 5, SequenceNumber: 2},
 		Positions: Positions{{Kind: "kafka", Name: "t", Partition: 0}: 10}}
 	b, _ := json.Marshal(c)
 	f.Add(b)
-	pb, _ := json.Marshal(Prepared{Epoch: Epoch{Job: "j", Number: 1}, TxID: "t", Files: []string{"s3://b/f.parquet"}})
+	pb, _ := json.Marshal(Prepared{Epoch: Epoch{Job: "j", Number: 1}, PreparedTable: PreparedTable{TxID: "t", Files: []string{"s3://b/f.parquet"}},
+		Others: []PreparedTable{{TxID: "u", Files: []string{"s3://b/g.parquet"}}}})
 	f.Add(pb)
 	f.Add([]byte(`{"positions":[{"kind":"k","name":"n","partition":1,"next":2},{"kind":"k","name":"n","partition":1,"next":3}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

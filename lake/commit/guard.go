@@ -124,7 +124,7 @@ func (g fenceGuard) Validate(meta table.Metadata) error {
 // guardedCatalog adds a requirement to every commit of a table.
 //
 // inCAS says the inner catalog evaluates requirements in-process against the
-// metadata it swaps (iceberg-go's SQL catalog). Otherwise (REST) the
+// metadata it swaps (wharf's SQL catalog). Otherwise (REST) the
 // requirement cannot travel, so it is checked here against freshly loaded
 // metadata, whose main-branch snapshot iceberg-go's own ref assertion pins.
 type guardedCatalog struct {

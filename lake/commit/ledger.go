@@ -8,9 +8,11 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/wharfdata/wharf/internal/errkind"
@@ -206,10 +208,12 @@ type Target struct {
 	Replace func(iceberg.DataFile) bool
 }
 
-// Result is the outcome of a commit.
+// Result is the outcome of a commit. TxID and SnapshotID are the first
+// table's; Tables has every table's.
 type Result struct {
 	TxID       string
 	SnapshotID int64
+	Tables     []CommittedTable
 	// Duplicate is true when the epoch had already been committed (by this or an
 	// earlier incarnation): nothing new became visible.
 	Duplicate bool
@@ -217,34 +221,62 @@ type Result struct {
 
 // Commit makes epoch e visible in the target tables exactly once. The files
 // must already be uploaded. e.Job and e.Generation are filled in by the ledger.
-// Only single-table epochs are supported until the catalog offers multi-table
-// transactions.
+//
+// Several targets commit in one catalog transaction, all or nothing, each
+// table under its own txid and guard; the catalog must offer multi-table
+// transactions (wharf's SQL catalog, or a REST catalog). A target with no
+// files and no Replace has nothing to make visible and is left out.
 func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result, error) {
 	if l.gen == 0 {
 		return Result{}, errors.New("BUG: Ledger.Commit before Recover")
 	}
-	if len(targets) != 1 {
-		return Result{}, errkind.Errorf(errkind.Fatal, "an epoch must commit exactly one table (multi-table commits need a catalog with transactions); got %d", len(targets))
-	}
 	if e.Number != l.next {
 		return Result{}, fmt.Errorf("BUG: epoch %d committed out of order (next is %d)", e.Number, l.next)
 	}
+	if len(targets) == 0 {
+		return Result{}, errkind.Errorf(errkind.Fatal, "job %s epoch %d: no target table", l.job, e.Number)
+	}
+	if len(targets) > 1 {
+		kept := slices.DeleteFunc(slices.Clone(targets), func(t Target) bool { return len(t.Files) == 0 && t.Replace == nil })
+		if len(kept) == 0 {
+			kept = targets[:1] // an empty epoch commits as a single-table one does
+		}
+		targets = kept
+	}
+	if err := l.checkMulti(len(targets)); err != nil {
+		return Result{}, err
+	}
 	e.Job, e.Generation = l.job, l.gen
-	if err := validateRanges(e.Sources); err != nil {
+	if err := ValidateRanges(e.Sources); err != nil {
 		return Result{}, errkind.Wrap(errkind.Fatal, err)
 	}
-	t := targets[0]
 	if err := l.fail(FPAfterUpload); err != nil {
 		return Result{}, err
 	}
-	tbl, err := l.cat.LoadTable(ctx, t.Table)
-	if err != nil {
-		return Result{}, errkind.Wrap(errkind.Retryable, fmt.Errorf("load %s: %w", identString(t.Table), err))
-	}
-	ref := TableRef{Ident: t.Table, UUID: tbl.Metadata().TableUUID().String()}
-	p := Prepared{Epoch: e, TxID: TxID(l.job, ref.UUID, e.Number), Table: ref}
-	for _, f := range t.Files {
-		p.Files = append(p.Files, f.FilePath())
+	p := Prepared{Epoch: e}
+	files := make([][]iceberg.DataFile, len(targets))
+	replace := make([]func(iceberg.DataFile) bool, len(targets))
+	seen := map[string]bool{}
+	for i, t := range targets {
+		if seen[identString(t.Table)] {
+			return Result{}, errkind.Errorf(errkind.Fatal, "job %s epoch %d: table %s is targeted twice", l.job, e.Number, identString(t.Table))
+		}
+		seen[identString(t.Table)] = true
+		tbl, err := l.cat.LoadTable(ctx, t.Table)
+		if err != nil {
+			return Result{}, errkind.Wrap(errkind.Retryable, fmt.Errorf("load %s: %w", identString(t.Table), err))
+		}
+		ref := TableRef{Ident: t.Table, UUID: tbl.Metadata().TableUUID().String()}
+		pt := PreparedTable{TxID: TxID(l.job, ref.UUID, e.Number), Table: ref}
+		for _, f := range t.Files {
+			pt.Files = append(pt.Files, f.FilePath())
+		}
+		if i == 0 {
+			p.PreparedTable = pt
+		} else {
+			p.Others = append(p.Others, pt)
+		}
+		files[i], replace[i] = t.Files, t.Replace
 	}
 	if err := createRecord(ctx, l.store, preparedKey(l.job, e.Number), p); err != nil {
 		var ce *conflictError
@@ -259,22 +291,52 @@ func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result
 	if err := l.fail(FPAfterPrepare); err != nil {
 		return Result{}, err
 	}
-	return l.commitPrepared(ctx, p, t.Files, t.Replace)
+	return l.commitPrepared(ctx, p, files, replace)
 }
 
-// commitPrepared runs steps 3 and 4 of the protocol for a prepared epoch.
-func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files []iceberg.DataFile, replace func(iceberg.DataFile) bool) (Result, error) {
+// checkMulti refuses an epoch of n tables when the catalog cannot commit
+// them atomically.
+func (l *Ledger) checkMulti(n int) error {
+	if n == 1 {
+		return nil
+	}
+	if _, ok := l.cat.(catalog.TransactionalCatalog); !ok {
+		return errkind.Errorf(errkind.Fatal, "job %s: an epoch of %d tables needs a catalog with multi-table transactions (wharf's SQL catalog or a REST catalog); this one has none", l.job, n)
+	}
+	return nil
+}
+
+// commitPrepared runs steps 3 and 4 of the protocol for a prepared epoch:
+// files[i] and replace[i] belong to its i-th table (Prepared.Tables).
+func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files [][]iceberg.DataFile, replace []func(iceberg.DataFile) bool) (Result, error) {
+	var res Result
+	var tables []CommittedTable
+	var err error
+	if len(p.Others) == 0 {
+		res, tables, err = l.commitOne(ctx, p, files[0], replace[0])
+	} else {
+		res, tables, err = l.commitMany(ctx, p, files, replace)
+	}
+	if err != nil {
+		return res, fmt.Errorf("job %s epoch %d: %w", l.job, p.Epoch.Number, err)
+	}
+	if err := l.fail(FPAfterCommit); err != nil {
+		return res, err
+	}
+	return res, l.record(ctx, p, tables)
+}
+
+// commitOne commits a single-table epoch through iceberg-go's transaction,
+// whose refresh-and-replay absorbs conflicts with other writers.
+func (l *Ledger) commitOne(ctx context.Context, p Prepared, files []iceberg.DataFile, replace func(iceberg.DataFile) bool) (Result, []CommittedTable, error) {
 	e := p.Epoch
 	e.Generation = l.gen // a recovering generation finishes an older one's epoch
 	res := Result{TxID: p.TxID}
 	var committed table.Metadata
 	err := l.retry(ctx, fmt.Sprintf("commit epoch %d", e.Number), func(attempt int) (bool, error) {
-		tbl, err := l.cat.LoadTable(ctx, p.Table.Ident)
+		tbl, err := l.loadPrepared(ctx, p.PreparedTable)
 		if err != nil {
-			return false, errkind.Wrap(errkind.Retryable, fmt.Errorf("load %s: %w", identString(p.Table.Ident), err))
-		}
-		if got := tbl.Metadata().TableUUID().String(); got != p.Table.UUID {
-			return false, errkind.Errorf(errkind.Fatal, "table %s was replaced (uuid %s, prepared against %s)", identString(p.Table.Ident), got, p.Table.UUID)
+			return false, err
 		}
 		if attempt > 0 {
 			// The previous attempt's outcome may be unknown: look before retrying.
@@ -312,25 +374,162 @@ func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files []iceberg
 		return false, classifyCommit(err)
 	})
 	if err != nil {
-		return res, fmt.Errorf("job %s epoch %d: %w", l.job, e.Number, err)
+		return res, nil, err
 	}
-	if err := l.fail(FPAfterCommit); err != nil {
-		return res, err
+	ct := committedTable(p.PreparedTable, res.SnapshotID, committed)
+	res.Tables = []CommittedTable{ct}
+	return res, res.Tables, nil
+}
+
+// commitMany commits a multi-table epoch in one catalog transaction. A
+// conflict on any table fails the whole transaction, which the next attempt
+// rebuilds from freshly loaded tables after looking for the txids: a
+// multi-table commit has no refresh-and-replay inside iceberg-go.
+func (l *Ledger) commitMany(ctx context.Context, p Prepared, files [][]iceberg.DataFile, replace []func(iceberg.DataFile) bool) (Result, []CommittedTable, error) {
+	if err := l.checkMulti(len(p.Tables())); err != nil {
+		return Result{}, nil, err
 	}
-	return res, l.record(ctx, p, res.SnapshotID, committed)
+	tc := l.cat.(catalog.TransactionalCatalog)
+	e := p.Epoch
+	e.Generation = l.gen
+	res := Result{TxID: p.TxID}
+	var tables []CommittedTable
+	err := l.retry(ctx, fmt.Sprintf("commit epoch %d", e.Number), func(attempt int) (bool, error) {
+		found, tbls, err := l.locate(ctx, p)
+		if err != nil {
+			return false, err
+		}
+		if found != nil {
+			// Committed by an earlier attempt (then not a duplicate) or an
+			// earlier incarnation.
+			tables, res.Duplicate = found, attempt == 0
+			return true, nil
+		}
+		commits := make([]table.TableCommit, len(tbls))
+		for i, tbl := range tbls {
+			pt := p.Tables()[i]
+			g := guard{epoch: e, txid: pt.TxID, floor: l.positions}
+			if !l.inCAS {
+				// The requirement cannot travel to a REST catalog: check the
+				// metadata just loaded, whose head the ref assertion pins.
+				if err := g.Validate(tbl.Metadata()); err != nil {
+					return false, l.duplicateIsAmbiguous(err)
+				}
+			}
+			tx := tbl.NewTransaction()
+			if err := stage(ctx, tx, tbl, files[i], replace[i], e.Properties(pt.TxID)); err != nil {
+				return false, errkind.Wrap(errkind.Ambiguous, fmt.Errorf("stage files of %s: %w", identString(pt.Table.Ident), err))
+			}
+			c, err := tx.TableCommit()
+			if err != nil {
+				return false, errkind.Wrap(errkind.Fatal, fmt.Errorf("commit of %s: %w", identString(pt.Table.Ident), err))
+			}
+			if l.inCAS {
+				c.Requirements = append(c.Requirements, g)
+			}
+			commits[i] = c
+		}
+		if err := l.fail(FPBeforeCatalog); err != nil {
+			return false, err
+		}
+		if err := tc.CommitTransaction(ctx, commits); err != nil {
+			return false, l.duplicateIsAmbiguous(classifyCommit(err))
+		}
+		// The transaction answers no metadata: read the snapshot ids back.
+		// Should that fail, the next attempt's locate does it.
+		found, _, err = l.locate(ctx, p)
+		if err == nil && found == nil {
+			err = errkind.Errorf(errkind.Ambiguous, "the catalog accepted the commit but no table shows its txid")
+		}
+		if err != nil {
+			return false, err
+		}
+		tables = found
+		return true, nil
+	})
+	if err != nil {
+		return res, nil, err
+	}
+	res.SnapshotID, res.Tables = tables[0].SnapshotID, tables
+	return res, tables, nil
+}
+
+// duplicateIsAmbiguous turns a guard's duplicate verdict on one table of a
+// multi-table epoch into an ambiguous outcome: the tables commit together, so
+// the next attempt's locate finds the txid in every one of them.
+func (l *Ledger) duplicateIsAmbiguous(err error) error {
+	var dup *DuplicateError
+	if errors.As(err, &dup) {
+		return errkind.Wrap(errkind.Ambiguous, err)
+	}
+	return err
+}
+
+// locate loads the tables of a prepared multi-table epoch and looks for their
+// txids. found lists every table's commit when the epoch is committed, and is
+// nil when it is not; a txid present in some tables only is fatal, since the
+// tables are only ever committed together.
+func (l *Ledger) locate(ctx context.Context, p Prepared) (found []CommittedTable, tbls []*table.Table, err error) {
+	var missing []string
+	for _, pt := range p.Tables() {
+		tbl, err := l.loadPrepared(ctx, pt)
+		if err != nil {
+			return nil, nil, err
+		}
+		f, err := FactsOf(tbl.Metadata(), l.job, 0, nil)
+		if err != nil {
+			return nil, nil, errkind.Wrap(errkind.Fatal, err)
+		}
+		if id, ok := findTxID(f, pt.TxID); ok {
+			found = append(found, committedTable(pt, id, tbl.Metadata()))
+		} else {
+			missing = append(missing, identString(pt.Table.Ident))
+		}
+		tbls = append(tbls, tbl)
+	}
+	switch {
+	case len(missing) == 0:
+		return found, tbls, nil
+	case len(found) == 0:
+		return nil, tbls, nil
+	}
+	return nil, nil, errkind.Errorf(errkind.Fatal, "epoch %d is committed to %s but not to %s (expired or rolled back by another writer?)",
+		p.Epoch.Number, identString(found[0].Table.Ident), strings.Join(missing, ", "))
+}
+
+// loadPrepared loads a prepared table and checks it is still the same table.
+func (l *Ledger) loadPrepared(ctx context.Context, pt PreparedTable) (*table.Table, error) {
+	tbl, err := l.cat.LoadTable(ctx, pt.Table.Ident)
+	if err != nil {
+		return nil, errkind.Wrap(errkind.Retryable, fmt.Errorf("load %s: %w", identString(pt.Table.Ident), err))
+	}
+	if got := tbl.Metadata().TableUUID().String(); got != pt.Table.UUID {
+		return nil, errkind.Errorf(errkind.Fatal, "table %s was replaced (uuid %s, prepared against %s)", identString(pt.Table.Ident), got, pt.Table.UUID)
+	}
+	return tbl, nil
+}
+
+// committedTable is one table's part of a committed record. meta is the
+// table's metadata after the commit; a snapshot missing from it (expired, so
+// known only to the lineage index) leaves the sequence number 0.
+func committedTable(pt PreparedTable, snapshotID int64, meta table.Metadata) CommittedTable {
+	c := CommittedTable{TxID: pt.TxID, Table: pt.Table, SnapshotID: snapshotID}
+	if meta != nil {
+		if snap := meta.SnapshotByID(snapshotID); snap != nil {
+			c.SequenceNumber = snap.SequenceNumber
+		}
+	}
+	return c
 }
 
 // record writes the committed record of a prepared epoch (step 4) and moves
 // the ledger past it.
-func (l *Ledger) record(ctx context.Context, p Prepared, snapshotID int64, meta table.Metadata) error {
+func (l *Ledger) record(ctx context.Context, p Prepared, tables []CommittedTable) error {
 	e := p.Epoch
-	c := Committed{
-		Epoch: e.Number, Generation: l.gen, TxID: p.TxID, Table: p.Table,
-		SnapshotID: snapshotID, Positions: l.positions.Advance(e.Sources),
-		State: e.State, Watermark: e.Watermark,
-	}
-	if snap := meta.SnapshotByID(snapshotID); snap != nil {
-		c.SequenceNumber = snap.SequenceNumber
+	c := Committed{Epoch: e.Number, Generation: l.gen, CommittedTable: tables[0], Positions: l.positions.Advance(e.Sources),
+		State: e.State, Watermark: e.Watermark}
+	if len(tables) > 1 {
+		c.Others = tables[1:]
 	}
 	if err := createRecord(ctx, l.store, committedKey(l.job, e.Number), c); err != nil {
 		var ce *conflictError
@@ -354,33 +553,34 @@ func (l *Ledger) finish(ctx context.Context, epoch uint64) error {
 	if err := readRecord(ctx, l.store, preparedKey(l.job, epoch), &p); err != nil {
 		return fmt.Errorf("job %s: %w", l.job, err)
 	}
-	tbl, err := l.cat.LoadTable(ctx, p.Table.Ident)
-	if err != nil {
-		return fmt.Errorf("job %s epoch %d: load %s: %w", l.job, epoch, identString(p.Table.Ident), err)
-	}
-	f, err := FactsOf(tbl.Metadata(), l.job, 0, nil)
-	if err != nil {
+	if err := l.checkMulti(len(p.Tables())); err != nil {
 		return err
 	}
-	if id, ok := findTxID(f, p.TxID); ok {
+	found, tbls, err := l.locate(ctx, p)
+	if err != nil {
+		return fmt.Errorf("job %s epoch %d: %w", l.job, epoch, err)
+	}
+	if found != nil {
 		// The commit landed before the crash: record it, commit nothing.
-		return l.record(ctx, p, id, tbl.Metadata())
+		return l.record(ctx, p, found)
 	}
 	// Not committed: rebuild the data file entries from the uploaded files.
-	fs, err := tbl.FS(ctx)
-	if err != nil {
-		return err
-	}
-	files := make([]iceberg.DataFile, 0, len(p.Files))
-	for _, path := range p.Files {
-		df, err := table.FileToDataFile(ctx, fs, path, tbl.Schema(), tbl.Spec(), 0, tbl.Properties())
+	files := make([][]iceberg.DataFile, len(tbls))
+	for i, tbl := range tbls {
+		fs, err := tbl.FS(ctx)
 		if err != nil {
-			return fmt.Errorf("job %s epoch %d: prepared file %s: %w", l.job, epoch, path, err)
+			return err
 		}
-		files = append(files, df)
+		for _, path := range p.Tables()[i].Files {
+			df, err := table.FileToDataFile(ctx, fs, path, tbl.Schema(), tbl.Spec(), 0, tbl.Properties())
+			if err != nil {
+				return fmt.Errorf("job %s epoch %d: prepared file %s: %w", l.job, epoch, path, err)
+			}
+			files[i] = append(files[i], df)
+		}
 	}
 	l.next = epoch
-	_, err = l.commitPrepared(ctx, p, files, nil)
+	_, err = l.commitPrepared(ctx, p, files, make([]func(iceberg.DataFile) bool, len(tbls)))
 	return err
 }
 
@@ -388,6 +588,15 @@ func (l *Ledger) finish(ctx context.Context, epoch uint64) error {
 // longer contains the job's last recorded commit (C6): recommitting on top of
 // a rollback would silently resurrect or lose data.
 func (l *Ledger) checkNotRolledBack(ctx context.Context, c Committed) error {
+	for _, ct := range c.Tables() {
+		if err := l.checkTableNotRolledBack(ctx, c.Epoch, ct); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Ledger) checkTableNotRolledBack(ctx context.Context, epoch uint64, c CommittedTable) error {
 	tbl, err := l.cat.LoadTable(ctx, c.Table.Ident)
 	if err != nil {
 		return fmt.Errorf("job %s: load %s: %w", l.job, identString(c.Table.Ident), err)
@@ -397,14 +606,14 @@ func (l *Ledger) checkNotRolledBack(ctx context.Context, c Committed) error {
 	if meta.SnapshotByID(c.SnapshotID) != nil {
 		if head == nil || !table.IsAncestorOf(head.SnapshotID, c.SnapshotID, meta.SnapshotByID) {
 			return errkind.Errorf(errkind.Fatal, "%w: job %s committed snapshot %d (epoch %d) to %s, which is no longer on its main branch",
-				ErrRolledBack, l.job, c.SnapshotID, c.Epoch, identString(c.Table.Ident))
+				ErrRolledBack, l.job, c.SnapshotID, epoch, identString(c.Table.Ident))
 		}
 		return nil
 	}
 	// Expired: sequence numbers only grow, so a head below ours went back.
 	if head == nil || head.SequenceNumber < c.SequenceNumber {
 		return errkind.Errorf(errkind.Fatal, "%w: job %s committed sequence number %d (epoch %d) to %s, but its head is older",
-			ErrRolledBack, l.job, c.SequenceNumber, c.Epoch, identString(c.Table.Ident))
+			ErrRolledBack, l.job, c.SequenceNumber, epoch, identString(c.Table.Ident))
 	}
 	return nil
 }

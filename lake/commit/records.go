@@ -47,27 +47,53 @@ type TableRef struct {
 	UUID  string   `json:"uuid"`
 }
 
-// Prepared is the pre-commit record of an epoch.
+// Prepared is the pre-commit record of an epoch. Its first table sits where
+// single-table records have always had it (the embedded fields encode flat),
+// the other tables of a multi-table epoch in Others: a record written before
+// multi-table epochs reads, and replays, byte for byte.
 type Prepared struct {
-	Epoch Epoch    `json:"epoch"`
+	Epoch Epoch `json:"epoch"`
+	PreparedTable
+	Others []PreparedTable `json:"others,omitempty"`
+}
+
+// PreparedTable is one table's part of a prepared epoch.
+type PreparedTable struct {
 	TxID  string   `json:"txid"`
 	Table TableRef `json:"table"`
 	Files []string `json:"files"` // data file locations, in commit order
 }
 
-// Committed is the checkpoint record written after an epoch's commit.
+// Tables returns every table of the epoch, the first one first.
+func (p Prepared) Tables() []PreparedTable {
+	return append([]PreparedTable{p.PreparedTable}, p.Others...)
+}
+
+// Committed is the checkpoint record written after an epoch's commit, laid
+// out as Prepared: the first table flat, the others in Others.
 type Committed struct {
-	Epoch          uint64    `json:"epoch"`
-	Generation     uint64    `json:"generation"`
-	TxID           string    `json:"txid"`
-	Table          TableRef  `json:"table"`
-	SnapshotID     int64     `json:"snapshot_id"`
-	SequenceNumber int64     `json:"sequence_number"`
-	Positions      Positions `json:"positions"` // cumulative: next position per source partition
+	Epoch      uint64 `json:"epoch"`
+	Generation uint64 `json:"generation"`
+	CommittedTable
+	Positions Positions        `json:"positions"` // cumulative: next position per source partition
+	Others    []CommittedTable `json:"others,omitempty"`
 	// State and Watermark are the epoch's, so that a restart restores the
 	// operators' state with the positions it belongs to.
 	State     string `json:"state,omitempty"`
 	Watermark *int64 `json:"watermark,omitempty"`
+}
+
+// CommittedTable is one table's part of a committed epoch.
+type CommittedTable struct {
+	TxID           string   `json:"txid"`
+	Table          TableRef `json:"table"`
+	SnapshotID     int64    `json:"snapshot_id"`
+	SequenceNumber int64    `json:"sequence_number"`
+}
+
+// Tables returns every table of the epoch, the first one first.
+func (c Committed) Tables() []CommittedTable {
+	return append([]CommittedTable{c.CommittedTable}, c.Others...)
 }
 
 // createRecord writes a record once. An existing record with the same bytes is

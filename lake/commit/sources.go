@@ -99,9 +99,9 @@ func cmpString(a, b string) int {
 	return 0
 }
 
-// validateRanges rejects an epoch whose ranges are malformed: reversed, or a
+// ValidateRanges rejects an epoch whose ranges are malformed: reversed, or a
 // partition listed twice.
-func validateRanges(rs []Range) error {
+func ValidateRanges(rs []Range) error {
 	seen := make(map[Key]bool, len(rs))
 	for _, r := range rs {
 		if r.To < r.From {

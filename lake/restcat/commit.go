@@ -39,6 +39,15 @@ type staged struct {
 	meta     table.Metadata
 	noop     bool // nothing changed: validated, not swapped
 	written  bool // newLoc was written by this attempt
+	lineage  []Lineage
+}
+
+// restRequirements are the requirement types of the REST spec; any other
+// type can only come from an in-process caller.
+var restRequirements = map[string]bool{
+	"assert-create": true, "assert-table-uuid": true, "assert-ref-snapshot-id": true,
+	"assert-default-spec-id": true, "assert-current-schema-id": true, "assert-default-sort-order-id": true,
+	"assert-last-assigned-field-id": true, "assert-last-assigned-partition-id": true,
 }
 
 // errCASMiss: a pointer moved between staging and the swap.
@@ -52,7 +61,9 @@ var errCASMiss = errors.New("metadata location moved during commit")
 // rolls back every swap. A pointer that moved is re-read and the commit
 // re-validated, up to the retry count; a failed requirement is final.
 //
-// Errors: table.ErrCommitFailed (conflict; nothing applied), catalog
+// Errors: table.ErrCommitFailed (conflict; nothing applied), ErrLineage
+// (the lineage index refuses it; nothing applied), the unchanged error of a
+// failed requirement of a type outside the REST spec, catalog
 // sentinels for missing tables or namespaces, ErrBadRequest, ErrNotApplied
 // (a store failure before the commit; nothing applied), ErrCommitStateUnknown
 // (the database commit itself failed).
@@ -162,6 +173,13 @@ func (s *Store) stage(ctx context.Context, c TableChange) (*staged, error) {
 		// current is nil for a table that does not exist, which is what
 		// assert-create asks and every other requirement refuses.
 		if err := r.Validate(current); err != nil {
+			if !restRequirements[r.GetType()] {
+				// An in-process caller's own check (wharf's ledger guard):
+				// its verdict goes back as it is, so the caller's error
+				// types survive and iceberg-go does not replay a verdict
+				// that a refresh cannot change.
+				return nil, fmt.Errorf("table %s: %w", identString(c.Ident), err)
+			}
 			return nil, fmt.Errorf("%w: table %s: %w", table.ErrCommitFailed, identString(c.Ident), err)
 		}
 	}
@@ -173,6 +191,9 @@ func (s *Store) stage(ctx context.Context, c TableChange) (*staged, error) {
 	if exists && meta.Equals(current) {
 		st.noop = true
 		return st, nil
+	}
+	if st.lineage, err = lineageOf(c.Ident, current, meta); err != nil {
+		return nil, err
 	}
 	if meta.Location() == "" {
 		return nil, badRequest("table %s: the new metadata has no location", identString(c.Ident))
@@ -235,6 +256,13 @@ func (s *Store) swapAll(ctx context.Context, stages []*staged) (committed bool, 
 				return false, err
 			}
 		}
+	}
+	var entries []Lineage
+	for _, st := range stages {
+		entries = append(entries, st.lineage...)
+	}
+	if err := s.indexLineage(ctx, tx.q, entries); err != nil {
+		return false, err
 	}
 	if err := s.fault(FaultBeforeTxCommit); err != nil {
 		return false, err

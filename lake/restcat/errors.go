@@ -91,7 +91,7 @@ func errorOf(err error) *Error {
 		return &Error{http.StatusConflict, TypeAlreadyExists, err.Error()}
 	case errors.Is(err, catalog.ErrNamespaceNotEmpty):
 		return &Error{http.StatusConflict, TypeNamespaceNotEmpty, err.Error()}
-	case errors.Is(err, table.ErrCommitFailed):
+	case errors.Is(err, table.ErrCommitFailed), errors.Is(err, ErrLineage):
 		return &Error{http.StatusConflict, TypeCommitFailed, err.Error()}
 	case errors.Is(err, ErrUnprocessable):
 		return &Error{http.StatusUnprocessableEntity, TypeUnprocessable, err.Error()}

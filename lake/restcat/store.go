@@ -52,7 +52,8 @@ const (
 //	iceberg_namespace_properties(catalog_name, namespace, property_key, property_value)
 //
 // Unlike those catalogs it commits several tables in one database
-// transaction: every table's pointer moves, or none does.
+// transaction: every table's pointer moves, or none does. The same
+// transaction maintains wharf's lineage index (lineage.go).
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
@@ -130,6 +131,11 @@ func (s *Store) createTables(ctx context.Context) error {
 	} {
 		if _, err := s.db.ExecContext(ctx, ddl); err != nil {
 			return fmt.Errorf("restcat: creating catalog tables: %w", err)
+		}
+	}
+	for _, ddl := range lineageDDL {
+		if _, err := s.db.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("restcat: creating the lineage index: %w", err)
 		}
 	}
 	probe := `SELECT 1 FROM pragma_table_info('iceberg_tables') WHERE name = 'iceberg_type'`
