@@ -18,6 +18,7 @@ import (
 	"github.com/wharfdata/wharf/engine/connector"
 	"github.com/wharfdata/wharf/engine/exec"
 	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/internal/errkind"
 	"github.com/wharfdata/wharf/lake/commit"
 )
@@ -124,6 +125,11 @@ func (j *job) supervise(ctx context.Context, stopCh, done chan struct{}) {
 			failures = 0
 		}
 		failures++
+		if errors.Is(err, ErrPaused) {
+			j.m.log.Warn("job paused", "job", j.rec.ID, "err", err)
+			j.setState(StatePaused, err)
+			return
+		}
 		if fatal(err) || failures >= maxFailures {
 			j.m.log.Error("job failed", "job", j.rec.ID, "err", err)
 			j.setState(StateFailed, err)
@@ -162,7 +168,17 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	if err != nil {
 		return false, err
 	}
-	res, err := l.Recover(ctx, []table.Identifier{p.Target})
+	tables := []table.Identifier{p.Target}
+	var dl *deadLetters
+	if decodes(p.Node) {
+		// Records that do not decode go to a table of their own, in the
+		// same commit as the rows.
+		if dl, err = openDeadLetters(ctx, j.m.wh, j.rec.ID, p.Table); err != nil {
+			return false, errkind.Wrap(errkind.Fatal, err)
+		}
+		tables = append(tables, dl.tbl.Identifier())
+	}
+	res, err := l.Recover(ctx, tables)
 	if err != nil {
 		return false, err
 	}
@@ -247,7 +263,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				sink.w.abort()
 				return committed, err
 			}
-			if err := j.take(ctx, b, kind, name, pending, et, pipe); err != nil {
+			if err := j.take(ctx, b, kind, name, pending, et, dl, pipe); err != nil {
 				sink.w.abort()
 				return committed, err
 			}
@@ -264,12 +280,22 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		if err != nil {
 			return committed, err
 		}
-		if len(files) == 0 {
+		targets := []commit.Target{{Table: p.Target, Files: files}}
+		if dl != nil {
+			dlFiles, err := dl.files(ctx, epoch)
+			if err != nil {
+				return committed, err
+			}
+			if len(dlFiles) > 0 {
+				targets = append(targets, commit.Target{Table: dl.tbl.Identifier(), Files: dlFiles})
+			}
+		}
+		if len(files) == 0 && len(targets) == 1 {
 			continue // nothing to make visible: the ranges carry over
 		}
 		sources := slices.SortedFunc(maps.Values(pending), func(a, b commit.Range) int { return int(a.Partition) - int(b.Partition) })
 		e := commit.Epoch{Number: epoch, JobVersion: version, Sources: sources, Watermark: et.millis(), State: et.state()}
-		cr, err := l.Commit(ctx, e, commit.Target{Table: p.Target, Files: files})
+		cr, err := l.Commit(ctx, e, targets...)
 		if err != nil {
 			return committed, err
 		}
@@ -289,7 +315,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 }
 
 // take adds one source batch to the epoch: its range, then its rows.
-func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pending map[int32]commit.Range, et *eventTime, pipe *exec.Pipeline) error {
+func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pending map[int32]commit.Range, et *eventTime, dl *deadLetters, pipe *exec.Pipeline) error {
 	r, ok := pending[b.Split]
 	switch {
 	case !ok:
@@ -307,12 +333,19 @@ func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pe
 	}
 	pending[b.Split] = r
 	et.observe(b.Split, b.From, b.Rows)
-	if len(b.Bad) > 0 {
-		if b.Rows != nil {
-			b.Rows.Release()
+	if len(b.Bad) > 0 && b.To > r.From { // replayed dead letters were committed already
+		var err error
+		if dl == nil {
+			err = errkind.Errorf(errkind.Fatal, "BUG: record %d of %s partition %d does not decode, and the job has no dead-letter table", b.Bad[0].Position, b.Bad[0].Topic, b.Bad[0].Split)
+		} else {
+			err = dl.add(slices.DeleteFunc(b.Bad, func(x connector.BadRecord) bool { return x.Position < r.From }))
 		}
-		bad := b.Bad[0]
-		return errkind.Errorf(errkind.Fatal, "record %d of %s partition %d does not decode: %s (the job stops rather than skip it; dead-letter tables come next)", bad.Position, bad.Topic, bad.Split, bad.Err)
+		if err != nil {
+			if b.Rows != nil {
+				b.Rows.Release()
+			}
+			return err
+		}
 	}
 	if b.Rows == nil {
 		return nil
@@ -362,4 +395,19 @@ func (s *fileSink) Emit(ctx context.Context, b arrow.RecordBatch) error {
 	}
 	s.done += rec.NumRows()
 	return s.w.write(ctx, rec)
+}
+
+// decodes says whether a plan's source decodes records (and so may meet
+// some that do not decode): Kafka and files do, generators do not.
+func decodes(n plan.Node) bool {
+	if s, ok := n.(*plan.SourceScan); ok {
+		c := s.Source.Spec.Options["connector"]
+		return c == "kafka" || c == "filesystem"
+	}
+	for _, c := range n.Children() {
+		if decodes(c) {
+			return true
+		}
+	}
+	return false
 }

@@ -84,6 +84,7 @@ const (
 	StateRestarting = "RESTARTING" // after an error, waiting to recover
 	StateStopped    = "STOPPED"
 	StateFailed     = "FAILED"
+	StatePaused     = "PAUSED" // over its dead-letter budget; resume to retry
 )
 
 // Status is what GET /v1/jobs/{id} shows.

@@ -184,3 +184,69 @@ func sumKept(n int) int {
 	}
 	return sum
 }
+
+func TestContinuousJobDeadLetters(t *testing.T) {
+	ctx := context.Background()
+	b, err := broker.Start("127.0.0.1:0", broker.WithPartitions(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	send := func(topic string, values ...string) {
+		var recs []*kgo.Record
+		for _, v := range values {
+			recs = append(recs, &kgo.Record{Topic: topic, Value: []byte(v)})
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("in", `{"id":1}`, `{"id":"two"}`, `{"id":3}`, `not json`, `{"id":5}`)
+	send("strict", `{"id":1}`, `x`, `y`, `z`)
+
+	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
+	s := session.New(wh, session.WithBrokers(b.Addr()), session.WithJobs(m))
+	if err := m.Resume(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	mustExec(t, s, `CREATE TABLE src (id BIGINT) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
+	mustExec(t, s, `CREATE TABLE ids (id BIGINT)`)
+	mustExec(t, s, `INSERT INTO ids SELECT id FROM src`)
+	waitRows(t, s, "ids", 3)
+	waitRows(t, s, "ids_dead_letters", 2)
+	// The dead letters and the rows of an epoch land in one commit.
+	checkRows(t, s, "SELECT topic, `partition`, `offset`, raw = CAST('not json' AS BYTES), error <> '' FROM ids_dead_letters ORDER BY `offset`",
+		"in|0|1|false|true", "in|0|3|true|true")
+
+	// Over the budget, the job pauses with the reason in its status.
+	mustExec(t, s, `CREATE TABLE src2 (id BIGINT) WITH ('connector' = 'kafka', 'topic' = 'strict', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
+	mustExec(t, s, `CREATE TABLE ids2 (id BIGINT) WITH ('wharf.dead-letter.budget' = '2', 'wharf.dead-letter.table' = 'default.rejects')`)
+	id := mustExec(t, s, `INSERT INTO ids2 SELECT id FROM src2`).JobID
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, _ := m.Job(id)
+		if st.State == runtime.StatePaused {
+			if !strings.Contains(st.Error, "3 records of this epoch do not decode, over the budget of 2") {
+				t.Fatalf("paused with %q", st.Error)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	checkRows(t, s, `SELECT COUNT(*) FROM rejects`, "0")
+	checkRows(t, s, `SELECT COUNT(*) FROM ids2`, "0")
+}
