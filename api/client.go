@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/wharfdata/wharf/engine/runtime"
 )
 
 // Client calls a wharf server's HTTP API; the command line uses it.
@@ -106,4 +108,34 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]by
 		msg = msg[:200] + "…"
 	}
 	return nil, &Error{Status: resp.StatusCode, ErrorDetail: ErrorDetail{Code: fmt.Sprintf("HTTP_%d", resp.StatusCode), Message: msg}}
+}
+
+// Jobs lists the server's continuous jobs.
+func (c *Client) Jobs(ctx context.Context) ([]runtime.Status, error) {
+	raw, err := c.do(ctx, http.MethodGet, "/v1/jobs", nil)
+	if err != nil {
+		return nil, err
+	}
+	var list JobList
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("decoding the server's answer: %w", err)
+	}
+	return list.Jobs, nil
+}
+
+// Job acts on one job: action is "" (status), "stop" or "resume".
+func (c *Client) Job(ctx context.Context, id, action string) (*runtime.Status, error) {
+	method, path := http.MethodGet, "/v1/jobs/"+url.PathEscape(id)
+	if action != "" {
+		method, path = http.MethodPost, path+"/"+action
+	}
+	raw, err := c.do(ctx, method, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	var st runtime.Status
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("decoding the server's answer: %w", err)
+	}
+	return &st, nil
 }

@@ -218,4 +218,14 @@ func TestCrashContinuousJob(t *testing.T) {
 	if !strings.Contains(string(b), `"state":"RUNNING"`) || !strings.Contains(string(b), fmt.Sprintf(`"kafka:events/7":%d`, events/parts)) {
 		t.Fatalf("job status: %s", b)
 	}
+	// The command line shows the same, and stops the job after a final epoch.
+	std, out, errb := testStdio(nil)
+	if code := run(ctx, []string{"jobs", "--server", "http://" + p.http}, std); code != 0 || !strings.Contains(out.String(), fmt.Sprint(job)+"  RUNNING") ||
+		!strings.Contains(out.String(), fmt.Sprintf("kafka:events/7 next %d", events/parts)) {
+		t.Fatalf("wharf jobs: %d\n%s%s", code, out, errb)
+	}
+	out.Reset()
+	if code := run(ctx, []string{"jobs", "stop", fmt.Sprint(job), "--server", "http://" + p.http}, std); code != 0 || !strings.Contains(out.String(), "STOPPED") {
+		t.Fatalf("wharf jobs stop: %d\n%s%s", code, out, errb)
+	}
 }

@@ -34,6 +34,7 @@ Usage:
   wharf serve [flags]                       run the server (wharf serve -h for flags)
   wharf sql [flags] "STATEMENT" | -f FILE   run SQL against a server
   wharf verify [flags] NAMESPACE.TABLE      check a table's invariants
+  wharf jobs [flags] [status|stop|resume ID] list or control continuous jobs
   wharf version                             print the version
 `
 
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, std stdio) int {
 		err = runSQL(ctx, args[1:], std)
 	case "verify":
 		err = runVerify(ctx, args[1:], std)
+	case "jobs":
+		err = runJobs(ctx, args[1:], std)
 	case "version", "--version", "-version":
 		fmt.Fprintln(std.stdout, versionString())
 	case "help", "-h", "-help", "--help":
