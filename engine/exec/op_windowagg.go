@@ -143,5 +143,6 @@ func (w *windowAgg) Close() {
 	}
 }
 
-// Late is how many rows arrived after their window had closed.
-func (w *windowAgg) Late() int64 { return w.late }
+// State reports the open windows and the rows that arrived after their
+// window had closed.
+func (w *windowAgg) State() (open int, late int64) { return len(w.open), w.late }

@@ -93,3 +93,19 @@ func (p *Pipeline) Watermark(ctx context.Context, micros int64) (err error) {
 	}
 	return nil
 }
+
+// StateReporter is implemented by operators that keep windows open.
+type StateReporter interface {
+	State() (open int, late int64)
+}
+
+// State sums the open windows and late rows of the pipeline's operators.
+func (p *Pipeline) State() (open int, late int64) {
+	for _, op := range p.ops {
+		if r, ok := op.(StateReporter); ok {
+			o, l := r.State()
+			open, late = open+o, late+l
+		}
+	}
+	return open, late
+}

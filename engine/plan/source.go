@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"time"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/iceberg-go/table"
 
@@ -34,6 +36,10 @@ type SourceTable struct {
 type Watermark struct {
 	Column int
 	Delay  int64
+	// IdleTimeout leaves a split that has sent nothing for this long out of
+	// the watermark, so one quiet partition does not hold every window open
+	// ('scan.watermark.idle-timeout'; 0: never).
+	IdleTimeout time.Duration
 }
 
 // SourceScan reads a connector table from its start positions.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,9 +16,9 @@ import (
 // eventTime tracks a windowed job's event time and what a restart must
 // replay.
 //
-// The watermark is the smallest, over the splits that have delivered rows,
-// of the largest event time each has delivered, minus the declared delay;
-// it never goes back.
+// The watermark is the smallest, over the splits that have delivered rows
+// (and, with an idle timeout, did so lately), of the largest event time each
+// has delivered, minus the declared delay; it never goes back.
 //
 // Window state is rebuilt after a restart by replaying input, not loaded
 // from a snapshot: every batch whose rows may still belong to an open
@@ -32,13 +33,16 @@ type eventTime struct {
 	maxWindow int64
 	watermark int64           // micros; math.MinInt64 before any
 	maxSeen   map[int32]int64 // per split: largest event time delivered
+	active    map[int32]time.Time
 	live      map[int32][]liveBatch
+	now       func() time.Time
 }
 
 type liveBatch struct{ from, maxT int64 }
 
 func newEventTime(wm *plan.Watermark, maxWindow int64) *eventTime {
-	return &eventTime{wm: wm, maxWindow: maxWindow, watermark: math.MinInt64, maxSeen: map[int32]int64{}, live: map[int32][]liveBatch{}}
+	return &eventTime{wm: wm, maxWindow: maxWindow, watermark: math.MinInt64, maxSeen: map[int32]int64{},
+		active: map[int32]time.Time{}, live: map[int32][]liveBatch{}, now: time.Now}
 }
 
 // restore sets the watermark of the last committed epoch (milliseconds).
@@ -66,6 +70,7 @@ func (e *eventTime) observe(split int32, from int64, b arrow.RecordBatch) {
 	if prev, ok := e.maxSeen[split]; !ok || maxT > prev {
 		e.maxSeen[split] = maxT
 	}
+	e.active[split] = e.now()
 	if e.maxWindow > 0 {
 		e.live[split] = append(e.live[split], liveBatch{from: from, maxT: maxT})
 	}
@@ -76,9 +81,17 @@ func (e *eventTime) advance() int64 {
 	if e.wm == nil || len(e.maxSeen) == 0 {
 		return e.watermark
 	}
-	low := int64(math.MaxInt64)
-	for _, t := range e.maxSeen {
-		low = min(low, t)
+	// Splits idle past the timeout do not hold the watermark back, unless
+	// every split is idle.
+	low, lowAll := int64(math.MaxInt64), int64(math.MaxInt64)
+	for split, t := range e.maxSeen {
+		lowAll = min(lowAll, t)
+		if e.wm.IdleTimeout == 0 || e.now().Sub(e.active[split]) < e.wm.IdleTimeout {
+			low = min(low, t)
+		}
+	}
+	if low == math.MaxInt64 {
+		low = lowAll
 	}
 	e.watermark = max(e.watermark, low-e.wm.Delay)
 	for split, bs := range e.live {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -74,5 +75,25 @@ func TestEventTime(t *testing.T) {
 	f.restore(&ms)
 	if f.watermark != 5000 || f.state() != "" {
 		t.Fatalf("restore: %d %q", f.watermark, f.state())
+	}
+}
+
+func TestEventTimeIdle(t *testing.T) {
+	now := time.Unix(1000, 0)
+	e := newEventTime(&plan.Watermark{Column: 0, IdleTimeout: 10 * time.Second}, 0)
+	e.now = func() time.Time { return now }
+	e.observe(0, 0, batchOf(100))
+	e.observe(1, 0, batchOf(5000))
+	if wm := e.advance(); wm != 100 {
+		t.Fatalf("watermark %d, want 100", wm)
+	}
+	now = now.Add(11 * time.Second)
+	e.observe(1, 1, batchOf(6000)) // split 0 has been quiet for 11 s
+	if wm := e.advance(); wm != 6000 {
+		t.Fatalf("watermark %d, want 6000 with split 0 idle", wm)
+	}
+	now = now.Add(11 * time.Second) // every split idle: the smallest counts
+	if wm := e.advance(); wm != 6000 {
+		t.Fatalf("watermark %d, want 6000 (never back)", wm)
 	}
 }

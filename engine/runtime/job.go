@@ -215,11 +215,13 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	if err != nil {
 		return false, errkind.Wrap(errkind.Fatal, err)
 	}
+	replaying := map[int32]bool{} // splits still reading rows committed epochs read
 	for split, pos := range replay {
 		if next, ok := from[split]; ok && pos < next {
-			from[split] = pos
+			from[split], replaying[split] = pos, true
 		}
 	}
+	var lateBase int64 // replayed rows of closed windows are not late arrivals
 	et := newEventTime(p.Watermark, p.MaxWindow)
 	et.restore(res.Watermark)
 	if err := src.Start(ctx, from); err != nil {
@@ -263,6 +265,11 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				sink.w.abort()
 				return committed, err
 			}
+			if len(replaying) > 0 && b.To > pending[b.Split].To {
+				if delete(replaying, b.Split); len(replaying) == 0 {
+					_, lateBase = pipe.State()
+				}
+			}
 			if err := j.take(ctx, b, kind, name, pending, et, dl, pipe); err != nil {
 				sink.w.abort()
 				return committed, err
@@ -272,6 +279,13 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			sink.w.abort()
 			return committed, err
 		}
+		open, late := pipe.State()
+		j.mu.Lock()
+		j.status.OpenWindows = open
+		if len(replaying) == 0 {
+			j.status.LateRows = late - lateBase
+		}
+		j.mu.Unlock()
 		if err := pipe.Barrier(ctx, epoch); err != nil {
 			sink.w.abort()
 			return committed, err

@@ -101,7 +101,11 @@ type Status struct {
 	Positions  map[string]int64 `json:"offsets"`                // next position per source split
 	RowsIn     int64            `json:"rows_in"`
 	RowsOut    int64            `json:"rows_out"`
-	Restarts   int              `json:"restarts"`
+	// OpenWindows is the window aggregation's state; LateRows counts rows
+	// dropped because their window had closed (since the job last started).
+	OpenWindows int   `json:"open_windows"`
+	LateRows    int64 `json:"late_rows"`
+	Restarts    int   `json:"restarts"`
 }
 
 // Manager runs the jobs of one server.

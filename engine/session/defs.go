@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -104,11 +106,19 @@ func (s *Session) sourceTable(st *sql.CreateTable, id table.Identifier) (*plan.S
 	if len(spec.Columns) == 0 {
 		return nil, &Error{Code: CodeInvalid, Msg: "a table needs at least one column", Pos: pos(st.Pos)}
 	}
+	// Watermark options are the runtime's, not the connector's.
+	idle, hasIdle := opts["scan.watermark.idle-timeout"]
+	delete(opts, "scan.watermark.idle-timeout")
 	src := &plan.SourceTable{Spec: spec, Open: kind.open, Bounded: kind.bounded(opts)}
 	if wm := st.Watermark; wm != nil {
 		w, err := sourceWatermark(wm, spec)
 		if err != nil {
 			return nil, err
+		}
+		if hasIdle {
+			if w.IdleTimeout, err = flinkDuration(idle); err != nil {
+				return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("'scan.watermark.idle-timeout' = '%s': %v", idle, err), Pos: pos(st.Pos)}
+			}
 		}
 		src.Watermark = w
 	}
@@ -362,4 +372,28 @@ func nullable(ok bool) string {
 		return "TRUE"
 	}
 	return "FALSE"
+}
+
+// flinkDuration parses a duration as Flink's options write them: a number
+// and a unit (ms, s, sec, min, h, d; a bare number is milliseconds).
+func flinkDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	i := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := v, ""
+	if i >= 0 {
+		num, unit = strings.TrimSpace(v[:i]), strings.ToLower(strings.TrimSpace(v[i:]))
+	}
+	n, err := strconv.ParseFloat(num, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("want a duration such as '30 s' or '1 min'")
+	}
+	units := map[string]time.Duration{"": time.Millisecond, "ms": time.Millisecond, "milli": time.Millisecond, "millis": time.Millisecond,
+		"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
+		"min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
+		"h": time.Hour, "hour": time.Hour, "hours": time.Hour, "d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour}
+	u, ok := units[unit]
+	if !ok {
+		return 0, fmt.Errorf("unknown unit %q (ms, s, min, h, d)", unit)
+	}
+	return time.Duration(n * float64(u)), nil
 }
