@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -77,10 +78,10 @@ func (v *server) value(tb testing.TB, q string) (n int64, ok bool) {
 	return col.Value(0), true
 }
 
-// runJob submits insert as a continuous job, waits until it has read at
-// least rowsIn source rows, and stops it (a final epoch commits what it
-// read). The window it returns covers submit to the end of the final commit.
-func (v *server) runJob(tb testing.TB, insert string, rowsIn int64) (runtime.Status, measured) {
+// runJob submits insert as a continuous job, waits until done says it has
+// read enough, and stops it (a final epoch commits what it read). The
+// window it returns covers submit to the end of the final commit.
+func (v *server) runJob(tb testing.TB, insert string, done func(runtime.Status) bool) (runtime.Status, measured) {
 	tb.Helper()
 	ctx := context.Background()
 	w := startWindow(tb)
@@ -94,11 +95,11 @@ func (v *server) runJob(tb testing.TB, insert string, rowsIn int64) (runtime.Sta
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if st.RowsIn >= rowsIn {
+		if done(st) {
 			break
 		}
 		if st.State == runtime.StateFailed || time.Now().After(deadline) {
-			tb.Fatalf("job read %d of %d rows: %+v", st.RowsIn, rowsIn, st)
+			tb.Fatalf("job: %+v", st)
 		}
 		time.Sleep(5 * time.Millisecond) // a status read takes a mutex: no load on the job
 	}
@@ -111,6 +112,20 @@ func (v *server) runJob(tb testing.TB, insert string, rowsIn int64) (runtime.Sta
 		tb.Fatalf("job after stop: %+v", st)
 	}
 	return st, m
+}
+
+// positions is the sum of a job's committed positions of sources whose
+// key starts with prefix (kafka:topic/, gen:); other keys fail tb.
+func positions(tb testing.TB, st runtime.Status, prefix string) int64 {
+	tb.Helper()
+	var sum int64
+	for k, p := range st.Positions {
+		if !strings.HasPrefix(k, prefix) {
+			tb.Fatalf("position %s=%d, want only %s…", k, p, prefix)
+		}
+		sum += p
+	}
+	return sum
 }
 
 // openSource opens the source the job of insert would read, exactly as

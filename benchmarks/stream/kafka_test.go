@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/wharfdata/wharf/engine/runtime"
 	"github.com/wharfdata/wharf/internal/broker"
 )
 
@@ -131,13 +133,13 @@ func kafkaJob(tb testing.TB, v *server, t *topic, op int) measured {
 	tb.Helper()
 	tbl := name("bids", op)
 	v.exec(tb, "CREATE TABLE "+tbl+" ("+kafkaColumns+")").Release()
-	st, m := v.runJob(tb, "INSERT INTO "+tbl+" SELECT * FROM bids_src", t.records)
-	var offsets int64
-	for k, p := range st.Positions {
-		if !strings.HasPrefix(k, "kafka:bids/") {
-			tb.Fatalf("position %s=%d of a kafka job", k, p)
-		}
-		offsets += p
+	// Done once every record is read or every offset committed: the second
+	// ends a job that skipped records, and the checks below fail it.
+	st, m := v.runJob(tb, "INSERT INTO "+tbl+" SELECT * FROM bids_src", func(st runtime.Status) bool {
+		return st.RowsIn >= t.records || positions(tb, st, "kafka:bids/") >= t.records
+	})
+	if offsets := positions(tb, st, "kafka:bids/"); offsets != t.records || st.RowsOut != t.records {
+		tb.Fatalf("job committed offsets summing to %d and wrote %d rows, want %d", offsets, st.RowsOut, t.records)
 	}
 	for _, c := range []struct {
 		q    string
@@ -150,9 +152,6 @@ func kafkaJob(tb testing.TB, v *server, t *topic, op int) measured {
 		if got, _ := v.value(tb, c.q); got != c.want {
 			tb.Fatalf("%s = %d, want %d", c.q, got, c.want)
 		}
-	}
-	if offsets != t.records || st.RowsOut != t.records {
-		tb.Fatalf("job committed offsets summing to %d and wrote %d rows, want %d", offsets, st.RowsOut, t.records)
 	}
 	return m
 }
@@ -193,4 +192,46 @@ func TestKafkaIngestMeasures(t *testing.T) {
 	kafkaRaw(t, tp)
 	kafkaSource(t, v, tp)
 	kafkaJob(t, v, tp, 0)
+}
+
+// knownSourceLoss names a wharf bug this package found (see RESULTS.md,
+// "Continuous jobs"): while it is set, TestKafkaSourceEpochEnds skips when
+// records are lost, saying how many; clear it once the source is fixed.
+const knownSourceLoss = "engine/connector/kafka Source.poll drops the records PollFetches returned when its context ended meanwhile, and the next batch's range covers them"
+
+// TestKafkaSourceEpochEnds reads the job's Kafka source the way the
+// runtime ends epochs (Next under a deadline), with deadlines short enough
+// that many end while a fetch is being taken, and checks that the batches
+// cover every offset once and hold a row for each: what BenchmarkKafkaIngest
+// counts on.
+func TestKafkaSourceEpochEnds(t *testing.T) {
+	tp := fillTopic(t, 200_000)
+	v := newServer(t, tp.addr)
+	v.exec(t, createKafkaBids).Release()
+	v.exec(t, "CREATE TABLE bids_probe ("+kafkaColumns+")").Release()
+	src := v.openSource(t, "INSERT INTO bids_probe SELECT * FROM bids_src")
+	defer src.Close()
+	var covered, rows int64
+	// Lost records never come: give up after 2 s without a batch.
+	for i, last := 0, time.Now(); covered < tp.records && time.Since(last) < 2*time.Second; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%5*300+100)*time.Microsecond)
+		b, err := src.Next(ctx)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		covered, rows, last = covered+b.To-b.From, rows+b.Rows.NumRows(), time.Now()
+		b.Rows.Release()
+	}
+	if covered == tp.records && rows == tp.records {
+		return
+	}
+	msg := fmt.Sprintf("%d rows in batches covering %d offsets, want %d of each", rows, covered, tp.records)
+	if knownSourceLoss != "" {
+		t.Skipf("known wharf bug (%s): %s", knownSourceLoss, msg)
+	}
+	t.Fatal(msg)
 }
