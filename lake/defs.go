@@ -103,27 +103,14 @@ func (w *Warehouse) DropDefinition(ctx context.Context, id table.Identifier, kin
 
 // ListDefinitions lists every definition, ordered by name.
 func (w *Warehouse) ListDefinitions(ctx context.Context) ([]Definition, error) {
-	objs, err := w.records.List(ctx, "catalog/")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Definition, 0, len(objs))
-	for _, o := range objs {
-		if !strings.HasSuffix(o.Key, ".json") {
-			continue
-		}
-		b, err := w.records.Get(ctx, o.Key)
-		if errors.Is(err, objstore.ErrNotExist) {
-			continue // dropped while listing
-		}
-		if err != nil {
-			return nil, err
-		}
+	var out []Definition
+	err := objstore.Each(ctx, w.records, "catalog/", ".json", func(key string, b []byte) error {
 		var d Definition
 		if err := json.Unmarshal(b, &d); err != nil {
-			return nil, fmt.Errorf("definition %s: %w", o.Key, err)
+			return fmt.Errorf("definition %s: %w", key, err)
 		}
 		out = append(out, d)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }

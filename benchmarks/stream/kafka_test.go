@@ -194,11 +194,6 @@ func TestKafkaIngestMeasures(t *testing.T) {
 	kafkaJob(t, v, tp, 0)
 }
 
-// knownSourceLoss names a wharf bug this package found (see RESULTS.md,
-// "Continuous jobs"): while it is set, TestKafkaSourceEpochEnds skips when
-// records are lost, saying how many; clear it once the source is fixed.
-const knownSourceLoss = "engine/connector/kafka Source.poll drops the records PollFetches returned when its context ended meanwhile, and the next batch's range covers them"
-
 // TestKafkaSourceEpochEnds reads the job's Kafka source the way the
 // runtime ends epochs (Next under a deadline), with deadlines short enough
 // that many end while a fetch is being taken, and checks that the batches
@@ -229,9 +224,5 @@ func TestKafkaSourceEpochEnds(t *testing.T) {
 	if covered == tp.records && rows == tp.records {
 		return
 	}
-	msg := fmt.Sprintf("%d rows in batches covering %d offsets, want %d of each", rows, covered, tp.records)
-	if knownSourceLoss != "" {
-		t.Skipf("known wharf bug (%s): %s", knownSourceLoss, msg)
-	}
-	t.Fatal(msg)
+	t.Fatalf("%d rows in batches covering %d offsets, want %d of each", rows, covered, tp.records)
 }

@@ -3,9 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/wharfdata/wharf/lake/objstore"
@@ -41,27 +39,14 @@ func putJob(ctx context.Context, st objstore.Store, r jobRecord, create bool) er
 }
 
 func listJobs(ctx context.Context, st objstore.Store) ([]jobRecord, error) {
-	objs, err := st.List(ctx, jobsPrefix)
-	if err != nil {
-		return nil, err
-	}
 	var out []jobRecord
-	for _, o := range objs {
-		if !strings.HasSuffix(o.Key, ".json") {
-			continue
-		}
-		b, err := st.Get(ctx, o.Key)
-		if errors.Is(err, objstore.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := objstore.Each(ctx, st, jobsPrefix, ".json", func(key string, b []byte) error {
 		var r jobRecord
 		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("job record %s: %w", o.Key, err)
+			return fmt.Errorf("job record %s: %w", key, err)
 		}
 		out = append(out, r)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }

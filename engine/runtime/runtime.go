@@ -34,6 +34,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -216,7 +217,7 @@ func (m *Manager) Jobs() []Status {
 	for _, j := range jobs {
 		out = append(out, j.Status())
 	}
-	slices.SortFunc(out, func(a, b Status) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -277,16 +278,6 @@ func (m *Manager) Close(ctx context.Context) {
 		wg.Go(func() { j.stop(ctx) })
 	}
 	wg.Wait()
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // fatal says whether err stops a job for good.

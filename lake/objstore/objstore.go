@@ -11,6 +11,7 @@ package objstore
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -54,4 +55,29 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 	// List returns the objects whose keys start with prefix, sorted by key.
 	List(ctx context.Context, prefix string) ([]ObjectInfo, error)
+}
+
+// Each calls fn with every object under prefix whose key ends in suffix, in
+// key order; objects deleted between the listing and the read are skipped.
+func Each(ctx context.Context, st Store, prefix, suffix string, fn func(key string, data []byte) error) error {
+	objs, err := st.List(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if !strings.HasSuffix(o.Key, suffix) {
+			continue
+		}
+		b, err := st.Get(ctx, o.Key)
+		if errors.Is(err, ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(o.Key, b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -318,9 +318,8 @@ func (s *Source) poll(ctx context.Context) error {
 	if s.isClosed() {
 		return ErrClosed
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	// Whatever the poll returned is queued even if ctx has ended meanwhile:
+	// franz-go has moved past those records and will not fetch them again.
 	got := false
 	var err error
 	fs.EachTopic(func(ft kgo.FetchTopic) {
@@ -342,6 +341,9 @@ func (s *Source) poll(ctx context.Context) error {
 		s.failingSince = time.Time{}
 		s.lastProbe = time.Now()
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if time.Since(s.lastProbe) >= probeEvery {
 		return s.probe(ctx)
