@@ -92,6 +92,12 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		} else if err := q.add(ctx, n.Input, ev); err != nil {
 			return err
 		}
+		if n.N == 0 {
+			// LIMIT 0: the input is planned (its errors still surface) but
+			// never read.
+			q.Source, q.Operators = BatchSource{Batches: func(func(arrow.RecordBatch, error) bool) {}}, nil
+			return nil
+		}
 		q.Operators = append(q.Operators, NewLimit(n.N, n.Offset))
 	case *plan.Aggregate:
 		if err := q.add(ctx, n.Input, ev); err != nil {
