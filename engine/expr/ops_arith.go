@@ -215,13 +215,35 @@ func modEval(t arrow.DataType) evalFn {
 	}
 	switch t.ID() {
 	case arrow.INT8:
-		return rowFixed[int8](t, true, narrow[int8](mod))
+		return modByConst[int8](t, rowFixed[int8](t, true, narrow[int8](mod)))
 	case arrow.INT16:
-		return rowFixed[int16](t, true, narrow[int16](mod))
+		return modByConst[int16](t, rowFixed[int16](t, true, narrow[int16](mod)))
 	case arrow.INT32:
-		return rowFixed[int32](t, true, narrow[int32](mod))
+		return modByConst[int32](t, rowFixed[int32](t, true, narrow[int32](mod)))
 	}
-	return rowFixed[int64](t, true, mod)
+	return modByConst[int64](t, rowFixed[int64](t, true, mod))
+}
+
+// modByConst is integer MOD with a fast path for the common "col % k"
+// (sampling, bucketing): a column without NULLs and a constant other than 0
+// and -1 take one loop with no per-row calls; anything else goes to slow.
+func modByConst[T int8 | int16 | int32 | int64](t arrow.DataType, slow evalFn) evalFn {
+	return func(ctx *EvalContext, args []Datum, n int) (arrow.Array, error) {
+		x, y := args[0], args[1]
+		if x.Array == nil || x.Array.NullN() > 0 || y.Scalar == nil || !y.Scalar.IsValid() ||
+			x.Array.DataType().ID() != t.ID() || y.Scalar.DataType().ID() != t.ID() {
+			return slow(ctx, args, n)
+		}
+		a, b := rdFixed[T](x), rdFixed[T](y)
+		if b.sv == 0 || b.sv == -1 || len(a.vals) < n {
+			return slow(ctx, args, n)
+		}
+		out := newFixedOut[T](ctx, t, n)
+		for i, v := range a.vals[:n] {
+			out.vals[i] = v % b.sv
+		}
+		return out.finish(), nil
+	}
 }
 
 func negResolve(args []Expr) (*Func, []Expr, error) {
