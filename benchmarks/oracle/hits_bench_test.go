@@ -23,10 +23,13 @@ import (
 // metadata), then query by query wharf and DuckDB alternate, so that a burst
 // of load from elsewhere hits both sides of one ratio.
 //
-// Every -count round adds to a tally; after each round the benchmark logs the
-// per-query medians so far, each ratio wharf/DuckDB and the sums.
+// -count N repeats each sub-benchmark N times in place (the query's wharf
+// runs, then its DuckDB runs), so both sides of a ratio are measured within
+// seconds of each other. Every repetition goes into a tally; at the end the
+// benchmark logs the per-query medians, each ratio wharf/DuckDB and the sums
+// (and writes that table to $WHARF_HITS_TABLE when set).
 //
-//	go test -run '^$' -bench Hits -benchtime 3x -count 5 ./oracle/
+//	go test -run '^$' -bench Hits -benchtime 2x -count 3 ./oracle/
 //
 // -bench 'Hits/(q1|q2)' selects queries by ID (family_name). With
 // -hits.profile DIR each query's timed wharf runs (setup and warm-up left
@@ -64,8 +67,8 @@ func BenchmarkHits(b *testing.B) {
 			hitsTally.add(q.ID(), 1, b.Elapsed()/time.Duration(b.N))
 		})
 	}
-	b.Logf("hits %d rows, %d files, %.1f MiB; medians over %d round(s):\n%s",
-		e.rows["hits"], len(e.files["hits"]), float64(e.bytes["hits"])/(1<<20), hitsTally.rounds(), hitsTally.table(qs))
+	b.Logf("hits %d rows, %d files, %.1f MiB; medians of %d run(s) per query:\n%s",
+		e.rows["hits"], len(e.files["hits"]), float64(e.bytes["hits"])/(1<<20), hitsTally.runs(), hitsTally.table(qs))
 	if out := os.Getenv("WHARF_HITS_TABLE"); out != "" {
 		if err := os.WriteFile(out, []byte(hitsTally.table(qs)), 0o644); err != nil {
 			b.Fatal(err)
@@ -181,7 +184,8 @@ func (t *tally) add(id string, engine int, d time.Duration) {
 	t.times[id] = v
 }
 
-func (t *tally) rounds() int {
+// runs is how many times the most measured query ran on wharf.
+func (t *tally) runs() int {
 	n := 0
 	for _, v := range t.times {
 		n = max(n, len(v[0]))
