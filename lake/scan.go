@@ -39,10 +39,28 @@ var ErrNoSnapshot = errors.New("no such snapshot")
 // PlannedScan is a scan whose files are chosen: its pruning figures are
 // known and nothing has been read yet.
 type PlannedScan struct {
-	Stats ScanStats
-	scan  *table.Scan
-	tasks []table.FileScanTask
-	empty *arrow.Schema // set for a table without snapshots
+	Stats    ScanStats
+	scan     *table.Scan
+	tasks    []table.FileScanTask
+	empty    *arrow.Schema // set for a table without snapshots
+	filtered bool          // a row filter was pushed down
+}
+
+// RowCount is how many rows the scan reads, from the data files' record
+// counts alone. ok is false where only reading can tell: a row filter, a
+// task with delete files, or a task covering part of a file.
+func (p *PlannedScan) RowCount() (n int64, ok bool) {
+	if p.filtered {
+		return 0, false
+	}
+	for _, t := range p.tasks {
+		whole := t.Start == 0 && (t.Length == 0 || t.Length == t.File.FileSizeBytes())
+		if !whole || len(t.DeleteFiles) > 0 || len(t.EqualityDeleteFiles) > 0 || len(t.DeletionVectorFiles) > 0 {
+			return 0, false
+		}
+		n += t.File.Count()
+	}
+	return n, true
 }
 
 // Read starts reading: the schema of the batches, and the batches (produced
@@ -98,5 +116,5 @@ func PlanScan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*Planned
 		st.FilesTotal, _ = strconv.Atoi(snap.Summary.Properties["total-data-files"])
 		st.BytesTotal, _ = strconv.ParseInt(snap.Summary.Properties["total-files-size"], 10, 64)
 	}
-	return &PlannedScan{Stats: st, scan: s, tasks: tasks}, nil
+	return &PlannedScan{Stats: st, scan: s, tasks: tasks, filtered: opts.Filter != nil}, nil
 }

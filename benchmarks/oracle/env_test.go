@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,8 +24,16 @@ import (
 )
 
 // hitsRows is the size of the hits table. CI runs the default; a nightly or
-// local run can ask for more: go test ./oracle/ -args -oracle.hits=5000000
-var hitsRows = flag.Int("oracle.hits", 1_000_000, "rows of the generated hits table")
+// local run can ask for more: go test ./oracle/ -args -oracle.hits=5000000,
+// or WHARF_HITS_ROWS=5000000 in the environment (the flag wins).
+var hitsRows = flag.Int("oracle.hits", defaultHitsRows(), "rows of the generated hits table (default: $WHARF_HITS_ROWS or 1000000)")
+
+func defaultHitsRows() int {
+	if n, err := strconv.Atoi(os.Getenv("WHARF_HITS_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
 
 // tmpRoot holds the warehouse for the whole test binary.
 var tmpRoot string
@@ -74,7 +83,7 @@ var theEnv struct {
 }
 
 // getEnv generates and loads the data on first use.
-func getEnv(t *testing.T) *env {
+func getEnv(t testing.TB) *env {
 	t.Helper()
 	theEnv.once.Do(func() {
 		theEnv.v, theEnv.err = setup(context.Background(), tmpRoot, *hitsRows)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
@@ -126,8 +127,17 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		} else if err := q.add(ctx, n.Input, ev); err != nil {
 			return err
 		}
+		if n.N == 0 {
+			// LIMIT 0: the input is planned (its errors still surface) but
+			// never read.
+			q.Source, q.Operators = BatchSource{Batches: func(func(arrow.RecordBatch, error) bool) {}}, nil
+			return nil
+		}
 		q.Operators = append(q.Operators, NewLimit(n.N, n.Offset))
 	case *plan.Aggregate:
+		if ok, err := q.countFromMetadata(ctx, n, ev.Alloc); ok || err != nil {
+			return err
+		}
 		if err := q.add(ctx, n.Input, ev); err != nil {
 			return err
 		}
@@ -186,6 +196,46 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		return fmt.Errorf("BUG: cannot execute %T", n)
 	}
 	return nil
+}
+
+// countFromMetadata answers SELECT COUNT(*), … FROM t (no WHERE, no GROUP
+// BY, nothing but COUNT(*)) from the data files' record counts, when the
+// scan can say (no delete files): ok reports whether it did.
+func (q *Query) countFromMetadata(ctx context.Context, n *plan.Aggregate, alloc memory.Allocator) (ok bool, err error) {
+	scan, isScan := n.Input.(*plan.Scan)
+	if !isScan || scan.Filter != nil || len(n.GroupBy) > 0 || len(n.Aggs) == 0 {
+		return false, nil
+	}
+	for _, a := range n.Aggs {
+		if a.Func != "COUNT" || a.Arg != nil || a.Filter != nil || a.Distinct || a.Type.ID() != arrow.INT64 {
+			return false, nil
+		}
+	}
+	ps, err := lake.PlanScan(ctx, scan.Table, lake.ScanOptions{SnapshotID: scan.SnapshotID, AsOf: scan.AsOf})
+	if err != nil {
+		return false, err
+	}
+	rows, ok := ps.RowCount()
+	if !ok {
+		return false, nil
+	}
+	schema := n.Schema()
+	one := func(yield func(arrow.RecordBatch, error) bool) {
+		cols := make([]arrow.Array, schema.NumFields())
+		for i := range cols {
+			b := array.NewInt64Builder(alloc)
+			b.Append(rows)
+			cols[i] = b.NewArray()
+			b.Release()
+		}
+		batch := array.NewRecordBatch(schema, cols, 1)
+		for _, c := range cols {
+			c.Release()
+		}
+		yield(batch, nil)
+	}
+	q.Source, q.Scan = BatchSource{Batches: one}, &ps.Stats
+	return true, nil
 }
 
 func buildAggregate(n *plan.Aggregate, ev *expr.EvalContext) (*HashAgg, error) {

@@ -103,52 +103,63 @@ var bigTen = big.NewInt(10)
 
 func pow10(n int32) *big.Int { return new(big.Int).Exp(bigTen, big.NewInt(int64(n)), nil) }
 
-// decArith computes exactly with big integers, then rounds HALF_UP to the
-// result scale; results beyond the precision are NULL.
+// decArith computes exactly (in int64 when everything fits, with big
+// integers otherwise), then rounds HALF_UP to the result scale; results
+// beyond the precision are NULL.
 func decArith(op string, ta, tb, rt *arrow.Decimal128Type) evalFn {
 	s1, s2, rs := ta.Scale, tb.Scale, rt.Scale
 	limit := pow10(rt.Precision)
 	return rowFixed[decimal128.Num](rt, true, func(r *rows, i int) (decimal128.Num, bool, error) {
-		a, b := r.dec(0, i).BigInt(), r.dec(1, i).BigInt()
-		var v *big.Int
-		var scale int32
+		x, y := r.dec(0, i), r.dec(1, i)
+		// Fast path: int64 arithmetic.
+		if v, ok := dec64(op, x, y, s1, s2, rs, rt.Precision); ok {
+			return decimal128.FromI64(v), true, nil
+		}
+		return decBig(op, x, y, s1, s2, rs, limit)
+	})
+}
+
+// decBig is decArith's slow path, with big integers; limit is 10^precision.
+func decBig(op string, x, y decimal128.Num, s1, s2, rs int32, limit *big.Int) (decimal128.Num, bool, error) {
+	a, b := x.BigInt(), y.BigInt()
+	var v *big.Int
+	var scale int32
+	switch op {
+	case "+", "-", "%":
+		scale = max(s1, s2)
+		a.Mul(a, pow10(scale-s1))
+		b.Mul(b, pow10(scale-s2))
 		switch op {
-		case "+", "-", "%":
-			scale = max(s1, s2)
-			a.Mul(a, pow10(scale-s1))
-			b.Mul(b, pow10(scale-s2))
-			switch op {
-			case "+":
-				v = a.Add(a, b)
-			case "-":
-				v = a.Sub(a, b)
-			default:
-				if b.Sign() == 0 {
-					return decimal128.Num{}, false, errDivZero
-				}
-				v = a.Rem(a, b)
-			}
-		case "*":
-			v, scale = a.Mul(a, b), s1+s2
-		case "/":
+		case "+":
+			v = a.Add(a, b)
+		case "-":
+			v = a.Sub(a, b)
+		default:
 			if b.Sign() == 0 {
 				return decimal128.Num{}, false, errDivZero
 			}
-			// a/10^s1 / (b/10^s2) at scale rs+1, then round the extra digit.
-			shift := rs + 1 - s1 + s2
-			if shift >= 0 {
-				a.Mul(a, pow10(shift))
-			} else {
-				b.Mul(b, pow10(-shift))
-			}
-			v, scale = a.Quo(a, b), rs+1
+			v = a.Rem(a, b)
 		}
-		v = roundBig(v, scale, rs)
-		if new(big.Int).Abs(v).Cmp(limit) >= 0 {
-			return decimal128.Num{}, false, nil
+	case "*":
+		v, scale = a.Mul(a, b), s1+s2
+	case "/":
+		if b.Sign() == 0 {
+			return decimal128.Num{}, false, errDivZero
 		}
-		return decimal128.FromBigInt(v), true, nil
-	})
+		// a/10^s1 / (b/10^s2) at scale rs+1, then round the extra digit.
+		shift := rs + 1 - s1 + s2
+		if shift >= 0 {
+			a.Mul(a, pow10(shift))
+		} else {
+			b.Mul(b, pow10(-shift))
+		}
+		v, scale = a.Quo(a, b), rs+1
+	}
+	v = roundBig(v, scale, rs)
+	if new(big.Int).Abs(v).Cmp(limit) >= 0 {
+		return decimal128.Num{}, false, nil
+	}
+	return decimal128.FromBigInt(v), true, nil
 }
 
 // roundBig rescales v from scale to scale `to`, rounding HALF_UP.
@@ -204,13 +215,35 @@ func modEval(t arrow.DataType) evalFn {
 	}
 	switch t.ID() {
 	case arrow.INT8:
-		return rowFixed[int8](t, true, narrow[int8](mod))
+		return modByConst[int8](t, rowFixed[int8](t, true, narrow[int8](mod)))
 	case arrow.INT16:
-		return rowFixed[int16](t, true, narrow[int16](mod))
+		return modByConst[int16](t, rowFixed[int16](t, true, narrow[int16](mod)))
 	case arrow.INT32:
-		return rowFixed[int32](t, true, narrow[int32](mod))
+		return modByConst[int32](t, rowFixed[int32](t, true, narrow[int32](mod)))
 	}
-	return rowFixed[int64](t, true, mod)
+	return modByConst[int64](t, rowFixed[int64](t, true, mod))
+}
+
+// modByConst is integer MOD with a fast path for the common "col % k"
+// (sampling, bucketing): a column without NULLs and a constant other than 0
+// and -1 take one loop with no per-row calls; anything else goes to slow.
+func modByConst[T int8 | int16 | int32 | int64](t arrow.DataType, slow evalFn) evalFn {
+	return func(ctx *EvalContext, args []Datum, n int) (arrow.Array, error) {
+		x, y := args[0], args[1]
+		if x.Array == nil || x.Array.NullN() > 0 || y.Scalar == nil || !y.Scalar.IsValid() ||
+			x.Array.DataType().ID() != t.ID() || y.Scalar.DataType().ID() != t.ID() {
+			return slow(ctx, args, n)
+		}
+		a, b := rdFixed[T](x), rdFixed[T](y)
+		if b.sv == 0 || b.sv == -1 || len(a.vals) < n {
+			return slow(ctx, args, n)
+		}
+		out := newFixedOut[T](ctx, t, n)
+		for i, v := range a.vals[:n] {
+			out.vals[i] = v % b.sv
+		}
+		return out.finish(), nil
+	}
 }
 
 func negResolve(args []Expr) (*Func, []Expr, error) {

@@ -18,6 +18,11 @@ func TestArith(t *testing.T) {
 		{"%", a(-7, 3), "-1"},
 		{"%", a(7, 0), "ERR: division by zero"},
 		{"MOD", a(7, 3), "1"},
+		{"%", a(-7, lit(3)), "-1"}, // column % constant: the one-loop path
+		{"%", a(i64(-9223372036854775808), lit(i64(7))), "-1"},
+		{"%", a(7, lit(-1)), "0"},
+		{"%", a(7, lit(0)), "ERR: division by zero"},
+		{"%", a(nil, lit(3)), "NULL"},
 		{"+", a(decV("1.25"), decV("2.5")), "3.75"},
 		{"*", a(decV("1.25"), decV("2.5")), "3.125"},
 		{"/", a(decV("1.00"), 3), "0.3333333333333"}, // Flink: DECIMAL(3,2) / INT is DECIMAL(16,13)

@@ -425,6 +425,28 @@ func toIceberg(e expr.Expr, fields []arrow.Field) (iceberg.BooleanExpression, bo
 			return nil, false
 		}
 		return comparisons[op](ref, lit), true
+	case "IN":
+		// x IN (…, NULL, …) is TRUE only for the non-NULL values: as a
+		// filter, the NULLs can go.
+		ref, typ, ok := col(c.Args[0])
+		if !ok {
+			return nil, false
+		}
+		var lits []iceberg.Literal
+		for _, a := range c.Args[1:] {
+			if l, isLit := a.(*expr.Literal); isLit && !l.Value.IsValid() {
+				continue
+			}
+			lit, ok := icebergLiteral(a, typ)
+			if !ok {
+				return nil, false
+			}
+			lits = append(lits, lit)
+		}
+		if len(lits) == 0 {
+			return nil, false
+		}
+		return iceberg.SetPredicate(iceberg.OpIn, ref, lits), true
 	}
 	return nil, false
 }
