@@ -122,6 +122,8 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 		fmt.Fprintf(b, "%sUnion all\n", pad)
 	case *SingleRow:
 		fmt.Fprintf(b, "%sSingleRow\n", pad)
+	case *Repeat:
+		fmt.Fprintf(b, "%sRepeat count=%s\n", pad, n.Input.Schema().Field(n.Input.Schema().NumFields()-1).Name)
 	case *Window:
 		fmt.Fprintf(b, "%s%s\n", pad, explainWindow(n))
 	}

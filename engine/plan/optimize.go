@@ -110,6 +110,9 @@ func fold(n Node, ev *expr.EvalContext) (Node, error) {
 	case *SingleRow:
 		in, ferr := fold(n.Input, ev)
 		return &SingleRow{Input: in}, ferr
+	case *Repeat:
+		in, ferr := fold(n.Input, ev)
+		return NewRepeat(in), ferr
 	case *Window:
 		in, ferr := fold(n.Input, ev)
 		if ferr != nil {
@@ -208,6 +211,8 @@ func pushFilters(n Node) Node {
 		return &u
 	case *SingleRow:
 		return &SingleRow{Input: pushFilters(n.Input)}
+	case *Repeat:
+		return NewRepeat(pushFilters(n.Input))
 	case *Window:
 		return NewWindow(pushFilters(n.Input), n.Partition, n.Order, n.Funcs)
 	}
@@ -605,6 +610,8 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 		return &u, nil
 	case *SingleRow:
 		return &SingleRow{Input: pruneColumns(n.Input)}, nil
+	case *Repeat:
+		return NewRepeat(pruneColumns(n.Input)), nil
 	case *Window:
 		return pruneWindow(n, need)
 	}

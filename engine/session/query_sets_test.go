@@ -128,7 +128,6 @@ func TestSetOperations(t *testing.T) {
 	checkErrors(t, s, []errCase{
 		{"SELECT id, url FROM hits UNION SELECT id FROM hits", "INVALID_ARGUMENT", "same number of columns", 1, 26},
 		{"SELECT id FROM hits UNION SELECT url FROM hits", "INVALID_ARGUMENT", "incompatible types", 1, 21},
-		{"SELECT id FROM hits INTERSECT ALL SELECT id FROM hits", "UNSUPPORTED", "INTERSECT ALL", 1, 21},
 		{"SELECT id FROM hits UNION SELECT id FROM hits ORDER BY ms", "NOT_FOUND", "column ms not found", 1, 56},
 		{"SELECT id FROM hits UNION SELECT id FROM hits ORDER BY id + 1", "UNSUPPORTED", "ORDER BY an expression", 1, 56},
 	})
