@@ -10,13 +10,16 @@ import (
 
 // Optimize rewrites a bound plan: constants folded, the WHERE conjuncts that
 // Iceberg can evaluate pushed into the scan (pruning partitions, files and
-// row groups), and the scan narrowed to the columns the query reads.
+// row groups), joins ordered by estimated size (reorder.go; ev.Ctx plans
+// the scans' files for the estimates), and the scan narrowed to the
+// columns the query reads.
 func Optimize(n Node, ev *expr.EvalContext) (Node, error) {
 	n, err := fold(n, ev)
 	if err != nil {
 		return nil, err
 	}
 	n = pushFilters(n)
+	n = reorderJoins(n, newEstimator(ev.Ctx))
 	return pruneColumns(n), nil
 }
 
