@@ -65,7 +65,7 @@ SELECT id, ROW_NUMBER() OVER (PARTITION BY region ORDER BY ms DESC), SUM(ms) OVE
 SELECT region, SUM(COUNT(*)) OVER w, RANK() OVER w FROM hits GROUP BY region WINDOW w AS (ORDER BY region);
 -- top-N per group: the filter stays above the window; the scan's filter is pushed below it
 SELECT * FROM (SELECT id, region, ROW_NUMBER() OVER (PARTITION BY region ORDER BY ms DESC) AS rn FROM hits WHERE ms > 10) WHERE rn <= 2;
--- window errors
+-- window errors; RANGE frames with offsets (planned since) measure them on the ORDER BY key
 SELECT id FROM hits WHERE RANK() OVER (ORDER BY id) = 1;
 SELECT SUM(ms) OVER (ORDER BY id RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) FROM hits;
 -- grouping sets: one aggregate per set, NULL for rolled-up keys, GROUPING bits as constants, unioned
