@@ -701,6 +701,12 @@ SELECT * FROM (SELECT region, id, duration_ms, ROW_NUMBER() OVER (PARTITION BY r
 -- window/named: a WINDOW clause shared by several calls, and a refinement of it
 SELECT o_orderkey, COUNT(*) OVER w AS n, LAG(o_totalprice) OVER w AS prev, SUM(o_totalprice) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair FROM orders WHERE o_custkey < 200 WINDOW w AS (PARTITION BY o_custkey ORDER BY o_orderdate, o_orderkey) ORDER BY o_orderkey;
 
+-- window/range_numeric: RANGE frames with numeric offsets on an INT key with NULLs and ties, ascending and descending
+SELECT id, SUM(bytes) OVER (PARTITION BY region ORDER BY duration_ms RANGE BETWEEN 100 PRECEDING AND 50 FOLLOWING) AS a, COUNT(*) OVER (ORDER BY duration_ms DESC RANGE BETWEEN CURRENT ROW AND 200 FOLLOWING) AS b, MAX(id) OVER (ORDER BY status RANGE BETWEEN 100 PRECEDING AND 1 PRECEDING) AS c FROM hits WHERE id % 997 = 0 ORDER BY id;
+
+-- window/range_time: RANGE frames with INTERVAL offsets over a TIMESTAMP and a DATE key
+SELECT id, COUNT(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW) AS h, SUM(bytes) OVER (PARTITION BY region ORDER BY ts RANGE BETWEEN INTERVAL '30' MINUTE PRECEDING AND INTERVAL '10' MINUTE FOLLOWING) AS m, COUNT(*) OVER (ORDER BY event_date DESC RANGE BETWEEN INTERVAL '2' DAY PRECEDING AND CURRENT ROW) AS d FROM hits WHERE id % 997 = 0 ORDER BY id;
+
 -- ===================== grouping sets ===============================
 
 -- grouping/rollup: subtotals and a grand total, rolled-up keys are NULL
