@@ -25,8 +25,10 @@ import (
 //     a cross join with its single row (SingleRow fails at run time when
 //     there are more).
 //
-// Other subqueries (correlated scalar or IN subqueries, subqueries under
-// OR or in other clauses) are not supported yet.
+//   - correlated IN, NOT IN and scalar subqueries: see bind_correlated.go.
+//
+// Other subqueries (correlated ones of other shapes, subqueries under OR
+// or in other clauses) are not supported yet.
 
 // whereSubqueries binds the subquery conjuncts of WHERE, joining them to
 // input, and returns the conjuncts left for the filter.
