@@ -119,6 +119,9 @@ func (e *estimator) joinRows(j *Join) float64 {
 		return l / 2
 	}
 	inner := l * r
+	if l == 0 || r == 0 {
+		inner = 0 // not NaN when the other side is unbounded
+	}
 	if len(j.LeftKeys) > 0 {
 		inner = max(l, r)
 	}

@@ -552,6 +552,15 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 				remap[i] = j
 			}
 		}
+		if under, ok := child.(*Project); ok && passesColumns(under, exprs) {
+			// A projection over one that only passes columns (a join's
+			// restored column order, a renamed derived table) reads
+			// through it.
+			for j := range exprs {
+				exprs[j] = substitute(exprs[j], under.Exprs)
+			}
+			child = under.Input
+		}
 		return NewProject(child, exprs, names), remap
 	case *Sort:
 		in := clone(need)
@@ -619,6 +628,21 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 		return pruneWindow(n, need)
 	}
 	return n, nil
+}
+
+// passesColumns says whether every column of p that exprs read is a plain
+// column of p's input.
+func passesColumns(p *Project, exprs []expr.Expr) bool {
+	ok := true
+	for _, e := range exprs {
+		walk(e, func(x expr.Expr) {
+			if c, isCol := x.(*expr.Column); isCol {
+				_, plain := p.Exprs[c.Index].(*expr.Column)
+				ok = ok && plain
+			}
+		})
+	}
+	return ok
 }
 
 // pruneJoin narrows both sides of a join to the columns needed above it
