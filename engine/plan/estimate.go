@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"math"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/apache/iceberg-go"
@@ -66,6 +67,9 @@ func (e *estimator) estimate(n Node) float64 {
 		if n.Table == nil {
 			return defaultRows
 		}
+		if r, ok := summaryRows(n); ok {
+			return r
+		}
 		ps, err := e.plan(n)
 		if err != nil {
 			return defaultRows // the scan fails when it runs, with the error
@@ -111,6 +115,29 @@ func (e *estimator) estimate(n Node) float64 {
 		return e.rows(kids[0])
 	}
 	return defaultRows
+}
+
+// summaryRows reads an unfiltered scan's rows from its snapshot's summary,
+// without planning its files.
+func summaryRows(s *Scan) (float64, bool) {
+	if s.Filter != nil {
+		return 0, false
+	}
+	snap := s.Table.CurrentSnapshot()
+	switch {
+	case s.SnapshotID != 0:
+		snap = s.Table.SnapshotByID(s.SnapshotID)
+	case !s.AsOf.IsZero():
+		snap = s.Table.SnapshotAsOf(s.AsOf.UnixMilli(), true)
+	}
+	if snap == nil {
+		return 0, s.SnapshotID == 0 && s.AsOf.IsZero() // an empty table has no rows
+	}
+	if snap.Summary == nil {
+		return 0, false
+	}
+	r, err := strconv.ParseInt(snap.Summary.Properties["total-records"], 10, 64)
+	return float64(r), err == nil
 }
 
 func (e *estimator) joinRows(j *Join) float64 {
