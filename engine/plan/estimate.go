@@ -57,6 +57,9 @@ func (e *estimator) rows(n Node) float64 {
 		return r
 	}
 	r := e.estimate(n)
+	if math.IsNaN(r) { // no rows of infinitely many: keep it unbounded
+		r = math.Inf(1)
+	}
 	e.rowsOf[n] = r
 	return r
 }

@@ -61,6 +61,7 @@ func TestEstimateRows(t *testing.T) {
 		{"union", NewUnion([]Node{b, b}), 20},
 		{"project", NewProject(b, []expr.Expr{col(b, 0)}, []string{"k"}), 10},
 		{"unbounded source", stream, math.Inf(1)},
+		{"nothing of an unbounded source stays unbounded", &Filter{Input: stream, Cond: expr.Lit(scalar.NewBooleanScalar(false))}, math.Inf(1)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
