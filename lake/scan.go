@@ -31,6 +31,9 @@ type ScanStats struct {
 	FilesKept  int
 	BytesTotal int64
 	BytesKept  int64
+	// RecordsKept is the rows of the kept files before row filtering: an
+	// upper bound the planner estimates join inputs from.
+	RecordsKept int64
 }
 
 // ErrNoSnapshot is returned for time travel to a snapshot that does not exist.
@@ -110,6 +113,7 @@ func PlanScan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*Planned
 	st := ScanStats{SnapshotID: snap.SnapshotID, FilesKept: len(tasks)}
 	for _, t := range tasks {
 		st.BytesKept += t.File.FileSizeBytes()
+		st.RecordsKept += t.File.Count()
 	}
 	// The totals come from the snapshot summary: no second planning pass.
 	if snap.Summary != nil {

@@ -183,6 +183,11 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		q.Operators = append(q.Operators, NewSingleRow(n.Schema(), ev.Alloc))
+	case *plan.Repeat:
+		if err := q.add(ctx, n.Input, ev); err != nil {
+			return err
+		}
+		q.Operators = append(q.Operators, NewRepeat(n.Schema(), ev.Alloc))
 	case *plan.Window:
 		if err := q.add(ctx, n.Input, ev); err != nil {
 			return err

@@ -23,8 +23,9 @@ const (
 	UnboundedFollowing
 )
 
-// WindowFrame is a frame: ROWS counts rows, RANGE (without offsets)
-// extends CURRENT ROW to the row's peers (rows equal on the ORDER BY keys).
+// WindowFrame is a frame: ROWS counts rows, RANGE extends CURRENT ROW to
+// the row's peers (rows equal on the ORDER BY keys) and measures offsets
+// on the one ORDER BY key (see window_range.go).
 type WindowFrame struct {
 	Rows         bool
 	Start, End   BoundKind
@@ -237,6 +238,12 @@ func (w *Window) compute(ctx context.Context, f *WindowFunc, b arrow.RecordBatch
 	n := int(b.NumRows())
 	ps, pe := runs(part)
 	qs, qe := runs(peers)
+	if f.Frame.rangeOffsets() {
+		g := *f
+		desc := w.keys[len(w.partition)].Order == compute.SortOrderDescending
+		g.Frame, qs, qe = rangeBounds(b.Column(w.order[0]), desc, f.Frame, ps, pe, qs, qe)
+		f = &g
+	}
 	switch f.Func {
 	case "ROW_NUMBER", "RANK", "DENSE_RANK":
 		out := make([]int64, n)

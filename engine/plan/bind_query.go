@@ -193,11 +193,10 @@ func renameColumns(n Node, names []sql.Ident, at sql.Pos, what string) (Node, er
 // others have set semantics (NULLs equal): UNION is a distinct
 // aggregation over the concatenation, and INTERSECT and EXCEPT aggregate
 // the concatenation of both sides tagged with their side, keeping the rows
-// found on both sides (INTERSECT) or only on the left (EXCEPT).
+// found on both sides (INTERSECT) or only on the left (EXCEPT). INTERSECT
+// ALL and EXCEPT ALL count each row's copies per side in that aggregation
+// and Repeat the row min(l, r) or l − r times.
 func (b *binder) setOp(s *sql.SetOp) (Node, error) {
-	if s.All && s.Op != sql.Union {
-		return nil, unsupported(s, string(s.Op)+" ALL")
-	}
 	left, err := b.body(s.Left)
 	if err != nil {
 		return nil, err
@@ -232,14 +231,20 @@ func (b *binder) setOp(s *sql.SetOp) (Node, error) {
 		}
 		return distinctAll(u), nil
 	}
-	// Group by every column; MIN and MAX of the side tag say where a row
-	// was found.
 	n := len(types)
 	keys := make([]expr.Expr, n)
+	out := make([]expr.Expr, n)
+	names := make([]string, n)
 	for i := range keys {
 		keys[i] = &expr.Column{Index: i, Name: lf[i].Name, DataType: types[i]}
+		out[i], names[i] = keys[i], lf[i].Name
 	}
 	tag := &expr.Column{Index: n, Name: "$side", DataType: arrow.PrimitiveTypes.Int32}
+	if s.All {
+		return tagCounts(u, keys, tag, s.Op == sql.Intersect, out, names), nil
+	}
+	// Group by every column; MIN and MAX of the side tag say where a row
+	// was found.
 	agg := NewAggregate(u, keys, []AggCall{
 		{Func: "MIN", Arg: tag, Type: arrow.PrimitiveTypes.Int32},
 		{Func: "MAX", Arg: tag, Type: arrow.PrimitiveTypes.Int32},
@@ -256,13 +261,31 @@ func (b *binder) setOp(s *sql.SetOp) (Node, error) {
 	} else {
 		cond, _ = expr.Resolve("=", []expr.Expr{maxC, one})
 	}
-	out := make([]expr.Expr, n)
-	names := make([]string, n)
-	for i := range out {
-		out[i] = &expr.Column{Index: i, Name: lf[i].Name, DataType: types[i]}
-		names[i] = lf[i].Name
-	}
 	return NewProject(&Filter{Input: agg, Cond: cond}, out, names), nil
+}
+
+// tagCounts binds INTERSECT ALL (intersect) or EXCEPT ALL over u, the
+// tagged concatenation of both sides: per row, l and r count its copies
+// on each side, and the row is repeated min(l, r) or l − r times (Repeat
+// drops counts below one).
+func tagCounts(u Node, keys []expr.Expr, tag *expr.Column, intersect bool, out []expr.Expr, names []string) Node {
+	n := len(keys)
+	count := func(side int32) AggCall {
+		on, _ := expr.Resolve("=", []expr.Expr{tag, expr.Lit(scalar.NewInt32Scalar(side))})
+		return AggCall{Func: "COUNT", Filter: on, Type: arrow.PrimitiveTypes.Int64, NotNull: true}
+	}
+	agg := NewAggregate(u, keys, []AggCall{count(1), count(2)})
+	af := agg.Schema().Fields()
+	l := &expr.Column{Index: n, Name: af[n].Name, DataType: arrow.PrimitiveTypes.Int64}
+	r := &expr.Column{Index: n + 1, Name: af[n+1].Name, DataType: arrow.PrimitiveTypes.Int64}
+	var copies expr.Expr
+	if intersect {
+		less, _ := expr.Resolve("<", []expr.Expr{l, r})
+		copies, _ = expr.NewCase([]expr.When{{Cond: less, Then: l}}, r)
+	} else {
+		copies, _ = expr.Resolve("-", []expr.Expr{l, r})
+	}
+	return NewRepeat(NewProject(agg, append(out, copies), append(names, "$copies")))
 }
 
 // castColumns converts n's columns to types, named after the left side's

@@ -25,8 +25,10 @@ import (
 //     a cross join with its single row (SingleRow fails at run time when
 //     there are more).
 //
-// Other subqueries (correlated scalar or IN subqueries, subqueries under
-// OR or in other clauses) are not supported yet.
+//   - correlated IN, NOT IN and scalar subqueries: see bind_correlated.go.
+//
+// Other subqueries (correlated ones of other shapes, subqueries under OR
+// or in other clauses) are not supported yet.
 
 // whereSubqueries binds the subquery conjuncts of WHERE, joining them to
 // input, and returns the conjuncts left for the filter.
@@ -62,14 +64,18 @@ func sqlConjuncts(e sql.Expr) []sql.Expr {
 	return []sql.Expr{e}
 }
 
+// errCorrelated marks the error of a subquery bound as uncorrelated that
+// names outer columns: callers that can decorrelate its shape check for it.
+var errCorrelated = errors.New("correlated subquery")
+
 // subquery binds an uncorrelated subquery; a name it cannot resolve is
-// reported as a correlation, which only EXISTS supports.
+// reported as a correlation (wrapping errCorrelated).
 func (b *binder) subquery(q *sql.Query, what string, sc *scope) (Node, error) {
 	n, err := b.query(q)
 	var pe *Error
 	if err != nil && errors.As(err, &pe) && pe.Kind == NotFound && len(sc.fields) > 0 {
-		return nil, &Error{Kind: Unsupported, Pos: pe.Pos, Err: err,
-			Msg: pe.Msg + " (correlated subqueries are supported only as [NOT] EXISTS with conditions in WHERE; " + what + " must be uncorrelated)"}
+		return nil, &Error{Kind: Unsupported, Pos: pe.Pos, Err: errors.Join(errCorrelated, err),
+			Msg: pe.Msg + " (correlated subqueries are supported as [NOT] EXISTS and [NOT] IN conjuncts of WHERE over one SELECT … FROM … WHERE, and as scalar subqueries of one aggregate correlated by equalities; " + what + " must be uncorrelated)"}
 	}
 	return n, err
 }
@@ -79,7 +85,12 @@ func (b *binder) inSubquery(in *sql.InSubquery, input Node, sc *scope) (Node, er
 	if err != nil {
 		return nil, err
 	}
-	sub, err := b.subquery(in.Query, "an IN subquery", sc)
+	sub, err := b.subquery(in.Query, "an IN subquery with GROUP BY, aggregates, LIMIT or a set operation", sc)
+	if errors.Is(err, errCorrelated) {
+		if sel, ok := simpleSelect(in.Query); ok && len(sel.GroupBy) == 0 && sel.Having == nil && !isAggQuery(sel, nil) {
+			return b.correlatedIn(in, sel, x, input, sc)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -145,9 +156,8 @@ func (b *binder) exists(ex *sql.Exists, not bool, input Node, sc *scope) (Node, 
 	if not {
 		kind = JoinAnti
 	}
-	sel, simple := ex.Query.Body.(*sql.Select)
-	simple = simple && len(ex.Query.With) == 0 && len(ex.Query.OrderBy) == 0 && ex.Query.Limit == nil && ex.Query.Offset == nil &&
-		sel.From != nil && len(sel.GroupBy) == 0 && sel.Having == nil && !sel.Distinct && len(sel.Windows) == 0 && !isAggQuery(sel, nil)
+	sel, simple := simpleSelect(ex.Query)
+	simple = simple && len(sel.GroupBy) == 0 && sel.Having == nil && !sel.Distinct && !isAggQuery(sel, nil)
 	if !simple {
 		sub, err := b.subquery(ex.Query, "an EXISTS subquery with GROUP BY, aggregates, DISTINCT, LIMIT or a set operation", sc)
 		if err != nil {
@@ -155,6 +165,44 @@ func (b *binder) exists(ex *sql.Exists, not bool, input Node, sc *scope) (Node, 
 		}
 		return NewJoin(input, sub, kind, nil), nil
 	}
+	c, err := b.correlate(sel, sc)
+	if err != nil {
+		return nil, err
+	}
+	// The select list is not evaluated, but it must bind.
+	if _, _, err := b.selectList(sel.Items, c.isc); err != nil {
+		return nil, err
+	}
+	var cond expr.Expr
+	if len(c.corr) > 0 {
+		cond = and(c.corr)
+	}
+	return NewJoin(input, c.inner, kind, cond), nil
+}
+
+// simpleSelect returns q's SELECT when q is one SELECT … FROM without WITH,
+// ORDER BY, LIMIT, OFFSET and WINDOW: the shape whose WHERE can be split
+// into local and correlated conditions.
+func simpleSelect(q *sql.Query) (*sql.Select, bool) {
+	sel, ok := q.Body.(*sql.Select)
+	ok = ok && len(q.With) == 0 && len(q.OrderBy) == 0 && q.Limit == nil && q.Offset == nil &&
+		sel.From != nil && len(sel.Windows) == 0
+	return sel, ok
+}
+
+// correlation is a subquery's FROM bound beside the outer scope.
+type correlation struct {
+	inner Node   // the FROM, filtered by the local conditions
+	isc   *scope // the FROM's scope
+	// corr are the WHERE conjuncts that name outer columns, over the joined
+	// row: the outer columns, then the FROM's.
+	corr []expr.Expr
+}
+
+// correlate binds the FROM and WHERE of sel, a subquery of a query with
+// scope sc: a WHERE conjunct that binds over the FROM alone filters it,
+// the others (naming outer columns) are returned as correlations.
+func (b *binder) correlate(sel *sql.Select, sc *scope) (*correlation, error) {
 	inner, isc, err := b.from(sel.From)
 	if err != nil {
 		return nil, err
@@ -184,7 +232,7 @@ func (b *binder) exists(ex *sql.Exists, not bool, input Node, sc *scope) (Node, 
 		for _, c := range sqlConjuncts(sel.Where) {
 			switch c.(type) {
 			case *sql.InSubquery, *sql.Exists, *sql.Subquery:
-				return nil, unsupported(c, "nested subqueries in a correlated EXISTS")
+				return nil, unsupported(c, "nested subqueries in a correlated subquery")
 			}
 			if x, err := b.expr(c, isc.in("WHERE")); err == nil {
 				if !arrow.TypeEqual(x.Type(), arrow.FixedWidthTypes.Boolean) {
@@ -203,18 +251,10 @@ func (b *binder) exists(ex *sql.Exists, not bool, input Node, sc *scope) (Node, 
 			corr = append(corr, x)
 		}
 	}
-	// The select list is not evaluated, but it must bind.
-	if _, _, err := b.selectList(sel.Items, isc); err != nil {
-		return nil, err
-	}
 	if len(local) > 0 {
 		inner = &Filter{Input: inner, Cond: and(local)}
 	}
-	var cond expr.Expr
-	if len(corr) > 0 {
-		cond = and(corr)
-	}
-	return NewJoin(input, inner, kind, cond), nil
+	return &correlation{inner: inner, isc: isc, corr: corr}, nil
 }
 
 // scalarSubqueries cross-joins the uncorrelated scalar subqueries of es
@@ -226,7 +266,15 @@ func (b *binder) scalarSubqueries(es []sql.Expr, input Node, sc *scope) (Node, *
 		findSubqueries(e, &subs)
 	}
 	for _, s := range subs {
-		n, err := b.subquery(s.Query, "a scalar subquery", sc)
+		n, err := b.subquery(s.Query, "a scalar subquery of another shape", sc)
+		if errors.Is(err, errCorrelated) {
+			if sel, ok := simpleSelect(s.Query); ok {
+				if input, sc, err = b.correlatedScalar(s, sel, input, sc); err != nil {
+					return nil, nil, err
+				}
+				continue
+			}
+		}
 		if err != nil {
 			return nil, nil, err
 		}

@@ -219,7 +219,7 @@ func (b *binder) windowArgs(f *sql.FuncCall, spec *sql.WindowSpec, name string, 
 		if !call.framed() {
 			return errAt(Invalid, spec.Frame.Pos, "%s does not take a window frame (ROWS or RANGE)", name)
 		}
-		fr, err := frame(spec.Frame)
+		fr, err := frame(spec.Frame, bw.order)
 		if err != nil {
 			return err
 		}
@@ -321,15 +321,16 @@ func positiveConst(e sql.Expr, what string) (int64, error) {
 	return n, nil
 }
 
-// frame binds ROWS|RANGE [BETWEEN] bounds.
-func frame(w *sql.WindowFrame) (Frame, error) {
+// frame binds ROWS|RANGE [BETWEEN] bounds; order is the window's ORDER BY,
+// which RANGE offsets are measured on.
+func frame(w *sql.WindowFrame, order []winOrder) (Frame, error) {
 	fr := Frame{Rows: !w.Range, End: CurrentRow}
 	var err error
-	if fr.Start, fr.StartN, err = frameBound(w.Start, w.Range); err != nil {
+	if fr.Start, fr.StartN, err = frameBound(w.Start, w.Range, order); err != nil {
 		return fr, err
 	}
 	if w.End != nil {
-		if fr.End, fr.EndN, err = frameBound(w.End, w.Range); err != nil {
+		if fr.End, fr.EndN, err = frameBound(w.End, w.Range, order); err != nil {
 			return fr, err
 		}
 	}
@@ -344,7 +345,7 @@ func frame(w *sql.WindowFrame) (Frame, error) {
 	return fr, nil
 }
 
-func frameBound(fb *sql.FrameBound, isRange bool) (BoundKind, int64, error) {
+func frameBound(fb *sql.FrameBound, isRange bool, order []winOrder) (BoundKind, int64, error) {
 	switch fb.Kind {
 	case sql.UnboundedPreceding:
 		return UnboundedPreceding, 0, nil
@@ -353,10 +354,13 @@ func frameBound(fb *sql.FrameBound, isRange bool) (BoundKind, int64, error) {
 	case sql.UnboundedFollowing:
 		return UnboundedFollowing, 0, nil
 	}
+	var n int64
+	var err error
 	if isRange {
-		return 0, 0, errAt(Unsupported, fb.Pos, "RANGE frames with offsets are not supported yet (use ROWS, or RANGE with UNBOUNDED and CURRENT ROW)")
+		n, err = rangeOffset(fb, order)
+	} else {
+		n, err = constInt(fb.Offset, "a ROWS frame offset")
 	}
-	n, err := constInt(fb.Offset, "a ROWS frame offset")
 	if err != nil {
 		return 0, 0, err
 	}

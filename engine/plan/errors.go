@@ -32,5 +32,5 @@ func errAt(k Kind, pos sql.Pos, format string, args ...any) *Error {
 
 // unsupported is the error for a query construct planned in a later step.
 func unsupported(n sql.Node, what string) *Error {
-	return errAt(Unsupported, n.Position(), "%s is not supported yet (SELECT over tables, joins, derived tables and WITH queries, set operations, and IN, EXISTS and scalar subqueries in WHERE work now)", what)
+	return errAt(Unsupported, n.Position(), "%s is not supported yet (SELECT over tables, joins, derived tables and WITH queries, set operations, window functions, and IN, EXISTS and scalar subqueries, correlated or not, in WHERE work now)", what)
 }

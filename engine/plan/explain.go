@@ -3,25 +3,26 @@ package plan
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/wharfdata/wharf/engine/expr"
-	"github.com/wharfdata/wharf/lake"
 )
 
 // Explain prints a plan as an indented tree, planning each scan's files to
 // report what partition and min/max pruning kept.
 func Explain(ctx context.Context, n Node) (string, error) {
 	var b strings.Builder
-	if err := explain(ctx, &b, n, 0); err != nil {
+	if err := explain(newEstimator(ctx), &b, n, 0); err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
 
-func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
+func explain(est *estimator, b *strings.Builder, n Node, depth int) error {
 	pad := strings.Repeat("  ", depth)
 	switch n := n.(type) {
 	case *Scan:
@@ -39,11 +40,12 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 		} else if !n.AsOf.IsZero() {
 			fmt.Fprintf(b, " as-of=%s", n.AsOf.UTC().Format("2006-01-02 15:04:05.000"))
 		}
-		ps, err := lake.PlanScan(ctx, n.Table, lake.ScanOptions{Columns: fieldNames(n.Fields), Filter: n.Filter, SnapshotID: n.SnapshotID, AsOf: n.AsOf})
+		ps, err := est.plan(n)
 		if err != nil {
 			return err
 		}
 		st := ps.Stats
+		fmt.Fprintf(b, " rows≈%s", estRows(est.rows(n)))
 		fmt.Fprintf(b, "\n%s  files: %d of %d kept (%d skipped), bytes: %d of %d kept\n", pad, st.FilesKept, st.FilesTotal, st.FilesTotal-st.FilesKept, st.BytesKept, st.BytesTotal)
 		return nil
 	case *Values:
@@ -119,20 +121,30 @@ func explain(ctx context.Context, b *strings.Builder, n Node, depth int) error {
 		if n.Residual != nil {
 			fmt.Fprintf(b, " residual=%s", n.Residual)
 		}
-		b.WriteString(" build=right\n")
+		fmt.Fprintf(b, " build=right rows≈%s\n", estRows(est.rows(n)))
 	case *Union:
 		fmt.Fprintf(b, "%sUnion all\n", pad)
 	case *SingleRow:
 		fmt.Fprintf(b, "%sSingleRow\n", pad)
+	case *Repeat:
+		fmt.Fprintf(b, "%sRepeat count=%s\n", pad, n.Input.Schema().Field(n.Input.Schema().NumFields()-1).Name)
 	case *Window:
 		fmt.Fprintf(b, "%s%s\n", pad, explainWindow(n))
 	}
 	for _, c := range n.Children() {
-		if err := explain(ctx, b, c, depth+1); err != nil {
+		if err := explain(est, b, c, depth+1); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// estRows prints a row estimate.
+func estRows(r float64) string {
+	if math.IsInf(r, 1) {
+		return "∞"
+	}
+	return strconv.FormatFloat(math.Round(r), 'f', -1, 64)
 }
 
 func fieldNames(fs []arrow.Field) []string {

@@ -1,19 +1,21 @@
 // Package plan turns parsed queries into logical plans: the binder resolves
 // names and types (with positions in its errors), the optimizer folds
-// constants and pushes filters and projections into Iceberg scans, and
-// Explain prints the result with the scan's pruning figures.
+// constants, pushes filters and projections into Iceberg scans and orders
+// joins by estimated size (reorder.go, estimate.go), and Explain prints the
+// result with the scan's pruning figures and the row estimates.
 //
 // The planner covers queries over tables and their joins (inner, outer and
 // cross, ON and USING, nested; see Join): projection, WHERE, GROUP BY with
 // aggregate functions, HAVING, SELECT DISTINCT, ORDER BY, LIMIT/OFFSET, time
 // travel; INTERVAL literals; WITH queries and derived tables (see
-// bind_query.go); UNION [ALL], INTERSECT and EXCEPT (Union); IN, NOT IN,
-// [NOT] EXISTS correlated on WHERE conditions, and uncorrelated scalar
-// subqueries (see bind_subquery.go); window functions (Window, see
-// bind_window.go); GROUPING SETS, ROLLUP and CUBE with GROUPING and
-// GROUPING_ID (see bind_grouping.go). Other subquery shapes, RANGE frames
-// with offsets and GROUP_ID come next; the binder says so, with a
-// position, when it meets them.
+// bind_query.go); UNION [ALL], INTERSECT [ALL] and EXCEPT [ALL] (Union,
+// Repeat); IN, NOT IN, [NOT] EXISTS on WHERE conditions, correlated or not,
+// and scalar subqueries, uncorrelated or aggregates correlated by
+// equalities (see bind_subquery.go, bind_correlated.go); window functions
+// with ROWS and RANGE frames (Window, see bind_window.go); GROUPING SETS,
+// ROLLUP and CUBE with GROUPING and GROUPING_ID (see bind_grouping.go).
+// Other subquery shapes and GROUP_ID come next; the binder says so, with
+// a position, when it meets them.
 package plan
 
 import (

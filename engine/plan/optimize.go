@@ -10,13 +10,16 @@ import (
 
 // Optimize rewrites a bound plan: constants folded, the WHERE conjuncts that
 // Iceberg can evaluate pushed into the scan (pruning partitions, files and
-// row groups), and the scan narrowed to the columns the query reads.
+// row groups), joins ordered by estimated size (reorder.go; ev.Ctx plans
+// the scans' files for the estimates), and the scan narrowed to the
+// columns the query reads.
 func Optimize(n Node, ev *expr.EvalContext) (Node, error) {
 	n, err := fold(n, ev)
 	if err != nil {
 		return nil, err
 	}
 	n = pushFilters(n)
+	n = reorderJoins(n, newEstimator(ev.Ctx))
 	return pruneColumns(n), nil
 }
 
@@ -113,6 +116,9 @@ func fold(n Node, ev *expr.EvalContext) (Node, error) {
 	case *WindowTVF:
 		in, ferr := fold(n.Input, ev)
 		return NewWindowTVF(in, n.Kind, n.TimeCol, n.Size, n.Slide, n.Offset), ferr
+	case *Repeat:
+		in, ferr := fold(n.Input, ev)
+		return NewRepeat(in), ferr
 	case *Window:
 		in, ferr := fold(n.Input, ev)
 		if ferr != nil {
@@ -213,6 +219,8 @@ func pushFilters(n Node) Node {
 		return &SingleRow{Input: pushFilters(n.Input)}
 	case *WindowTVF:
 		return NewWindowTVF(pushFilters(n.Input), n.Kind, n.TimeCol, n.Size, n.Slide, n.Offset)
+	case *Repeat:
+		return NewRepeat(pushFilters(n.Input))
 	case *Window:
 		return NewWindow(pushFilters(n.Input), n.Partition, n.Order, n.Funcs)
 	}
@@ -571,6 +579,15 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 				remap[i] = j
 			}
 		}
+		if under, ok := child.(*Project); ok && passesColumns(under, exprs) {
+			// A projection over one that only passes columns (a join's
+			// restored column order, a renamed derived table) reads
+			// through it.
+			for j := range exprs {
+				exprs[j] = substitute(exprs[j], under.Exprs)
+			}
+			child = under.Input
+		}
 		return NewProject(child, exprs, names), remap
 	case *Sort:
 		in := clone(need)
@@ -634,10 +651,27 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 		return &SingleRow{Input: pruneColumns(n.Input)}, nil
 	case *WindowTVF:
 		return NewWindowTVF(pruneColumns(n.Input), n.Kind, n.TimeCol, n.Size, n.Slide, n.Offset), nil
+	case *Repeat:
+		return NewRepeat(pruneColumns(n.Input)), nil
 	case *Window:
 		return pruneWindow(n, need)
 	}
 	return n, nil
+}
+
+// passesColumns says whether every column of p that exprs read is a plain
+// column of p's input.
+func passesColumns(p *Project, exprs []expr.Expr) bool {
+	ok := true
+	for _, e := range exprs {
+		walk(e, func(x expr.Expr) {
+			if c, isCol := x.(*expr.Column); isCol {
+				_, plain := p.Exprs[c.Index].(*expr.Column)
+				ok = ok && plain
+			}
+		})
+	}
+	return ok
 }
 
 // pruneJoin narrows both sides of a join to the columns needed above it

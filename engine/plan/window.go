@@ -21,7 +21,8 @@ const (
 )
 
 // Frame is a window call's frame: ROWS counts rows from the current one;
-// RANGE (offsets not supported) extends CURRENT ROW to the row's peers.
+// RANGE extends CURRENT ROW to the row's peers and measures offsets on
+// the one ORDER BY key, in its units (see window_range.go).
 type Frame struct {
 	Rows         bool
 	Start, End   BoundKind

@@ -44,7 +44,7 @@ func TestWindowErrors(t *testing.T) {
 		{"SELECT ROW_NUMBER() OVER (ORDER BY id ROWS 1 PRECEDING) FROM hits", "INVALID_ARGUMENT", "does not take a window frame", 1, 39},
 		{"SELECT SUM(ms) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING) FROM hits", "INVALID_ARGUMENT", "starts after it ends", 1, 34},
 		{"SELECT SUM(ms) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED FOLLOWING AND CURRENT ROW) FROM hits", "INVALID_ARGUMENT", "cannot start at UNBOUNDED FOLLOWING", 1, 47},
-		{"SELECT SUM(ms) OVER (ORDER BY id RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM hits", "UNSUPPORTED", "RANGE frames with offsets", 1, 48},
+		{"SELECT SUM(ms) OVER (ORDER BY url RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM hits", "UNSUPPORTED", "RANGE frames with offsets over STRING", 1, 49},
 		{"SELECT SUM(ms) OVER w FROM hits", "INVALID_ARGUMENT", "window w is not defined", 1, 21},
 		{"SELECT NTILE(0) OVER (ORDER BY id) FROM hits", "INVALID_ARGUMENT", "NTILE's number of buckets must be a positive integer", 1, 14},
 		{"SELECT COUNT(DISTINCT url) OVER () FROM hits", "UNSUPPORTED", "DISTINCT in window aggregates", 1, 8},

@@ -573,6 +573,21 @@ SELECT o_orderstatus, o_orderpriority, COUNT(*) AS n, SUM(l_quantity) AS q FROM 
 -- join/null_keys: NULL keys never match (hits.duration_ms is NULL in a tenth of the rows), also in a LEFT JOIN
 SELECT a.id, b.id, a.duration_ms FROM hits AS a LEFT JOIN hits AS b ON a.duration_ms = b.duration_ms AND a.id = b.id WHERE a.id < 3000;
 
+-- join/reorder_cross: written with a cross join first (lineitem × hits); the planner joins through orders instead
+SELECT l.l_orderkey, l.l_linenumber, h.id, o.o_custkey FROM lineitem AS l, hits AS h, orders AS o WHERE o.o_orderkey = l.l_orderkey AND h.id = o.o_custkey AND o.o_orderkey < 3000 AND l.l_quantity > 30;
+
+-- join/reorder_chain: a three-way chain whose smallest input (filtered orders) is written last
+SELECT a.l_orderkey, a.l_linenumber, b.l_linenumber, o.o_orderstatus FROM lineitem AS a JOIN lineitem AS b ON a.l_orderkey = b.l_orderkey AND a.l_linenumber + 1 = b.l_linenumber JOIN orders AS o ON o.o_orderkey = a.l_orderkey WHERE o.o_orderkey < 400;
+
+-- join/small_left: an aggregated (small) input written on the left moves to the build side
+SELECT c.o_custkey, c.n, o.o_orderkey FROM (SELECT o_custkey, COUNT(*) AS n FROM orders WHERE o_orderkey < 2000 GROUP BY o_custkey) AS c JOIN orders AS o ON o.o_custkey = c.o_custkey WHERE o.o_orderkey < 20000;
+
+-- join/left_swapped: LEFT JOIN whose preserved side is the smaller (planned as a RIGHT JOIN building it)
+SELECT o_orderkey, l_linenumber FROM orders LEFT JOIN lineitem ON l_orderkey = o_orderkey AND l_linenumber > 5 WHERE o_orderkey < 70;
+
+-- join/full_swapped: FULL JOIN with the smaller side on the left, both NULL sides present
+SELECT o.o_orderkey, l.l_orderkey, l.l_linenumber FROM (SELECT * FROM orders WHERE o_orderkey < 100) AS o FULL JOIN (SELECT * FROM lineitem WHERE l_orderkey < 3000 AND l_linenumber = 2) AS l ON o.o_orderkey = l.l_orderkey AND o.o_orderkey % 2 = 0;
+
 -- subquery/in: IN (subquery)
 SELECT o_orderkey, o_totalprice FROM orders WHERE o_orderkey IN (SELECT l_orderkey FROM lineitem WHERE l_quantity >= 50) AND o_orderkey < 5000;
 
@@ -600,6 +615,24 @@ SELECT o_orderkey, o_totalprice - (SELECT MIN(o_totalprice) FROM orders) FROM or
 -- subquery/scalar_empty: a scalar subquery without rows is NULL
 SELECT COUNT(*) FROM hits WHERE id > (SELECT id FROM hits WHERE id < 0) OR id < 5;
 
+-- subquery/correlated_count: a correlated COUNT is 0, not NULL, for rows without matches
+SELECT o_orderkey, (SELECT COUNT(*) FROM lineitem WHERE l_orderkey = o_orderkey AND l_quantity > 45) AS n FROM orders WHERE o_orderkey < 3000;
+
+-- subquery/correlated_scalar_where: a correlated MAX in WHERE (TPC-H Q17's shape)
+SELECT l.l_orderkey, l.l_linenumber, l.l_quantity FROM lineitem AS l WHERE l.l_orderkey < 30000 AND l.l_quantity = (SELECT MAX(l2.l_quantity) FROM lineitem AS l2 WHERE l2.l_partkey = l.l_partkey AND l2.l_orderkey < 30000);
+
+-- subquery/correlated_scalar_expr: expressions over correlated aggregates, NULL and COALESCE over no rows
+SELECT o_orderkey, (SELECT COALESCE(SUM(l_quantity), 0) FROM lineitem WHERE l_orderkey = o_orderkey AND l_shipmode = 'AIR') AS air, (SELECT MAX(l_linenumber) + 100 FROM lineitem WHERE l_orderkey = o_orderkey AND l_shipmode = 'MAIL') AS mail FROM orders WHERE o_orderkey < 2000;
+
+-- subquery/correlated_in: IN over a correlated subquery (orders with a seventh line)
+SELECT o_orderkey, o_shippriority FROM orders WHERE o_orderkey < 20000 AND 7 IN (SELECT l_linenumber FROM lineitem WHERE l_orderkey = o_orderkey);
+
+-- subquery/correlated_not_in: NOT IN over a correlated subquery with NULLs on both sides
+SELECT a.id FROM hits AS a WHERE a.id < 4000 AND a.duration_ms NOT IN (SELECT b.duration_ms FROM hits AS b WHERE b.status = a.status AND b.id BETWEEN 4000 AND 4100);
+
+-- subquery/correlated_not_in_empty: NOT IN a correlated subquery that is empty for some rows keeps them, NULL x included
+SELECT a.id, a.duration_ms FROM hits AS a WHERE a.id < 300 AND a.duration_ms NOT IN (SELECT b.duration_ms FROM hits AS b WHERE b.region = a.region AND b.id < 300 AND b.id % 50 = 0 AND b.duration_ms IS NOT NULL);
+
 -- set/union_all: UNION ALL of two filters
 SELECT id FROM hits WHERE id < 5 UNION ALL SELECT id FROM hits WHERE id BETWEEN 10 AND 12;
 
@@ -614,6 +647,12 @@ SELECT duration_ms FROM hits WHERE id < 2000 INTERSECT SELECT duration_ms FROM h
 
 -- set/except: EXCEPT keeps the left's distinct rows missing on the right
 SELECT status, is_mobile FROM hits WHERE id < 5000 EXCEPT SELECT status, is_mobile FROM hits WHERE region = 'eu';
+
+-- set/intersect_all: INTERSECT ALL keeps min(l, r) copies, NULLs equal
+SELECT status, duration_ms FROM hits WHERE id < 3000 INTERSECT ALL SELECT status, duration_ms FROM hits WHERE id BETWEEN 1500 AND 6000;
+
+-- set/except_all: EXCEPT ALL keeps l - r copies
+SELECT status, is_mobile FROM hits WHERE id < 4000 EXCEPT ALL SELECT status, is_mobile FROM hits WHERE id BETWEEN 2000 AND 5000;
 
 -- set/nested: INTERSECT binds tighter than UNION
 SELECT l_returnflag FROM lineitem UNION SELECT o_orderstatus FROM orders INTERSECT SELECT 'F' FROM orders;
@@ -661,6 +700,12 @@ SELECT * FROM (SELECT region, id, duration_ms, ROW_NUMBER() OVER (PARTITION BY r
 
 -- window/named: a WINDOW clause shared by several calls, and a refinement of it
 SELECT o_orderkey, COUNT(*) OVER w AS n, LAG(o_totalprice) OVER w AS prev, SUM(o_totalprice) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair FROM orders WHERE o_custkey < 200 WINDOW w AS (PARTITION BY o_custkey ORDER BY o_orderdate, o_orderkey) ORDER BY o_orderkey;
+
+-- window/range_numeric: RANGE frames with numeric offsets on an INT key with NULLs and ties, ascending and descending
+SELECT id, SUM(bytes) OVER (PARTITION BY region ORDER BY duration_ms RANGE BETWEEN 100 PRECEDING AND 50 FOLLOWING) AS a, COUNT(*) OVER (ORDER BY duration_ms DESC RANGE BETWEEN CURRENT ROW AND 200 FOLLOWING) AS b, MAX(id) OVER (ORDER BY status RANGE BETWEEN 100 PRECEDING AND 1 PRECEDING) AS c FROM hits WHERE id % 997 = 0 ORDER BY id;
+
+-- window/range_time: RANGE frames with INTERVAL offsets over a TIMESTAMP and a DATE key
+SELECT id, COUNT(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW) AS h, SUM(bytes) OVER (PARTITION BY region ORDER BY ts RANGE BETWEEN INTERVAL '30' MINUTE PRECEDING AND INTERVAL '10' MINUTE FOLLOWING) AS m, COUNT(*) OVER (ORDER BY event_date DESC RANGE BETWEEN INTERVAL '2' DAY PRECEDING AND CURRENT ROW) AS d FROM hits WHERE id % 997 = 0 ORDER BY id;
 
 -- ===================== grouping sets ===============================
 

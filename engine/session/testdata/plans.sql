@@ -65,9 +65,22 @@ SELECT id, ROW_NUMBER() OVER (PARTITION BY region ORDER BY ms DESC), SUM(ms) OVE
 SELECT region, SUM(COUNT(*)) OVER w, RANK() OVER w FROM hits GROUP BY region WINDOW w AS (ORDER BY region);
 -- top-N per group: the filter stays above the window; the scan's filter is pushed below it
 SELECT * FROM (SELECT id, region, ROW_NUMBER() OVER (PARTITION BY region ORDER BY ms DESC) AS rn FROM hits WHERE ms > 10) WHERE rn <= 2;
--- window errors
+-- window errors; RANGE frames with offsets (planned since) measure them on the ORDER BY key
 SELECT id FROM hits WHERE RANK() OVER (ORDER BY id) = 1;
 SELECT SUM(ms) OVER (ORDER BY id RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) FROM hits;
 -- grouping sets: one aggregate per set, NULL for rolled-up keys, GROUPING bits as constants, unioned
 SELECT region, url, COUNT(*), GROUPING(region, url) FROM hits GROUP BY ROLLUP(region, url) HAVING COUNT(*) > 0;
 SELECT GROUPING(region) FROM hits;
+-- join order: estimates (rows≈N) from the kept files' record counts and filter selectivity; the smaller input is built (right); a chain joins small inputs first and never adds a cross join
+SELECT a.id FROM hits AS a, hits AS b, hits AS c WHERE a.url = c.url AND b.id = c.id AND b.region = 'us';
+SELECT h.id, g.n FROM (SELECT url, COUNT(*) AS n FROM hits GROUP BY url) AS g JOIN hits AS h ON h.url = g.url;
+SELECT a.id, b.id, c.id FROM hits AS a JOIN hits AS b ON a.id = b.id JOIN hits AS c ON c.url = b.url WHERE c.region = 'eu';
+-- join order: an outer join whose preserved side is smaller swaps sides (LEFT becomes RIGHT); semi joins keep theirs
+SELECT a.id, b.id FROM hits AS a LEFT JOIN hits AS b ON a.url = b.url WHERE a.region = 'eu';
+-- correlated subqueries: IN a semi join with the correlation, NOT IN an anti join whose condition carries the NULL rules, COUNT over no rows 0
+SELECT id FROM hits AS h WHERE id IN (SELECT o.id FROM hits AS o WHERE o.url = h.url AND o.ms > 10);
+SELECT id FROM hits AS h WHERE ms NOT IN (SELECT o.ms FROM hits AS o WHERE o.url = h.url AND o.id <> h.id);
+SELECT id, (SELECT COUNT(*) FROM hits AS o WHERE o.url = h.url) FROM hits AS h;
+-- INTERSECT ALL and EXCEPT ALL: per-side counts, each row repeated min(l, r) or l - r times
+SELECT url FROM hits INTERSECT ALL SELECT region FROM hits;
+SELECT url FROM hits EXCEPT ALL SELECT region FROM hits;

@@ -1,0 +1,31 @@
+package session_test
+
+import "testing"
+
+// RANGE frames with offsets measure them on the one ORDER BY key: numbers,
+// DATE (whole days) and TIMESTAMP (day-time intervals); a NULL key's frame
+// is its NULL peers.
+func TestWindowRangeOffsets(t *testing.T) {
+	s := setsSession(t)
+	checkRows(t, s, "SELECT id, SUM(ms) OVER (ORDER BY id RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) FROM hits ORDER BY id",
+		"1|120", "2|200", "3|200", "4|380", "5|315")
+	checkRows(t, s, "SELECT id, COUNT(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '5' MINUTE PRECEDING AND CURRENT ROW) FROM hits ORDER BY id",
+		"1|1", "2|2", "3|2", "4|2", "5|2")
+	checkRows(t, s, "SELECT id, SUM(id) OVER (ORDER BY ms DESC RANGE BETWEEN CURRENT ROW AND 50 FOLLOWING) FROM hits ORDER BY id",
+		"1|3", "2|2", "3|3", "4|4", "5|5")
+	checkRows(t, s, "SELECT id, MAX(ms) OVER (PARTITION BY url ORDER BY id RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM hits ORDER BY id",
+		"1|120", "2|80", "3|NULL", "4|300", "5|15")
+	checkRows(t, s, "SELECT id, COUNT(*) OVER (ORDER BY d RANGE BETWEEN INTERVAL '1' DAY PRECEDING AND CURRENT ROW) FROM hits ORDER BY id",
+		"1|1", "2|2", "3|2", "4|1", "5|2")
+	checkRows(t, s, "SELECT id, FIRST_VALUE(id) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '6' MINUTE PRECEDING AND INTERVAL '1' SECOND FOLLOWING), COUNT(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '1' MINUTE FOLLOWING AND UNBOUNDED FOLLOWING) FROM hits WHERE ts IS NOT NULL ORDER BY id",
+		"1|1|2", "2|1|1", "3|2|0")
+	checkRows(t, s, "SELECT id, SUM(ms) OVER (ORDER BY id RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) FROM hits ORDER BY id",
+		"1|NULL", "2|120", "3|200", "4|200", "5|380")
+	checkErrors(t, s, []errCase{
+		{"SELECT SUM(ms) OVER (ORDER BY id, ms RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM hits", "INVALID_ARGUMENT", "exactly one ORDER BY key", 1, 52},
+		{"SELECT SUM(ms) OVER (ORDER BY url RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM hits", "UNSUPPORTED", "over STRING", 1, 49},
+		{"SELECT SUM(ms) OVER (ORDER BY ts RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM hits", "INVALID_ARGUMENT", "INTERVAL offset", 1, 48},
+		{"SELECT SUM(ms) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '1' MONTH PRECEDING AND CURRENT ROW) FROM hits", "UNSUPPORTED", "months or years", 1, 48},
+		{"SELECT SUM(ms) OVER (ORDER BY d RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW) FROM hits", "INVALID_ARGUMENT", "whole days", 1, 47},
+	})
+}
