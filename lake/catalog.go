@@ -89,7 +89,8 @@ func newSQLCatalog(db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Pr
 // leaves caller-supplied handles open.
 type ownedCatalog struct {
 	*sqlcat.Catalog
-	db *sql.DB
+	db      *sql.DB
+	changed func(table.Identifier) // told of every table change made through this catalog (TableCache)
 }
 
 func (c *ownedCatalog) Close() error { return c.db.Close() }
@@ -108,7 +109,26 @@ func (c *ownedCatalog) CommitTable(ctx context.Context, id table.Identifier, req
 			wrapped[i] = conflictRequirement{r}
 		}
 	}
+	// Invalidated whatever the outcome: an ambiguous failure may have committed.
+	defer c.notify(id)
 	return c.Catalog.CommitTable(ctx, id, wrapped, updates)
+}
+
+func (c *ownedCatalog) DropTable(ctx context.Context, id table.Identifier) error {
+	defer c.notify(id)
+	return c.Catalog.DropTable(ctx, id)
+}
+
+func (c *ownedCatalog) RenameTable(ctx context.Context, from, to table.Identifier) (*table.Table, error) {
+	defer c.notify(from)
+	defer c.notify(to)
+	return c.rehome(c.Catalog.RenameTable(ctx, from, to))
+}
+
+func (c *ownedCatalog) notify(id table.Identifier) {
+	if c.changed != nil {
+		c.changed(id)
+	}
 }
 
 func (c *ownedCatalog) LoadTable(ctx context.Context, id table.Identifier) (*table.Table, error) {
