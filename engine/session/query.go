@@ -95,7 +95,9 @@ func queryError(err error) error {
 	var mle *exec.MemoryLimitError
 	var tmr *exec.ErrTooManyRows
 	switch {
-	case errors.As(err, &mle), errors.As(err, &tmr):
+	case errors.As(err, &mle):
+		return &Error{Code: CodeMemoryLimit, Msg: err.Error(), Err: err}
+	case errors.As(err, &tmr):
 		return &Error{Code: CodeTooLarge, Msg: err.Error(), Err: err}
 	}
 	return err

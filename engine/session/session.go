@@ -126,6 +126,9 @@ func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error)
 	return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("%s is valid Flink SQL that wharf does not run yet", statementName(stmt)), Pos: pos(stmt.Position())}
 }
 
+// Warehouse is the warehouse the session runs over.
+func (s *Session) Warehouse() *lake.Warehouse { return s.wh }
+
 // ListTables lists every table of every namespace.
 func (s *Session) ListTables(ctx context.Context) ([]table.Identifier, error) {
 	return s.wh.ListTables(ctx)
