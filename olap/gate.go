@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,7 +73,37 @@ type Gate struct {
 	lanes    [2]*lane
 	results  *resultCache // nil when disabled
 	prepared *lru[*preparedEntry]
+	flights  flights
 	m        *metrics
+}
+
+// flights are the result cache misses being computed, by key.
+type flights struct {
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+// join returns the channel closed when key's computation ends; leader is
+// true for the caller that must compute it (and then call done).
+func (f *flights) join(key string) (wait chan struct{}, leader bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ch, ok := f.m[key]; ok {
+		return ch, false
+	}
+	if f.m == nil {
+		f.m = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	f.m[key] = ch
+	return ch, true
+}
+
+func (f *flights) done(key string, ch chan struct{}) {
+	f.mu.Lock()
+	delete(f.m, key)
+	f.mu.Unlock()
+	close(ch)
 }
 
 // preparedEntry is a reusable plan and what the gate learned running it.
@@ -151,6 +182,24 @@ func (g *Gate) Exec(ctx context.Context, text string, readOnly bool) (*session.R
 	outcome := "none"
 	if cacheable {
 		outcome = "miss"
+		// After a commit every client misses at once: one runs the
+		// statement, the others wait for its result instead of each
+		// scanning the same snapshot.
+		wait, leader := g.flights.join(e.key)
+		if leader {
+			defer g.flights.done(e.key, wait)
+		} else {
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if res := g.results.get(e.key); res != nil {
+				res.Stats.Elapsed = time.Since(start)
+				g.m.duration.WithLabelValues(ln.String(), "hit").Observe(res.Stats.Elapsed.Seconds())
+				return res, nil
+			}
+		}
 	}
 	return g.admitted(ctx, ln, outcome, start, func(ctx context.Context) (*session.Result, error) {
 		res, err := g.Run(ctx, e.p)
