@@ -52,6 +52,11 @@ func statusOf(c session.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case session.CodeUnsupported:
 		return http.StatusNotImplemented
+	case session.CodeMemoryLimit:
+		// The request was fine; what it asks for is over a limit of this server.
+		return http.StatusUnprocessableEntity
+	case session.CodeOverloaded:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
@@ -63,6 +68,9 @@ func (s *Server) writeBackendError(w http.ResponseWriter, r *http.Request, err e
 	var se *session.Error
 	switch {
 	case errors.As(err, &se) && se.Code != session.CodeInternal && statusOf(se.Code) != http.StatusInternalServerError:
+		if se.Code == session.CodeOverloaded {
+			w.Header().Set("Retry-After", "1")
+		}
 		writeError(w, statusOf(se.Code), string(se.Code), redact.String(se.Msg), se.Pos)
 	case errors.Is(err, catalog.ErrNoSuchTable), errors.Is(err, catalog.ErrNoSuchNamespace):
 		writeError(w, http.StatusNotFound, string(session.CodeNotFound), redact.String(err.Error()), nil)

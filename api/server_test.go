@@ -258,6 +258,8 @@ func TestSQLErrors(t *testing.T) {
 		{&session.Error{Code: session.CodeConflict, Msg: "retry"}, 409, "CONFLICT", false},
 		{&session.Error{Code: session.CodeForbidden, Msg: "read-only"}, 403, "FORBIDDEN", false},
 		{&session.Error{Code: session.CodeTooLarge, Msg: "big"}, 413, "TOO_LARGE", false},
+		{&session.Error{Code: session.CodeMemoryLimit, Msg: "over budget"}, 422, "MEMORY_LIMIT", false},
+		{&session.Error{Code: session.CodeOverloaded, Msg: "lane full"}, 429, "OVERLOADED", false},
 		{&session.Error{Code: session.CodeUnsupported, Msg: "later"}, 501, "UNSUPPORTED", false},
 		{&session.Error{Code: session.CodeInternal, Msg: "disk " + canary}, 500, "INTERNAL", false},
 		{&session.Error{Code: "WEIRD", Msg: "?"}, 500, "INTERNAL", false},

@@ -107,11 +107,14 @@ type ownedCatalog struct {
 	db      *sql.DB
 	store   *restcat.Store
 	dialect restcat.Dialect
+	changed func(table.Identifier) // told of every table change made through this catalog (TableCache)
 }
 
 func (c *ownedCatalog) Close() error { return c.db.Close() }
 
 func (c *ownedCatalog) CommitTable(ctx context.Context, id table.Identifier, reqs []table.Requirement, updates []table.Update) (table.Metadata, string, error) {
+	// Invalidated whatever the outcome: an ambiguous failure may have committed.
+	defer c.notify(id)
 	out, err := c.store.Commit(ctx, []restcat.TableChange{{Ident: id, Requirements: reqs, Updates: updates}})
 	if err != nil {
 		return nil, "", err
@@ -125,9 +128,27 @@ func (c *ownedCatalog) CommitTransaction(ctx context.Context, commits []table.Ta
 	changes := make([]restcat.TableChange, len(commits))
 	for i, tc := range commits {
 		changes[i] = restcat.TableChange{Ident: tc.Identifier, Requirements: tc.Requirements, Updates: tc.Updates}
+		defer c.notify(tc.Identifier)
 	}
 	_, err := c.store.Commit(ctx, changes)
 	return err
+}
+
+func (c *ownedCatalog) DropTable(ctx context.Context, id table.Identifier) error {
+	defer c.notify(id)
+	return c.Catalog.DropTable(ctx, id)
+}
+
+func (c *ownedCatalog) RenameTable(ctx context.Context, from, to table.Identifier) (*table.Table, error) {
+	defer c.notify(from)
+	defer c.notify(to)
+	return c.rehome(c.Catalog.RenameTable(ctx, from, to))
+}
+
+func (c *ownedCatalog) notify(id table.Identifier) {
+	if c.changed != nil {
+		c.changed(id)
+	}
 }
 
 // Tables are handed out with ownedCatalog as their catalog, so that their

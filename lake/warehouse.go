@@ -25,6 +25,7 @@ type Warehouse struct {
 	location string // the warehouse root URL, e.g. file:///data/warehouse or s3://b/p
 	cat      catalog.Catalog
 	records  objstore.Store
+	tables   *TableCache
 }
 
 // recordsPrefix is where wharf keeps its own records beside the tables. Table
@@ -59,7 +60,12 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Warehouse{cfg: cfg, location: location, cat: cat, records: records}, nil
+	w := &Warehouse{cfg: cfg, location: location, cat: cat, records: records}
+	w.tables = newTableCache(w, DefaultMaxStaleness)
+	if oc, ok := cat.(*ownedCatalog); ok {
+		oc.changed = w.tables.Invalidate
+	}
+	return w, nil
 }
 
 // Location is the warehouse root URL.

@@ -14,6 +14,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/wharfdata/wharf/api"
 	"github.com/wharfdata/wharf/engine/runtime"
 	"github.com/wharfdata/wharf/engine/session"
@@ -22,6 +25,7 @@ import (
 	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/objstore"
 	"github.com/wharfdata/wharf/lake/restcat"
+	"github.com/wharfdata/wharf/olap"
 	"github.com/wharfdata/wharf/olap/clickhouse"
 )
 
@@ -229,7 +233,13 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 		return fmt.Errorf("resuming jobs: %w", err)
 	}
 
-	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log), api.WithStatementTimeout(f.statementTimeout), api.WithJobs(jobs)}
+	// One registry for the API's and the query gate's metrics (/metrics).
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Both front ends run statements through one gate: admission control,
+	// prepared plans, the result cache.
+	gate := olap.New(sess, olap.WithRegisterer(reg))
+	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log), api.WithStatementTimeout(f.statementTimeout), api.WithJobs(jobs), api.WithRegisterer(reg)}
 	if cdb, ok := wh.CatalogDB(); ok {
 		// The same catalog database, served to other engines over the
 		// Iceberg REST protocol. Loaded tables carry the S3 endpoint and
@@ -244,8 +254,8 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 		log.Info("the Iceberg REST catalog is not served: the catalog is itself a REST catalog")
 	}
 
-	srv := newHTTPServer(api.New(sess, apiOpts...).Handler(), log)
-	ch := clickhouse.New(sess, clickhouse.WithAuthorizer(api.ClickHouseAuthorizer(toks...)),
+	srv := newHTTPServer(api.New(gate, apiOpts...).Handler(), log)
+	ch := clickhouse.New(gate, clickhouse.WithAuthorizer(api.ClickHouseAuthorizer(toks...)),
 		clickhouse.WithLogger(log), clickhouse.WithStatementTimeout(f.statementTimeout))
 	chHTTP := newHTTPServer(ch.HTTPHandler(), log)
 	serveErr := make(chan error, 3)

@@ -26,7 +26,8 @@ func init() {
 		fn(tStr, dateFormatEval(tStr), tStr, tStr)))
 	register(def("TO_DATE", fn(tDate, toDateEval, tStr, tStr).opt(1)))
 	register(def("TO_TIMESTAMP", fn(tTS, toTimestampEval, tStr, tStr).opt(1)))
-	register(def("UNIX_TIMESTAMP", fn(tI64, unixTimestampEval, tStr, tStr).opt(0)))
+	// Without arguments it is the query's start time: not deterministic.
+	register(def("UNIX_TIMESTAMP", fn(tI64, unixTimestampEval).nonDet(), fn(tI64, unixTimestampEval, tStr, tStr).opt(1)))
 	register(def("FROM_UNIXTIME", fn(tStr, fromUnixtimeEval, tI64, tStr).opt(1)))
 	register(def("CONVERT_TZ", fn(tStr, convertTZEval, tStr, tStr, tStr)))
 	register(custom("TO_TIMESTAMP_LTZ", 1, 2, toTimestampLTZResolve))

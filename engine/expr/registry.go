@@ -16,6 +16,7 @@ type funcDef struct {
 	// resolve checks and coerces args and returns the bound function.
 	resolve func(args []Expr) (*Func, []Expr, error)
 	hidden  bool // operators and internal forms are not listed by Names
+	nondet  bool // some signature is not deterministic (NOW, RAND, UUID)
 }
 
 var registry = map[string]*funcDef{}
@@ -41,6 +42,14 @@ func Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// NonDeterministic reports whether the function called name (upper case)
+// may answer differently for the same arguments: result caches skip
+// queries that call one.
+func NonDeterministic(name string) bool {
+	d := registry[name]
+	return d != nil && d.nondet
 }
 
 // sig is a fixed signature: params are the canonical types the args are
@@ -83,6 +92,9 @@ func def(name string, sigs ...sig) *funcDef {
 		}
 	}
 	d := &funcDef{name: name, min: lo, max: hi}
+	for _, s := range sigs {
+		d.nondet = d.nondet || s.nondet
+	}
 	d.resolve = func(args []Expr) (*Func, []Expr, error) {
 		for _, s := range sigs {
 			if f, out, ok := s.match(name, args); ok {

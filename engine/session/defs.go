@@ -276,7 +276,7 @@ func (c planCatalog) Load(ctx context.Context, id table.Identifier) (*plan.Objec
 	if d, ok := c.s.tempDef(id); ok {
 		return c.s.object(&d)
 	}
-	tbl, err := c.s.wh.LoadTable(ctx, id)
+	tbl, err := c.s.wh.Tables().Load(ctx, id)
 	if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
 		d, derr := c.s.wh.LoadDefinition(ctx, id)
 		if derr != nil {
@@ -287,6 +287,12 @@ func (c planCatalog) Load(ctx context.Context, id table.Identifier) (*plan.Objec
 	if err != nil {
 		return nil, err
 	}
+	return tableObject(tbl)
+}
+
+// tableObject is what the binder reads for an Iceberg table: its columns
+// with their declared Flink types.
+func tableObject(tbl *table.Table) (*plan.Object, error) {
 	sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,8 @@ const (
 	CodeConflict      Code = "CONFLICT"         // a concurrent change won; retry may succeed
 	CodeTooLarge      Code = "TOO_LARGE"        // over a size or count limit
 	CodeForbidden     Code = "FORBIDDEN"        // the caller's scope does not allow the statement
+	CodeMemoryLimit   Code = "MEMORY_LIMIT"     // the query went over its memory budget and was stopped
+	CodeOverloaded    Code = "OVERLOADED"       // admission control refused the query: too many waiting; retry later
 	CodeInternal      Code = "INTERNAL"         // wharf's fault or the storage's
 )
 

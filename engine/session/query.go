@@ -26,27 +26,19 @@ var queryMemory int64 = defaultQueryMemory
 
 // query runs an interactive SELECT.
 func (s *Session) query(ctx context.Context, q *sql.Query) (*Result, error) {
-	budget := exec.NewBudget(memory.DefaultAllocator, queryMemory)
-	ev := &expr.EvalContext{Ctx: ctx, Alloc: budget, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
-	node, err := s.plan(ctx, q, ev)
+	p, err := s.Prepare(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	built, err := exec.Build(ctx, node, ev)
-	if err != nil {
-		return nil, err
+	return s.Run(ctx, p)
+}
+
+// memory is each query's memory budget.
+func (s *Session) memory() int64 {
+	if s.queryMemory > 0 {
+		return s.queryMemory
 	}
-	sink := &exec.Collect{MaxRows: defaultMaxRows}
-	if err := exec.Run(ctx, built.Source, built.Operators, sink); err != nil {
-		sink.Release()
-		return nil, queryError(err)
-	}
-	res := &Result{Kind: ResultRows, Schema: built.Schema, Batches: sink.Batches}
-	res.Stats.RowsAffected = 0
-	if built.Scan != nil {
-		res.Stats.SnapshotID = built.Scan.SnapshotID
-	}
-	return res, nil
+	return queryMemory
 }
 
 // explain answers EXPLAIN with the optimized plan and its pruning figures.
@@ -103,7 +95,9 @@ func queryError(err error) error {
 	var mle *exec.MemoryLimitError
 	var tmr *exec.ErrTooManyRows
 	switch {
-	case errors.As(err, &mle), errors.As(err, &tmr):
+	case errors.As(err, &mle):
+		return &Error{Code: CodeMemoryLimit, Msg: err.Error(), Err: err}
+	case errors.As(err, &tmr):
 		return &Error{Code: CodeTooLarge, Msg: err.Error(), Err: err}
 	}
 	return err

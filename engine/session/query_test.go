@@ -193,7 +193,7 @@ func TestAggregateMemoryLimit(t *testing.T) {
 	restore := session.SetQueryMemory(64 << 10)
 	_, err := s.Exec(context.Background(), "SELECT k, v, LISTAGG(v), COUNT(DISTINCT v) FROM big GROUP BY k, v", true)
 	var e *session.Error
-	if !errors.As(err, &e) || e.Code != "TOO_LARGE" || !strings.Contains(e.Msg, "memory limit") {
+	if !errors.As(err, &e) || e.Code != "MEMORY_LIMIT" || !strings.Contains(e.Msg, "memory limit") {
 		t.Fatalf("err = %v, want a memory limit error", err)
 	}
 	restore()

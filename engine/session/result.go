@@ -33,7 +33,8 @@ type Result struct {
 // Stats describes what a statement did.
 type Stats struct {
 	RowsAffected int64         // INSERT: rows written
-	SnapshotID   int64         // INSERT: the snapshot that made them visible (0 = none)
+	SnapshotID   int64         // INSERT: the snapshot that made them visible; SELECT: the snapshot read (0 = none)
+	BytesScanned int64         // SELECT: data file bytes left to read after pruning
 	Elapsed      time.Duration // wall time of the statement
 }
 

@@ -28,6 +28,8 @@ type Session struct {
 	wh      *lake.Warehouse
 	brokers string // the server's Kafka, for connector tables that name none
 	jobs    *runtime.Manager
+	// queryMemory is each query's memory budget; 0 = the package default.
+	queryMemory int64
 
 	mu   sync.Mutex
 	temp map[string]lake.Definition // TEMPORARY views and tables by db.name
@@ -39,6 +41,10 @@ type Option func(*Session)
 // WithBrokers names the Kafka cluster (the embedded broker or --kafka) that
 // Kafka tables without 'properties.bootstrap.servers' read.
 func WithBrokers(addrs string) Option { return func(s *Session) { s.brokers = addrs } }
+
+// WithQueryMemory sets each interactive query's memory budget in bytes; a
+// query over it fails with CodeTooLarge (default 512 MiB).
+func WithQueryMemory(n int64) Option { return func(s *Session) { s.queryMemory = n } }
 
 // New returns a session over wh.
 func New(wh *lake.Warehouse, opts ...Option) *Session {
@@ -53,16 +59,31 @@ func New(wh *lake.Warehouse, opts ...Option) *Session {
 // statements that change nothing.
 func (s *Session) Exec(ctx context.Context, text string, readOnly bool) (*Result, error) {
 	start := time.Now()
+	stmt, err := Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecStatement(ctx, stmt, readOnly, start)
+}
+
+// Parse parses one statement, with errors as Exec returns them.
+func Parse(text string) (sql.Statement, error) {
 	stmt, err := sql.ParseOne(text)
 	if err != nil {
 		return nil, syntaxError(err)
 	}
+	return stmt, nil
+}
+
+// ExecStatement runs a parsed statement; start is when the caller received
+// it (Stats.Elapsed counts from there).
+func (s *Session) ExecStatement(ctx context.Context, stmt sql.Statement, readOnly bool, start time.Time) (*Result, error) {
 	if readOnly && writes(stmt) {
 		return nil, &Error{Code: CodeForbidden, Msg: "this token may only read: the statement changes data or schema", Pos: pos(stmt.Position())}
 	}
 	res, err := s.exec(ctx, stmt)
 	if err != nil {
-		return nil, classify(err, stmt)
+		return nil, Classify(err, stmt)
 	}
 	res.Stats.Elapsed = time.Since(start)
 	return res, nil
@@ -104,6 +125,9 @@ func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error)
 	}
 	return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("%s is valid Flink SQL that wharf does not run yet", statementName(stmt)), Pos: pos(stmt.Position())}
 }
+
+// Warehouse is the warehouse the session runs over.
+func (s *Session) Warehouse() *lake.Warehouse { return s.wh }
 
 // ListTables lists every table of every namespace.
 func (s *Session) ListTables(ctx context.Context) ([]table.Identifier, error) {
@@ -177,8 +201,8 @@ func syntaxError(err error) error {
 	return &Error{Code: CodeSyntax, Msg: err.Error(), Err: err}
 }
 
-// classify turns errors from below into statement errors a client can act on.
-func classify(err error, stmt sql.Statement) error {
+// Classify turns errors from below into statement errors a client can act on.
+func Classify(err error, stmt sql.Statement) error {
 	var e *Error
 	if errors.As(err, &e) {
 		return err

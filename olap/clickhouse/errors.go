@@ -90,10 +90,11 @@ func sessionException(se *session.Error) *Exception {
 		return exception(proto.ErrNotImplemented, http.StatusNotImplemented, "%s", msg)
 	case session.CodeConflict:
 		return exception(proto.ErrAborted, http.StatusConflict, "%s", msg)
+	case session.CodeMemoryLimit:
+		return exception(proto.ErrMemoryLimitExceeded, http.StatusInternalServerError, "Memory limit exceeded: %s", msg)
+	case session.CodeOverloaded:
+		return exception(proto.ErrTooManySimultaneousQueries, http.StatusTooManyRequests, "Too many simultaneous queries: %s", msg)
 	case session.CodeTooLarge:
-		if strings.Contains(strings.ToLower(se.Msg), "memory") {
-			return exception(proto.ErrMemoryLimitExceeded, http.StatusInternalServerError, "Memory limit exceeded: %s", msg)
-		}
 		return exception(proto.ErrTooManyRowsOrBytes, http.StatusRequestEntityTooLarge, "%s", msg)
 	case session.CodeForbidden:
 		return exception(proto.ErrReadonly, http.StatusForbidden, "Cannot execute query in readonly mode: %s", msg)

@@ -1,0 +1,174 @@
+package session
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/wharfdata/wharf/engine/exec"
+	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/engine/plan"
+	"github.com/wharfdata/wharf/engine/sql"
+)
+
+// Prepared is a SELECT bound and optimized against the table versions it
+// read, its pins: one version per table, so a self-join reads one snapshot.
+// The plan is read-only, so it may run many times, concurrently, while the
+// pins are current (see Current); a caller such as a result cache keys on
+// Text and the pins.
+type Prepared struct {
+	Text string // the statement as the parser prints it: whitespace, comments and keyword case normalized
+	Pins []Pin
+	// Deterministic is false when the text calls a function that answers
+	// differently from one moment to the next (NOW, RAND, UUID…). A column
+	// named like one counts too: a missed cache entry, never a wrong one.
+	Deterministic bool
+	// LakeOnly is true when every name read is an Iceberg table: no view,
+	// connector or temporary table, whose definitions the pins do not cover.
+	LakeOnly bool
+	node     plan.Node
+}
+
+// Pin is one table version a prepared statement reads.
+type Pin struct {
+	Ident      table.Identifier
+	Table      *table.Table
+	SnapshotID int64 // the version's current snapshot; 0 for a table without one
+	SchemaID   int
+}
+
+// Cacheable reports whether equal Text and equal pins imply an equal result.
+func (p *Prepared) Cacheable() bool { return p.Deterministic && p.LakeOnly }
+
+// EstimatedBytes is an upper bound of what a run reads: the data files of
+// every pinned snapshot, before pruning.
+func (p *Prepared) EstimatedBytes() int64 {
+	var n int64
+	for _, pin := range p.Pins {
+		if s := pin.Table.CurrentSnapshot(); s != nil && s.Summary != nil {
+			b, _ := strconv.ParseInt(s.Summary.Properties["total-files-size"], 10, 64)
+			n += b
+		}
+	}
+	return n
+}
+
+// Prepare parses nothing: it binds and optimizes an already parsed SELECT.
+func (s *Session) Prepare(ctx context.Context, q *sql.Query) (*Prepared, error) {
+	p := &Prepared{Text: q.String(), LakeOnly: true}
+	p.Deterministic = deterministic(p.Text)
+	// Planning allocates only plan-lifetime constants: not from a query's budget.
+	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
+	node, err := plan.Bind(ctx, &pinningCatalog{planCatalog: planCatalog{s}, p: p}, q)
+	if err != nil {
+		return nil, planError(err)
+	}
+	if p.node, err = plan.Optimize(node, ev); err != nil {
+		return nil, planError(err)
+	}
+	return p, nil
+}
+
+// Current reports whether every pinned table is still the version the
+// warehouse's table cache serves (within its staleness bound).
+func (s *Session) Current(ctx context.Context, p *Prepared) (bool, error) {
+	for _, pin := range p.Pins {
+		t, err := s.wh.Tables().Load(ctx, pin.Ident)
+		if err != nil {
+			return false, err
+		}
+		if t != pin.Table {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Run executes p under the session's per-query memory budget.
+func (s *Session) Run(ctx context.Context, p *Prepared) (*Result, error) {
+	start := time.Now()
+	budget := exec.NewBudget(memory.DefaultAllocator, s.memory())
+	ev := &expr.EvalContext{Ctx: ctx, Alloc: budget, NowMicros: start.UnixMicro(), SessionTimeZone: "UTC"}
+	built, err := exec.Build(ctx, p.node, ev)
+	if err != nil {
+		return nil, err
+	}
+	sink := &exec.Collect{MaxRows: defaultMaxRows}
+	if err := exec.Run(ctx, built.Source, built.Operators, sink); err != nil {
+		sink.Release()
+		return nil, queryError(err)
+	}
+	res := &Result{Kind: ResultRows, Schema: built.Schema, Batches: sink.Batches}
+	if built.Scan != nil {
+		res.Stats.SnapshotID = built.Scan.SnapshotID
+		res.Stats.BytesScanned = built.Scan.BytesKept
+	}
+	res.Stats.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// pinningCatalog records the tables a bind loads and hands out one version
+// per table.
+type pinningCatalog struct {
+	planCatalog
+	p *Prepared
+}
+
+func (c *pinningCatalog) Load(ctx context.Context, id table.Identifier) (*plan.Object, error) {
+	for _, pin := range c.p.Pins {
+		if slices.Equal(pin.Ident, id) {
+			return tableObject(pin.Table)
+		}
+	}
+	obj, err := c.planCatalog.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if obj.Table == nil {
+		c.p.LakeOnly = false
+		return obj, nil
+	}
+	pin := Pin{Ident: id, Table: obj.Table, SchemaID: obj.Table.Metadata().CurrentSchema().ID}
+	if snap := obj.Table.CurrentSnapshot(); snap != nil {
+		pin.SnapshotID = snap.SnapshotID
+	}
+	c.p.Pins = append(c.p.Pins, pin)
+	return obj, nil
+}
+
+// deterministic scans the words of a normalized statement for functions
+// that are not deterministic; quoted strings and identifiers are skipped.
+func deterministic(text string) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case c == '\'' || c == '`' || c == '"':
+			j := i + 1
+			for j < len(text) && text[j] != c {
+				j++
+			}
+			i = j + 1
+		case isWordByte(c):
+			j := i
+			for j < len(text) && isWordByte(text[j]) {
+				j++
+			}
+			if expr.NonDeterministic(strings.ToUpper(text[i:j])) {
+				return false
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return true
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c >= 0x80
+}
