@@ -3,7 +3,6 @@ package lake
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -136,26 +135,25 @@ func globLocal(p string) ([]FileInfo, error) {
 }
 
 // splitURL splits a file name into its scheme ("file" or "s3"), bucket and
-// path (absolute for files, a key for S3).
+// path (absolute for files, a key for S3). It does not parse a URL: a glob's
+// '?' is no query.
 func splitURL(name string) (scheme, bucket, p string, err error) {
-	if strings.HasPrefix(name, "/") {
+	switch {
+	case strings.HasPrefix(name, "/"):
 		return "file", "", filepath.Clean(name) + trailingSlash(name), nil
-	}
-	u, err := url.Parse(name)
-	if err != nil {
-		return "", "", "", fmt.Errorf("path %.200q: %w", name, err)
-	}
-	switch u.Scheme {
-	case "file":
-		if u.Host != "" && u.Host != "localhost" || !strings.HasPrefix(u.Path, "/") {
+	case strings.HasPrefix(name, "file://"):
+		rest := strings.TrimPrefix(strings.TrimPrefix(name, "file://"), "localhost")
+		if !strings.HasPrefix(rest, "/") {
 			return "", "", "", fmt.Errorf("path %.200q: want file:///absolute/path", name)
 		}
-		return "file", "", filepath.Clean(u.Path) + trailingSlash(u.Path), nil
-	case "s3", "s3a":
-		if u.Host == "" {
+		return "file", "", filepath.Clean(rest) + trailingSlash(rest), nil
+	case strings.HasPrefix(name, "s3://"), strings.HasPrefix(name, "s3a://"):
+		rest := name[strings.Index(name, "://")+3:]
+		bucket, key, _ := strings.Cut(rest, "/")
+		if bucket == "" {
 			return "", "", "", fmt.Errorf("path %.200q: want s3://bucket/key", name)
 		}
-		return "s3", u.Host, strings.TrimPrefix(u.Path, "/"), nil
+		return "s3", bucket, key, nil
 	}
 	return "", "", "", fmt.Errorf("path %.200q: want an absolute local path, file:///… or s3://bucket/…", name)
 }
