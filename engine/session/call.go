@@ -14,6 +14,7 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/sql"
+	"github.com/wharfdata/wharf/lake/commit"
 )
 
 // call runs CALL system.<procedure>(…).
@@ -81,7 +82,7 @@ func (s *Session) addFiles(ctx context.Context, st *sql.Call) (*Result, error) {
 		files = append(files, df)
 		rows += df.Count()
 	}
-	res, err := s.commitOneShot(ctx, st, id, files, nil, nil)
+	res, err := s.commitOneShot(ctx, st, []commit.Target{{Table: id, Files: files}}, nil)
 	if err != nil {
 		return nil, err
 	}

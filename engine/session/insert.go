@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/iceberg-go"
-	"github.com/apache/iceberg-go/table"
 	"github.com/google/uuid"
 
 	"github.com/wharfdata/wharf/engine/expr"
@@ -30,6 +29,32 @@ import (
 // provenance. A plain VALUES list is evaluated here with Flink's implicit
 // conversions for literals; any other source is a query (insertQuery).
 func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
+	sg, err := s.stageInsert(ctx, st)
+	if errors.Is(err, errUnbounded) {
+		return s.submitJob(ctx, st)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.commitOneShot(ctx, st, []commit.Target{sg.target}, sg.sources)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Kind: ResultOK, Stats: Stats{RowsAffected: sg.rows, SnapshotID: res.SnapshotID}}, nil
+}
+
+// errUnbounded says an INSERT reads an unbounded source: a continuous job.
+var errUnbounded = errors.New("the insert reads an unbounded source")
+
+// staged is one INSERT's files, written and ready to commit.
+type staged struct {
+	target  commit.Target
+	rows    int64
+	sources []commit.Range
+}
+
+// stageInsert writes the files of a bounded INSERT without committing them.
+func (s *Session) stageInsert(ctx context.Context, st *sql.Insert) (*staged, error) {
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
 	t, err := s.resolveTarget(ctx, st, ev)
 	if err != nil {
@@ -37,7 +62,7 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	}
 	values, ok := st.Source.Body.(*sql.Values)
 	if !ok || len(st.Source.With) > 0 || st.Source.OrderBy != nil || st.Source.Limit != nil {
-		return s.insertQuery(ctx, st, t)
+		return s.stageQuery(ctx, st, t)
 	}
 	defer t.release()
 	schema := t.schema
@@ -99,27 +124,56 @@ func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var replace func(iceberg.DataFile) bool
-	if st.Overwrite {
-		replace = t.replaced(files)
-	}
-	res, err := s.commitOneShot(ctx, st, t.id, files, replace, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Kind: ResultOK, Stats: Stats{RowsAffected: rows, SnapshotID: res.SnapshotID}}, nil
+	return t.staged(st, files, rows, nil), nil
 }
 
 // commitOneShot commits a batch statement's files as the single epoch of a
-// job of its own; its version is the hash of the statement's text.
-func (s *Session) commitOneShot(ctx context.Context, st sql.Statement, id table.Identifier, files []iceberg.DataFile, replace func(iceberg.DataFile) bool, sources []commit.Range) (commit.Result, error) {
+// job of its own (all tables at once); its version is the hash of the
+// statement's text.
+func (s *Session) commitOneShot(ctx context.Context, st sql.Statement, targets []commit.Target, sources []commit.Range) (commit.Result, error) {
 	l, err := s.wh.Ledger("sql-" + uuid.NewString())
 	if err != nil {
 		return commit.Result{}, err
 	}
 	l.BeginOneShot()
 	sum := sha256.Sum256([]byte(st.String()))
-	return l.Commit(ctx, commit.Epoch{Number: 1, JobVersion: hex.EncodeToString(sum[:8]), Sources: sources}, commit.Target{Table: id, Files: files, Replace: replace})
+	return l.Commit(ctx, commit.Epoch{Number: 1, JobVersion: hex.EncodeToString(sum[:8]), Sources: sources}, targets...)
+}
+
+// statementSet runs EXECUTE STATEMENT SET: every INSERT is written first,
+// then all of them commit in one multi-table transaction, or none does.
+func (s *Session) statementSet(ctx context.Context, ss *sql.StatementSet) (*Result, error) {
+	var targets []commit.Target
+	var sources []commit.Range
+	var rows int64
+	for _, st := range ss.Inserts {
+		sg, err := s.stageInsert(ctx, st)
+		if errors.Is(err, errUnbounded) {
+			return nil, &Error{Code: CodeUnsupported, Msg: "a statement set over unbounded sources (one continuous job with several sinks) comes next; run its INSERTs as separate jobs", Pos: pos(st.Pos)}
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range targets {
+			if slices.Equal(t.Table, sg.target.Table) {
+				return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("the statement set writes %s twice; combine those INSERTs with UNION ALL", strings.Join(t.Table, ".")), Pos: pos(st.Pos)}
+			}
+		}
+		targets, rows = append(targets, sg.target), rows+sg.rows
+		for _, r := range sg.sources {
+			if !slices.ContainsFunc(sources, func(o commit.Range) bool { return o.Key() == r.Key() }) {
+				sources = append(sources, r)
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return &Result{Kind: ResultOK}, nil
+	}
+	res, err := s.commitOneShot(ctx, ss, targets, sources)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Kind: ResultOK, Stats: Stats{RowsAffected: rows, SnapshotID: res.SnapshotID}}, nil
 }
 
 // constantValue evaluates one VALUES expression into a one-row array of

@@ -25,16 +25,16 @@ import (
 	"github.com/wharfdata/wharf/lake/parquetw"
 )
 
-// insertQuery runs INSERT INTO|OVERWRITE t [PARTITION (…)] [(cols)] SELECT …
-// over bounded inputs as a batch job of one epoch: the query's batches stream
-// into Parquet files as they are produced, then one ledger commit makes them
-// visible, carrying the upstream snapshots it read as its sources.
+// stageQuery writes INSERT INTO|OVERWRITE t [PARTITION (…)] [(cols)]
+// SELECT … over bounded inputs: the query's batches stream into Parquet files
+// as they are produced; the caller commits them in one ledger epoch, with the
+// upstream snapshots read as its sources.
 //
 // INSERT OVERWRITE replaces atomically, in the same snapshot: the whole table
 // when it is unpartitioned, the named partition when PARTITION gives every
 // partition column, and otherwise (Flink's dynamic overwrite) exactly the
 // partitions the query wrote rows into.
-func (s *Session) insertQuery(ctx context.Context, st *sql.Insert, t *insertTarget) (*Result, error) {
+func (s *Session) stageQuery(ctx context.Context, st *sql.Insert, t *insertTarget) (*staged, error) {
 	budget := exec.NewBudget(memory.DefaultAllocator, queryMemory)
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: budget, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
 	node, err := s.plan(ctx, st.Source, ev)
@@ -44,15 +44,17 @@ func (s *Session) insertQuery(ctx context.Context, st *sql.Insert, t *insertTarg
 	}
 	if unbounded(node) != nil {
 		t.release()
-		return s.submitJob(ctx, st)
+		return nil, errUnbounded
 	}
 	out := node.Schema().Fields()
 	if len(out) != len(t.fill) {
+		t.release()
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("the query produces %d columns but %d are inserted into %s", len(out), len(t.fill), t.name()), Pos: pos(st.Source.Pos)}
 	}
 	sinkEv := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: ev.NowMicros, SessionTimeZone: "UTC"}
 	co, err := newCoercer(t, out, sinkEv)
 	if err != nil {
+		t.release()
 		return nil, at(err, st.Source.Pos)
 	}
 	defer co.release()
@@ -64,15 +66,16 @@ func (s *Session) insertQuery(ctx context.Context, st *sql.Insert, t *insertTarg
 	if err != nil {
 		return nil, at(queryError(err), st.Source.Pos)
 	}
-	var replace func(iceberg.DataFile) bool
+	return t.staged(st, files, rows, scanSources(node)), nil
+}
+
+// staged is what the target's INSERT wrote, as the commit wants it.
+func (t *insertTarget) staged(st *sql.Insert, files []iceberg.DataFile, rows int64, sources []commit.Range) *staged {
+	tg := commit.Target{Table: t.id, Files: files}
 	if st.Overwrite {
-		replace = t.replaced(files)
+		tg.Replace = t.replaced(files)
 	}
-	res, err := s.commitOneShot(ctx, st, t.id, files, replace, scanSources(node))
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Kind: ResultOK, Stats: Stats{RowsAffected: rows, SnapshotID: res.SnapshotID}}, nil
+	return &staged{target: tg, rows: rows, sources: sources}
 }
 
 // writeQuery runs the pipeline in its own goroutine and streams its batches,

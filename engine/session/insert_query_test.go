@@ -125,3 +125,42 @@ func TestInsertOverwrite(t *testing.T) {
 		}
 	}
 }
+
+func TestStatementSet(t *testing.T) {
+	ctx := context.Background()
+	s, wh := newSession(t)
+	mustExec(t, s, `CREATE TABLE src (id BIGINT, region STRING)`)
+	mustExec(t, s, `INSERT INTO src VALUES (1, 'eu'), (2, 'us'), (3, 'eu')`)
+	mustExec(t, s, `CREATE TABLE eu (id BIGINT)`)
+	mustExec(t, s, `CREATE TABLE us (id BIGINT)`)
+	r := mustExec(t, s, `EXECUTE STATEMENT SET BEGIN
+		INSERT INTO eu SELECT id FROM src WHERE region = 'eu';
+		INSERT INTO us SELECT id FROM src WHERE region = 'us';
+	END`)
+	if r.Stats.RowsAffected != 3 {
+		t.Fatalf("rows %d", r.Stats.RowsAffected)
+	}
+	checkRows(t, s, `SELECT COUNT(*) FROM eu`, "2")
+	checkRows(t, s, `SELECT COUNT(*) FROM us`, "1")
+	// One epoch of one job committed both tables.
+	job := func(name string) string {
+		tbl, err := wh.LoadTable(ctx, table.Identifier{"default", name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tbl.CurrentSnapshot().Summary.Properties[commit.KeyJob]
+	}
+	if job("eu") == "" || job("eu") != job("us") {
+		t.Fatalf("jobs %q and %q", job("eu"), job("us"))
+	}
+	// A failing INSERT commits nothing of the set.
+	for _, c := range []struct{ sql, msg string }{
+		{`BEGIN STATEMENT SET; INSERT INTO eu SELECT id FROM src; INSERT INTO us SELECT region FROM src; END`, "does not fit type BIGINT"},
+		{`EXECUTE STATEMENT SET BEGIN INSERT INTO eu SELECT 1; INSERT INTO eu SELECT 2; END`, "writes default.eu twice"},
+	} {
+		if _, err := s.Exec(ctx, c.sql, false); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: %v", c.sql, err)
+		}
+	}
+	checkRows(t, s, `SELECT COUNT(*) FROM eu`, "2")
+}

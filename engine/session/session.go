@@ -110,6 +110,8 @@ func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error)
 		}
 	case *sql.Call:
 		return s.call(ctx, st)
+	case *sql.StatementSet:
+		return s.statementSet(ctx, st)
 	case *sql.CreateView:
 		return s.createView(ctx, st)
 	case *sql.DropView:
