@@ -26,7 +26,10 @@ lint:
 FUZZTIME ?= 60s
 FUZZ_TARGETS = ./engine/sql:FuzzParse ./lake/commit:FuzzParseSnap ./lake/commit:FuzzRecords \
 	./lake/objstore:FuzzPathsJoin ./api:FuzzRequests ./engine/expr:FuzzLike ./engine/expr:FuzzSimilarTo \
-	./engine/expr:FuzzRegexpFuncs ./engine/expr:FuzzDateFormat ./engine/expr:FuzzParseTimestamp
+	./engine/expr:FuzzRegexpFuncs ./engine/expr:FuzzDateFormat ./engine/expr:FuzzParseTimestamp \
+	./engine/format:FuzzDecodeJSON ./engine/format:FuzzDecodeCSV ./engine/format:FuzzDecodeRaw \
+	./engine/connector/datagen:FuzzOptions ./engine/runtime:FuzzReplayFrom ./lake/restcat:FuzzLineageEntry \
+	./olap/clickhouse:FuzzNativeConn ./olap/clickhouse:FuzzSplitStatement
 
 fuzz-smoke:
 	@for t in $(FUZZ_TARGETS); do \
