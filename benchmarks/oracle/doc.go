@@ -10,6 +10,11 @@
 // files of the tables' current snapshots with read_parquet, as views named
 // like the tables.
 //
+// TestRESTReadDuckDB (issue 6) checks the catalog an outside engine sees: a
+// table written by wharf's batch INSERTs and an overwrite is listed through
+// wharf's REST catalog by iceberg-go's REST client, and DuckDB over exactly
+// the listed files returns the rows of wharf's SELECT.
+//
 // Everything is in _test.go files: DuckDB (cgo) never reaches a build of
 // wharf's product.
 package oracle
