@@ -384,39 +384,19 @@ func parseFormatted(toks []fmtTok, s string) (int64, bool) {
 			continue
 		}
 		if (t.letter == 'M' || t.letter == 'L') && t.width >= 3 {
-			found := false
-			for mIdx, name := range monthNames {
-				for _, cand := range []string{name, name[:3]} {
-					if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
-						mo, i, found = int64(mIdx+1), i+len(cand), true
-						break
-					}
-				}
-				if found {
-					break
-				}
-			}
-			if !found {
+			mIdx, end, ok := matchName(s, i, monthNames[:])
+			if !ok {
 				return 0, false
 			}
+			mo, i = int64(mIdx+1), end
 			continue
 		}
 		if t.letter == 'E' {
-			found := false
-			for _, name := range dayNames {
-				for _, cand := range []string{name, name[:3]} {
-					if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
-						i, found = i+len(cand), true
-						break
-					}
-				}
-				if found {
-					break
-				}
-			}
-			if !found {
+			_, end, ok := matchName(s, i, dayNames[:])
+			if !ok {
 				return 0, false
 			}
+			i = end
 			continue
 		}
 		maxN := 9
@@ -472,4 +452,18 @@ func parseFormatted(toks []fmtTok, s string) (int64, bool) {
 		return 0, false
 	}
 	return types.DaysFromCivil(y, mo, d)*usPerDay + h*usPerHour + mi*usPerMin + sec*usPerSec + frac, true
+}
+
+// matchName matches one of names, in full or by its first three letters,
+// case-insensitively at s[i:], returning the name's index and where the
+// match ends.
+func matchName(s string, i int, names []string) (idx, end int, ok bool) {
+	for idx, name := range names {
+		for _, cand := range [...]string{name, name[:3]} {
+			if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
+				return idx, i + len(cand), true
+			}
+		}
+	}
+	return 0, i, false
 }
