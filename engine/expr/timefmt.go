@@ -195,14 +195,7 @@ func parseTimestamp(s string) (int64, bool) {
 			if f, i, ok = digits(s, start, 9); !ok {
 				return 0, false
 			}
-			n := i - start
-			for ; n < 6; n++ {
-				f *= 10
-			}
-			for ; n > 6; n-- {
-				f /= 10
-			}
-			frac = f
+			frac = fracMicros(f, i-start)
 		}
 	}
 	if i != len(s) {
@@ -428,14 +421,7 @@ func parseFormatted(toks []fmtTok, s string) (int64, bool) {
 		case 's':
 			sec = v
 		case 'S':
-			n := j - start
-			for ; n < 6; n++ {
-				v *= 10
-			}
-			for ; n > 6; n-- {
-				v /= 10
-			}
-			frac = v
+			frac = fracMicros(v, j-start)
 		case 'D', 'u', 'w':
 			// accepted and ignored
 		default:
@@ -452,6 +438,18 @@ func parseFormatted(toks []fmtTok, s string) (int64, bool) {
 		return 0, false
 	}
 	return types.DaysFromCivil(y, mo, d)*usPerDay + h*usPerHour + mi*usPerMin + sec*usPerSec + frac, true
+}
+
+// fracMicros turns a fraction of a second written in n digits into
+// microseconds, truncating digits past the sixth.
+func fracMicros(v int64, n int) int64 {
+	for ; n < 6; n++ {
+		v *= 10
+	}
+	for ; n > 6; n-- {
+		v /= 10
+	}
+	return v
 }
 
 // matchName matches one of names, in full or by its first three letters,
