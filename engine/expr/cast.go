@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/wharfdata/wharf/engine/types"
 )
 
 // Casts follow Flink's explicit CAST rules (since 1.15): a value that cannot
@@ -118,7 +120,7 @@ func castDatum(ctx *EvalContext, d Datum, from, to arrow.DataType, try bool, n i
 	case isDate(to) && isTS(from):
 		loc := tsLocation(ctx, from)
 		return rowFixed[int32](tDate, true, func(r *rows, i int) (int32, bool, error) {
-			return int32(floorDiv(wallMicros(tsMicros(r, 0, i, from), loc), usPerDay)), true, nil
+			return int32(types.FloorDiv(wallMicros(tsMicros(r, 0, i, from), loc), usPerDay)), true, nil
 		})(ctx, []Datum{d}, n)
 	case isTS(to) && isDate(from):
 		loc := tsLocation(ctx, to)

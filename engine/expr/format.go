@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/wharfdata/wharf/engine/types"
 )
 
 // String prints the column name (quoted with backticks when needed).
@@ -104,7 +106,7 @@ func toMicros(v int64, u arrow.TimeUnit) int64 {
 	case arrow.Millisecond:
 		return v * 1e3
 	case arrow.Nanosecond:
-		return floorDiv(v, 1e3)
+		return types.FloorDiv(v, 1e3)
 	}
 	return v
 }

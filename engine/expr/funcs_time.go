@@ -7,6 +7,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/wharfdata/wharf/engine/types"
 )
 
 // Date and time functions. TIMESTAMP values are wall clocks (microseconds
@@ -66,7 +68,7 @@ func nowEval(dt arrow.DataType) evalFn {
 		var s scalar.Scalar
 		switch {
 		case isDate(dt):
-			s = scalar.NewDate32Scalar(arrow.Date32(floorDiv(wallMicros(now, tsLocation(ctx, tLTZ)), usPerDay)))
+			s = scalar.NewDate32Scalar(arrow.Date32(types.FloorDiv(wallMicros(now, tsLocation(ctx, tLTZ)), usPerDay)))
 		case isLTZ(dt):
 			s = scalar.NewTimestampScalar(arrow.Timestamp(now), dt)
 		default:
@@ -127,7 +129,7 @@ func toDateEval(ctx *EvalContext, args []Datum, n int) (arrow.Array, error) {
 	var pc patternCache
 	return rowFixed[int32](tDate, true, func(r *rows, i int) (int32, bool, error) {
 		us, ok := parseWith(r, i, &pc, "yyyy-MM-dd")
-		return int32(floorDiv(us, usPerDay)), ok, nil
+		return int32(types.FloorDiv(us, usPerDay)), ok, nil
 	})(ctx, args, n)
 }
 
@@ -145,13 +147,13 @@ func unixTimestampEval(ctx *EvalContext, args []Datum, n int) (arrow.Array, erro
 		if now == 0 {
 			now = time.Now().UnixMicro()
 		}
-		return toArray(ctx, Datum{Scalar: scalar.NewInt64Scalar(floorDiv(now, usPerSec))}, n)
+		return toArray(ctx, Datum{Scalar: scalar.NewInt64Scalar(types.FloorDiv(now, usPerSec))}, n)
 	}
 	var pc patternCache
 	loc := tsLocation(ctx, tLTZ)
 	return rowFixed[int64](tI64, true, func(r *rows, i int) (int64, bool, error) {
 		us, ok := parseWith(r, i, &pc, "yyyy-MM-dd HH:mm:ss")
-		return floorDiv(fromWallMicros(us, loc), usPerSec), ok, nil
+		return types.FloorDiv(fromWallMicros(us, loc), usPerSec), ok, nil
 	})(ctx, args, n)
 }
 
@@ -281,7 +283,7 @@ func extractField(unit string, us int64) (int64, bool) {
 	case "DAY":
 		return f.d, true
 	case "DOY":
-		return f.days - daysOf(f.y, 1, 1) + 1, true
+		return f.days - types.DaysFromCivil(f.y, 1, 1) + 1, true
 	case "DOW": // 1 = Sunday … 7 = Saturday, as Flink
 		return dow(f.days)%7 + 1, true
 	case "ISODOW":
@@ -297,9 +299,9 @@ func extractField(unit string, us int64) (int64, bool) {
 	case "MICROSECOND":
 		return f.s*1_000_000 + f.us, true
 	case "EPOCH":
-		return floorDiv(us, usPerSec), true
+		return types.FloorDiv(us, usPerSec), true
 	case "DECADE":
-		return floorDiv(f.y, 10), true
+		return types.FloorDiv(f.y, 10), true
 	case "CENTURY":
 		if f.y > 0 {
 			return (f.y + 99) / 100, true
@@ -346,33 +348,33 @@ func extractResolve(args []Expr) (*Func, []Expr, error) {
 
 // truncUnit floors a wall clock to unit (WEEK starts on Monday, ISO).
 func truncUnit(unit string, us int64) (int64, bool) {
-	days := floorDiv(us, usPerDay)
+	days := types.FloorDiv(us, usPerDay)
 	switch unit {
 	case "MICROSECOND":
 		return us, true
 	case "MILLISECOND":
-		return floorDiv(us, 1000) * 1000, true
+		return types.FloorDiv(us, 1000) * 1000, true
 	case "SECOND":
-		return floorDiv(us, usPerSec) * usPerSec, true
+		return types.FloorDiv(us, usPerSec) * usPerSec, true
 	case "MINUTE":
-		return floorDiv(us, usPerMin) * usPerMin, true
+		return types.FloorDiv(us, usPerMin) * usPerMin, true
 	case "HOUR":
-		return floorDiv(us, usPerHour) * usPerHour, true
+		return types.FloorDiv(us, usPerHour) * usPerHour, true
 	case "DAY":
 		return days * usPerDay, true
 	case "WEEK":
 		return (days - dow(days) + 1) * usPerDay, true
 	}
-	y, m, _ := civil(days)
+	y, m, _ := types.Civil(days)
 	switch unit {
 	case "MONTH":
-		return daysOf(y, m, 1) * usPerDay, true
+		return types.DaysFromCivil(y, m, 1) * usPerDay, true
 	case "QUARTER":
-		return daysOf(y, (m-1)/3*3+1, 1) * usPerDay, true
+		return types.DaysFromCivil(y, (m-1)/3*3+1, 1) * usPerDay, true
 	case "YEAR":
-		return daysOf(y, 1, 1) * usPerDay, true
+		return types.DaysFromCivil(y, 1, 1) * usPerDay, true
 	case "DECADE":
-		return daysOf(floorDiv(y, 10)*10, 1, 1) * usPerDay, true
+		return types.DaysFromCivil(types.FloorDiv(y, 10)*10, 1, 1) * usPerDay, true
 	}
 	return 0, false
 }
@@ -432,7 +434,7 @@ func floorCeilTime(name string, args []Expr) (*Func, []Expr, error) {
 	var eval evalFn
 	if isDate(dt) {
 		eval = rowFixed[int32](tDate, true, func(r *rows, i int) (int32, bool, error) {
-			return int32(floorDiv(round(r.int(0, i)*usPerDay), usPerDay)), true, nil
+			return int32(types.FloorDiv(round(r.int(0, i)*usPerDay), usPerDay)), true, nil
 		})
 	} else {
 		eval = func(ctx *EvalContext, a []Datum, n int) (arrow.Array, error) {
@@ -495,7 +497,7 @@ func timestampAddResolve(args []Expr) (*Func, []Expr, error) {
 	switch {
 	case isDate(dt) && (months != 0 || step >= usPerDay):
 		eval = rowFixed[int32](tDate, true, func(r *rows, i int) (int32, bool, error) {
-			return int32(floorDiv(add(r.int(2, i)*usPerDay, r.int(1, i)), usPerDay)), true, nil
+			return int32(types.FloorDiv(add(r.int(2, i)*usPerDay, r.int(1, i)), usPerDay)), true, nil
 		})
 	case isDate(dt):
 		x, rt = coerce(x, tTS), tTS
@@ -534,7 +536,7 @@ func timestampDiffResolve(args []Expr) (*Func, []Expr, error) {
 		fx, fy := splitTS(x), splitTS(y)
 		m := (fy.y*12 + fy.mo) - (fx.y*12 + fx.mo)
 		// a partial month does not count
-		restX, restY := x-daysOf(fx.y, fx.mo, 1)*usPerDay, y-daysOf(fy.y, fy.mo, 1)*usPerDay
+		restX, restY := x-types.DaysFromCivil(fx.y, fx.mo, 1)*usPerDay, y-types.DaysFromCivil(fy.y, fy.mo, 1)*usPerDay
 		if m > 0 && restY < restX {
 			m--
 		} else if m < 0 && restY > restX {

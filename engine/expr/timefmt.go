@@ -3,6 +3,8 @@ package expr
 import (
 	"strconv"
 	"strings"
+
+	"github.com/wharfdata/wharf/engine/types"
 )
 
 // Calendar arithmetic on int64 microseconds and int32 days since the epoch,
@@ -16,75 +18,18 @@ const (
 	usPerDay  = 24 * usPerHour
 )
 
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
-
-func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
-
-// civil converts days since 1970-01-01 to year, month (1-12), day.
-func civil(days int64) (y, m, d int64) {
-	z := days + 719468
-	era := floorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y = yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = doy - (153*mp+2)/5 + 1
-	if mp < 10 {
-		m = mp + 3
-	} else {
-		m = mp - 9
-	}
-	if m <= 2 {
-		y++
-	}
-	return
-}
-
-// daysOf converts a civil date to days since the epoch.
-func daysOf(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := floorDiv(y, 400)
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-func isLeap(y int64) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
-
-func monthDays(y, m int64) int64 {
-	switch m {
-	case 2:
-		if isLeap(y) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
+func floorMod(a, b int64) int64 { return a - types.FloorDiv(a, b)*b }
 
 // addMonthsMicros adds months to a timestamp, clamping the day to the
 // target month's length (2020-01-31 + 1 month = 2020-02-29), as Flink does.
 func addMonthsMicros(us, months int64) int64 {
-	days := floorDiv(us, usPerDay)
+	days := types.FloorDiv(us, usPerDay)
 	tod := us - days*usPerDay
-	y, m, d := civil(days)
+	y, m, d := types.Civil(days)
 	total := y*12 + (m - 1) + months
-	y, m = floorDiv(total, 12), floorMod(total, 12)+1
-	d = min(d, monthDays(y, m))
-	return daysOf(y, m, d)*usPerDay + tod
+	y, m = types.FloorDiv(total, 12), floorMod(total, 12)+1
+	d = min(d, types.MonthDays(y, m))
+	return types.DaysFromCivil(y, m, d)*usPerDay + tod
 }
 
 // fields splits a wall-clock timestamp in microseconds.
@@ -94,9 +39,9 @@ type tsFields struct {
 }
 
 func splitTS(us int64) tsFields {
-	days := floorDiv(us, usPerDay)
+	days := types.FloorDiv(us, usPerDay)
 	tod := us - days*usPerDay
-	y, m, d := civil(days)
+	y, m, d := types.Civil(days)
 	return tsFields{y: y, mo: m, d: d, h: tod / usPerHour, mi: tod % usPerHour / usPerMin,
 		s: tod % usPerMin / usPerSec, us: tod % usPerSec, days: days}
 }
@@ -106,12 +51,10 @@ func dow(days int64) int64 { return floorMod(days+3, 7) + 1 }
 
 // isoWeek is the ISO-8601 week number.
 func isoWeek(days int64) int64 {
-	y, _, _ := civil(days)
 	// Thursday of this week decides the year.
 	thu := days - dow(days) + 4
-	ty, _, _ := civil(thu)
-	_ = y
-	return (thu-daysOf(ty, 1, 1))/7 + 1
+	ty, _, _ := types.Civil(thu)
+	return (thu-types.DaysFromCivil(ty, 1, 1))/7 + 1
 }
 
 func appendPad(dst []byte, v int64, width int) []byte {
@@ -128,7 +71,7 @@ func appendPad(dst []byte, v int64, width int) []byte {
 }
 
 func appendDate(dst []byte, days int32) []byte {
-	y, m, d := civil(int64(days))
+	y, m, d := types.Civil(int64(days))
 	dst = appendPad(dst, y, 4)
 	dst = append(dst, '-')
 	dst = appendPad(dst, m, 2)
@@ -212,10 +155,10 @@ func parseDatePrefix(s string) (int64, int, bool) {
 	if neg {
 		y = -y
 	}
-	if m < 1 || m > 12 || d < 1 || d > monthDays(y, m) {
+	if m < 1 || m > 12 || d < 1 || d > types.MonthDays(y, m) {
 		return 0, 0, false
 	}
-	return daysOf(y, m, d), i, true
+	return types.DaysFromCivil(y, m, d), i, true
 }
 
 // parseTimestamp reads yyyy-MM-dd[( |T)HH:mm[:ss[.fffffffff]]], as Flink's
@@ -252,14 +195,7 @@ func parseTimestamp(s string) (int64, bool) {
 			if f, i, ok = digits(s, start, 9); !ok {
 				return 0, false
 			}
-			n := i - start
-			for ; n < 6; n++ {
-				f *= 10
-			}
-			for ; n > 6; n-- {
-				f /= 10
-			}
-			frac = f
+			frac = fracMicros(f, i-start)
 		}
 	}
 	if i != len(s) {
@@ -354,7 +290,7 @@ func appendFormatted(dst []byte, toks []fmtTok, us int64) []byte {
 		case 'd':
 			dst = appendPad(dst, f.d, t.width)
 		case 'D':
-			dst = appendPad(dst, f.days-daysOf(f.y, 1, 1)+1, t.width)
+			dst = appendPad(dst, f.days-types.DaysFromCivil(f.y, 1, 1)+1, t.width)
 		case 'H':
 			dst = appendPad(dst, f.h, t.width)
 		case 'k':
@@ -441,39 +377,19 @@ func parseFormatted(toks []fmtTok, s string) (int64, bool) {
 			continue
 		}
 		if (t.letter == 'M' || t.letter == 'L') && t.width >= 3 {
-			found := false
-			for mIdx, name := range monthNames {
-				for _, cand := range []string{name, name[:3]} {
-					if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
-						mo, i, found = int64(mIdx+1), i+len(cand), true
-						break
-					}
-				}
-				if found {
-					break
-				}
-			}
-			if !found {
+			mIdx, end, ok := matchName(s, i, monthNames[:])
+			if !ok {
 				return 0, false
 			}
+			mo, i = int64(mIdx+1), end
 			continue
 		}
 		if t.letter == 'E' {
-			found := false
-			for _, name := range dayNames {
-				for _, cand := range []string{name, name[:3]} {
-					if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
-						i, found = i+len(cand), true
-						break
-					}
-				}
-				if found {
-					break
-				}
-			}
-			if !found {
+			_, end, ok := matchName(s, i, dayNames[:])
+			if !ok {
 				return 0, false
 			}
+			i = end
 			continue
 		}
 		maxN := 9
@@ -505,14 +421,7 @@ func parseFormatted(toks []fmtTok, s string) (int64, bool) {
 		case 's':
 			sec = v
 		case 'S':
-			n := j - start
-			for ; n < 6; n++ {
-				v *= 10
-			}
-			for ; n > 6; n-- {
-				v /= 10
-			}
-			frac = v
+			frac = fracMicros(v, j-start)
 		case 'D', 'u', 'w':
 			// accepted and ignored
 		default:
@@ -525,8 +434,34 @@ func parseFormatted(toks []fmtTok, s string) (int64, bool) {
 	if pm && h12 {
 		h += 12
 	}
-	if mo < 1 || mo > 12 || d < 1 || d > monthDays(y, mo) || h > 23 || mi > 59 || sec > 59 {
+	if mo < 1 || mo > 12 || d < 1 || d > types.MonthDays(y, mo) || h > 23 || mi > 59 || sec > 59 {
 		return 0, false
 	}
-	return daysOf(y, mo, d)*usPerDay + h*usPerHour + mi*usPerMin + sec*usPerSec + frac, true
+	return types.DaysFromCivil(y, mo, d)*usPerDay + h*usPerHour + mi*usPerMin + sec*usPerSec + frac, true
+}
+
+// fracMicros turns a fraction of a second written in n digits into
+// microseconds, truncating digits past the sixth.
+func fracMicros(v int64, n int) int64 {
+	for ; n < 6; n++ {
+		v *= 10
+	}
+	for ; n > 6; n-- {
+		v /= 10
+	}
+	return v
+}
+
+// matchName matches one of names, in full or by its first three letters,
+// case-insensitively at s[i:], returning the name's index and where the
+// match ends.
+func matchName(s string, i int, names []string) (idx, end int, ok bool) {
+	for idx, name := range names {
+		for _, cand := range [...]string{name, name[:3]} {
+			if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
+				return idx, i + len(cand), true
+			}
+		}
+	}
+	return 0, i, false
 }

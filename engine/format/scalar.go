@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/wharfdata/wharf/engine/types"
 )
 
 // fromText converts the text of a scalar value (a JSON string's content or
@@ -235,10 +237,10 @@ func parseDate(s []byte) (int64, bool) {
 	y, ok1 := num(s[0:4])
 	m, ok2 := num(s[5:7])
 	d, ok3 := num(s[8:10])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > monthDays(y, m) {
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > types.MonthDays(y, m) {
 		return 0, false
 	}
-	return daysFromCivil(y, m, d), true
+	return types.DaysFromCivil(y, m, d), true
 }
 
 // parseTime reads HH:mm:ss[.fraction] (seconds optional when iso) into
@@ -343,38 +345,6 @@ func num(s []byte) (int64, bool) {
 		v = v*10 + int64(c-'0')
 	}
 	return v, true
-}
-
-func isLeap(y int64) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
-
-func monthDays(y, m int64) int64 {
-	switch m {
-	case 2:
-		if isLeap(y) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil counts days from 1970-01-01 to y-m-d (proleptic Gregorian),
-// shifting the year to start in March so leap days fall last.
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
 }
 
 // base64 decodes standard base64 (padding optional) into the arena.

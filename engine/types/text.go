@@ -55,23 +55,9 @@ func appendClock(dst []byte, secOfDay, nanos int64, p int) []byte {
 }
 
 // AppendDate writes the proleptic Gregorian date of a day number (days since
-// 1970-01-01) as YYYY-MM-DD; the civil-from-days algorithm is H. Hinnant's.
+// 1970-01-01) as YYYY-MM-DD.
 func AppendDate(dst []byte, days int64) []byte {
-	z := days + 719468
-	era := FloorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d := doy - (153*mp+2)/5 + 1
-	m := mp + 3
-	if mp >= 10 {
-		m = mp - 9
-	}
-	y := yoe + era*400
-	if m <= 2 {
-		y++
-	}
+	y, m, d := Civil(days)
 	if y >= 0 && y < 10000 {
 		dst = append2(dst, y/100)
 		dst = append2(dst, y%100)

@@ -15,6 +15,7 @@ import (
 	"github.com/ClickHouse/ch-go/proto"
 
 	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/engine/types"
 )
 
 // startNative serves the native protocol for a backend on a loopback port.
@@ -138,7 +139,7 @@ func scalarText(v any, typ string) string {
 		return x.UTC().Format("2006-01-02 15:04:05.000")
 	case proto.Decimal64:
 		scale, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(typ[strings.LastIndexByte(typ, ',')+1:], ")")))
-		return string(appendDecimalInt64(nil, int64(x), int32(scale)))
+		return string(types.AppendDecimal64(nil, int64(x), int32(scale), true))
 	}
 	return fmt.Sprint(v)
 }

@@ -31,7 +31,7 @@ func (b resultBackend) Exec(context.Context, string, bool) (*session.Result, err
 func decimalText(v any, typ string) string {
 	d := v.(proto.Decimal128)
 	n := decimal128.New(int64(d.High), d.Low)
-	return string(appendDecimal(nil, n.BigInt(), 4))
+	return string(types.AppendDecimal128(nil, n, 4, true))
 }
 
 func typesRecord(t *testing.T) arrow.RecordBatch {

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/connector"
+	"github.com/wharfdata/wharf/engine/connector/gensrc/gensrctest"
 	"github.com/wharfdata/wharf/internal/errkind"
 )
 
@@ -42,11 +43,7 @@ type fixture struct {
 	alloc *memory.CheckedAllocator
 }
 
-func newFixture(t *testing.T) *fixture {
-	f := &fixture{t: t, alloc: memory.NewCheckedAllocator(memory.NewGoAllocator())}
-	t.Cleanup(func() { f.alloc.AssertSize(t, 0) })
-	return f
-}
+func newFixture(t *testing.T) *fixture { return &fixture{t: t, alloc: gensrctest.Alloc(t)} }
 
 func (f *fixture) spec(cols []connector.Column, opts map[string]string) *connector.TableSpec {
 	o := map[string]string{"connector": "datagen", "rows-per-second": "1000000000"}
@@ -58,14 +55,7 @@ func (f *fixture) spec(cols []connector.Column, opts map[string]string) *connect
 // that each split's batches tile its positions and end at io.EOF.
 func (f *fixture) drain(spec *connector.TableSpec, splits int64) map[int64][]string {
 	f.t.Helper()
-	src, err := Open(context.Background(), spec)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer src.Close()
-	if err := src.Start(context.Background(), nil); err != nil {
-		f.t.Fatal(err)
-	}
+	src := gensrctest.Start(f.t, Open, spec, nil)
 	out := map[int64][]string{}
 	next := map[int32]int64{}
 	for {
@@ -190,13 +180,11 @@ func TestRowsPerSecondPaces(t *testing.T) {
 	f := newFixture(t)
 	// 300 rows at 1000/s: 300 ms by the wall clock.
 	spec := f.spec([]connector.Column{col("x", "INT")}, map[string]string{"number-of-rows": "300", "rows-per-second": "1000", "splits": "3"})
-	start := time.Now()
-	if n := len(f.drain(spec, 3)); n != 300 {
-		t.Fatalf("%d rows", n)
-	}
-	if d := time.Since(start); d < 150*time.Millisecond || d > 600*time.Millisecond {
-		t.Errorf("300 rows at 1000/s took %v, want 300 ms within 2×", d)
-	}
+	gensrctest.Paced(t, 300*time.Millisecond, "300 rows at 1000/s", func() {
+		if n := len(f.drain(spec, 3)); n != 300 {
+			t.Fatalf("%d rows", n)
+		}
+	})
 }
 
 func TestOptionErrors(t *testing.T) {

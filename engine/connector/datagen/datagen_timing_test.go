@@ -1,12 +1,12 @@
 package datagen
 
 import (
-	"context"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/connector"
+	"github.com/wharfdata/wharf/engine/connector/gensrc/gensrctest"
 )
 
 // BenchmarkGenerate measures rows per second per core of an unpaced-in-
@@ -26,36 +26,7 @@ func BenchmarkGenerate(b *testing.B) {
 			bc.opts["rows-per-second"] = "1e12"
 			bc.opts["seed"] = "1"
 			spec := &connector.TableSpec{Name: "bench", Columns: bc.cols, Options: bc.opts, BatchRows: 8192, Alloc: memory.NewGoAllocator()}
-			src, err := Open(context.Background(), spec)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer src.Close()
-			if err := src.Start(context.Background(), nil); err != nil {
-				b.Fatal(err)
-			}
-			var rows, bytes int64
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				batch, err := src.Next(context.Background())
-				if err != nil {
-					b.Fatal(err)
-				}
-				rows += batch.Rows.NumRows()
-				if bytes == 0 {
-					for _, c := range batch.Rows.Columns() {
-						for _, buf := range c.Data().Buffers() {
-							if buf != nil {
-								bytes += int64(buf.Len())
-							}
-						}
-					}
-					b.SetBytes(bytes)
-				}
-				batch.Rows.Release()
-			}
-			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+			gensrctest.BenchNext(b, gensrctest.Start(b, Open, spec, nil))
 		})
 	}
 }

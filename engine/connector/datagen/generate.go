@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/wharfdata/wharf/engine/connector/gensrc"
+	"github.com/wharfdata/wharf/engine/types"
 )
 
 // generator fills batches column by column; the value of a field in a row
@@ -116,21 +117,13 @@ func (f *field) bounds(anchorMs int64) (int64, int64) {
 	var hi int64
 	switch {
 	case f.class == cDate:
-		hi = floorDiv(anchorMs, 86400000)
+		hi = types.FloorDiv(anchorMs, 86400000)
 	case f.perMs > 0:
 		hi = anchorMs * f.perMs
 	default:
-		hi = floorDiv(anchorMs, 1000)
+		hi = types.FloorDiv(anchorMs, 1000)
 	}
 	return hi - f.past, hi
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && a < 0 {
-		q--
-	}
-	return q
 }
 
 type appender[T any] interface {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wharfdata/wharf/engine/connector"
 	"github.com/wharfdata/wharf/engine/connector/gensrc"
+	"github.com/wharfdata/wharf/engine/connector/gensrc/gensrctest"
 	"github.com/wharfdata/wharf/internal/errkind"
 )
 
@@ -44,11 +45,7 @@ type fixture struct {
 	alloc *memory.CheckedAllocator
 }
 
-func newFixture(t testing.TB) *fixture {
-	f := &fixture{t: t, alloc: memory.NewCheckedAllocator(memory.NewGoAllocator())}
-	t.Cleanup(func() { f.alloc.AssertSize(t, 0) })
-	return f
-}
+func newFixture(t testing.TB) *fixture { return &fixture{t: t, alloc: gensrctest.Alloc(t)} }
 
 func (f *fixture) spec(table string, rows int, opts map[string]string) *connector.TableSpec {
 	k := map[string]kind{"person": kindPerson, "auction": kindAuction, "bid": kindBid}[table]
@@ -59,15 +56,7 @@ func (f *fixture) spec(table string, rows int, opts map[string]string) *connecto
 
 func (f *fixture) open(spec *connector.TableSpec, from map[int32]int64) connector.Source {
 	f.t.Helper()
-	src, err := Open(context.Background(), spec)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := src.Start(context.Background(), from); err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() { _ = src.Close() })
-	return src
+	return gensrctest.Start(f.t, Open, spec, from)
 }
 
 // row is one generated row: its event number and its values printed.
@@ -343,11 +332,7 @@ func TestRateLimited(t *testing.T) {
 	f := newFixture(t)
 	// 600 events at 2000/s over 2 splits: 300 ms by the wall clock.
 	src := f.open(f.spec("bid", 0, map[string]string{"events.num": "600", "splits": "2", "first-event-rate": "2000", "rate-limited": "true"}), nil)
-	start := time.Now()
-	f.readAll(src, 2, nil)
-	if d := time.Since(start); d < 150*time.Millisecond || d > 600*time.Millisecond {
-		t.Errorf("600 events at 2000/s took %v, want 300 ms within 2×", d)
-	}
+	gensrctest.Paced(t, 300*time.Millisecond, "600 events at 2000/s", func() { f.readAll(src, 2, nil) })
 }
 
 func TestCloseUnblocksNext(t *testing.T) {
