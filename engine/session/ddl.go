@@ -202,7 +202,7 @@ func listNames(ids, defs []table.Identifier, from *sql.ObjectName, like *string,
 		if ns == "" && id[0] != lake.DefaultNamespace {
 			name = id[0] + "." + id[1]
 		}
-		if like != nil && likeMatch(*like, name) == notLike {
+		if like != nil && LikeMatch(*like, name) == notLike {
 			continue
 		}
 		rows = append(rows, []string{name})
@@ -213,8 +213,9 @@ func listNames(ids, defs []table.Identifier, from *sql.ObjectName, like *string,
 	return stringRows([]string{column}, rows), nil
 }
 
-// likeMatch is SQL LIKE with % and _ (no escape), for SHOW … LIKE.
-func likeMatch(pattern, s string) bool {
+// LikeMatch is SQL LIKE with % and _ (no escape), for names in SHOW … LIKE
+// and the ClickHouse front ends' system tables.
+func LikeMatch(pattern, s string) bool {
 	var b strings.Builder
 	for _, r := range pattern {
 		switch r {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -586,9 +585,9 @@ func (cd cond) match(v string, c *client) bool {
 	case "!=", "NOT IN":
 		return !slices.Contains(vals, v)
 	case "LIKE":
-		return likeMatch(vals[0], v)
+		return session.LikeMatch(vals[0], v)
 	case "NOT LIKE":
-		return !likeMatch(vals[0], v)
+		return !session.LikeMatch(vals[0], v)
 	}
 	return false
 }
@@ -602,26 +601,6 @@ func (q *systemQuery) mayMatch(col, v string, c *client) bool {
 		}
 	}
 	return true
-}
-
-// likeMatch is SQL LIKE: % any run, _ one character.
-func likeMatch(pattern, s string) bool {
-	var b strings.Builder
-	for _, r := range pattern {
-		switch r {
-		case '%':
-			b.WriteByte('*')
-		case '_':
-			b.WriteByte('?')
-		case '*', '?', '[', '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	ok, err := path.Match(b.String(), s)
-	return err == nil && ok
 }
 
 // run filters, sorts, limits and projects tbl.
