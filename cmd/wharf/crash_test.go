@@ -124,48 +124,103 @@ func (p *process) row(t *testing.T, q string) string {
 	return strings.Join(cells, "|")
 }
 
+// crashRun is one crash test's setup: a topic of events spread over
+// partitions on another wharf's embedded broker (which outlives the kills),
+// fed in chunks while a `wharf serve` process runs the job under test and
+// is SIGKILLed at random points.
+type crashRun struct {
+	ctx      context.Context
+	broker   string
+	data     string
+	produced chan error
+}
+
+func newCrashRun(t *testing.T, topic string, events, parts int, value func(i int) string) *crashRun {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and kills real processes")
+	}
+	wharfBinary(t) // before the clock starts: building takes seconds
+	broker := startServe(t, t.TempDir())
+	r := &crashRun{broker: broker.addrs["broker"], data: t.TempDir(), produced: make(chan error, 1)}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(r.broker), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchMaxBytes(1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	r.ctx = ctx
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, int32(parts), 1, nil, topic); err != nil {
+		t.Fatal(err)
+	}
+	go func() { // ~100 chunks over ~10 s, so the kills land mid-ingest
+		chunk := max(events/100, 1)
+		for from := 0; from < events; from += chunk {
+			var recs []*kgo.Record
+			for i := from; i < min(from+chunk, events); i++ {
+				recs = append(recs, &kgo.Record{Topic: topic, Partition: int32(i % parts), Value: []byte(value(i))})
+			}
+			if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+				r.produced <- err
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		r.produced <- nil
+	}()
+	return r
+}
+
+// start runs the server under test.
+func (r *crashRun) start(t *testing.T) *process {
+	return startProcess(t, r.data, "--kafka", r.broker)
+}
+
+// killFiveTimes SIGKILLs p at random points and restarts it each time,
+// then waits for the producer; probe says how far the job got.
+func (r *crashRun) killFiveTimes(t *testing.T, p *process, probe string) *process {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 4))
+	for k := range 5 {
+		time.Sleep(time.Duration(500+rng.IntN(1500)) * time.Millisecond)
+		t.Logf("kill %d: %s", k+1, p.row(t, probe))
+		p.kill(t)
+		p = r.start(t)
+	}
+	if err := <-r.produced; err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// await polls q until it answers want.
+func (p *process) await(t *testing.T, q, want string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		got := p.row(t, q)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s, want %s\n%s", q, got, want, p.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // TestCrashContinuousJob is issue 4's crash test: a continuous job in a
 // `wharf serve` process reads 100k events over 8 partitions from another
 // wharf's embedded broker and is SIGKILLed at random points 5 times; the
 // table ends with exactly the source's rows and wharf verify is clean.
 func TestCrashContinuousJob(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills real processes")
-	}
 	const events, parts = 100_000, 8
-	wharfBinary(t)                       // before the clock starts: building takes seconds
-	broker := startServe(t, t.TempDir()) // the other wharf, whose broker outlives the kills
-	brokerAddr := broker.addrs["broker"]
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokerAddr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchMaxBytes(1<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, parts, 1, nil, "events"); err != nil {
-		t.Fatal(err)
-	}
-	produced := make(chan error, 1)
-	go func() { // produce in chunks while the job runs and dies
-		const chunk = 1_000 // 100 chunks over ~10 s, so the kills land mid-ingest
-		for from := 0; from < events; from += chunk {
-			var recs []*kgo.Record
-			for i := from; i < from+chunk; i++ {
-				v := fmt.Sprintf(`{"id":%d,"user_id":%d,"amount":%d}`, i, i%977, i%1000)
-				recs = append(recs, &kgo.Record{Topic: "events", Partition: int32(i % parts), Value: []byte(v)})
-			}
-			if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-				produced <- err
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		produced <- nil
-	}()
-
-	data := t.TempDir()
-	p := startProcess(t, data, "--kafka", brokerAddr)
+	r := newCrashRun(t, "events", events, parts, func(i int) string {
+		return fmt.Sprintf(`{"id":%d,"user_id":%d,"amount":%d}`, i, i%977, i%1000)
+	})
+	ctx := r.ctx
+	p := r.start(t)
 	p.sql(t, `CREATE TABLE events_src (id BIGINT NOT NULL, user_id BIGINT, amount BIGINT)
 		WITH ('connector' = 'kafka', 'topic' = 'events', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
 	p.sql(t, `CREATE TABLE events (id BIGINT NOT NULL, user_id BIGINT, amount BIGINT)`)
@@ -173,33 +228,13 @@ func TestCrashContinuousJob(t *testing.T) {
 	if job == nil {
 		t.Fatal("no job id")
 	}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 4))
-	for k := range 5 {
-		time.Sleep(time.Duration(500+rng.IntN(1500)) * time.Millisecond)
-		t.Logf("kill %d: %s rows committed", k+1, p.row(t, `SELECT COUNT(*) FROM events`))
-		p.kill(t)
-		p = startProcess(t, data, "--kafka", brokerAddr)
-	}
-	if err := <-produced; err != nil {
-		t.Fatal(err)
-	}
+	p = r.killFiveTimes(t, p, `SELECT COUNT(*) FROM events`)
 	var sumID, sumAmount int64
 	for i := range int64(events) {
 		sumID += i
 		sumAmount += i % 1000
 	}
-	want := fmt.Sprintf("%d|%d|%d|%d", events, events, sumID, sumAmount)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		got := p.row(t, `SELECT COUNT(*), COUNT(DISTINCT id), SUM(id), SUM(amount) FROM events`)
-		if got == want {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("table has %s, want %s\n%s", got, want, p.log)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	p.await(t, `SELECT COUNT(*), COUNT(DISTINCT id), SUM(id), SUM(amount) FROM events`, fmt.Sprintf("%d|%d|%d|%d", events, events, sumID, sumAmount))
 	resp, err := http.Post("http://"+p.http+"/v1/tables/default/events/verify", "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -228,4 +263,28 @@ func TestCrashContinuousJob(t *testing.T) {
 	if code := run(ctx, []string{"jobs", "stop", fmt.Sprint(job), "--server", "http://" + p.http}, std); code != 0 || !strings.Contains(out.String(), "STOPPED") {
 		t.Fatalf("wharf jobs stop: %d\n%s%s", code, out, errb)
 	}
+}
+
+// TestCrashWindowedJob: the same kills during a tumbling-window aggregation.
+// Event i has time base + 10·i ms and key i % 5, so every 1-second window
+// holds 20 events of each key; after the kills the table must hold exactly
+// that for every window the watermark closed: nothing lost, nothing twice.
+func TestCrashWindowedJob(t *testing.T) {
+	const events, parts = 40_000, 8
+	r := newCrashRun(t, "ticks", events, parts, func(i int) string {
+		ts := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC).Add(time.Duration(i) * 10 * time.Millisecond)
+		return fmt.Sprintf(`{"id":%d,"k":%d,"ts":"%s"}`, i, i%5, ts.Format("2006-01-02 15:04:05.000"))
+	})
+	p := r.start(t)
+	p.sql(t, `CREATE TABLE ticks (id BIGINT, k INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+		WITH ('connector' = 'kafka', 'topic' = 'ticks', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
+	p.sql(t, `CREATE TABLE per_second (window_start TIMESTAMP(3), k INT, n BIGINT, ids BIGINT)`)
+	p.sql(t, `INSERT INTO per_second SELECT window_start, k, COUNT(*), SUM(id) FROM TABLE(TUMBLE(TABLE ticks, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end, k`)
+	p = r.killFiveTimes(t, p, `SELECT COUNT(*) FROM per_second`)
+	// The last window (holding the largest time) stays open: 399 closed
+	// windows of 5 keys; their ids sum to that of events 0..39899.
+	windows := events/100 - 1
+	sumID := (windows*100 - 1) * windows * 100 / 2
+	p.await(t, `SELECT COUNT(*), COUNT(DISTINCT window_start), MIN(n), MAX(n), SUM(n), SUM(ids) FROM per_second`,
+		fmt.Sprintf("%d|%d|20|20|%d|%d", windows*5, windows, windows*100, sumID))
 }
