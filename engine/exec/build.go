@@ -88,6 +88,10 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		if err := q.add(ctx, n.Input, ev); err != nil {
 			return err
 		}
+		if n.Kind == "SESSION" {
+			q.Operators = append(q.Operators, NewSessionTVF(n, ev.Alloc))
+			break
+		}
 		q.Operators = append(q.Operators, NewWindowTVF(n, ev.Alloc))
 	case *plan.Filter:
 		if err := q.add(ctx, n.Input, ev); err != nil {

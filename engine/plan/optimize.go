@@ -115,7 +115,7 @@ func fold(n Node, ev *expr.EvalContext) (Node, error) {
 		return &SingleRow{Input: in}, ferr
 	case *WindowTVF:
 		in, ferr := fold(n.Input, ev)
-		return NewWindowTVF(in, n.Kind, n.TimeCol, n.Size, n.Slide, n.Offset), ferr
+		return n.withInput(in), ferr
 	case *Repeat:
 		in, ferr := fold(n.Input, ev)
 		return NewRepeat(in), ferr
@@ -218,7 +218,7 @@ func pushFilters(n Node) Node {
 	case *SingleRow:
 		return &SingleRow{Input: pushFilters(n.Input)}
 	case *WindowTVF:
-		return NewWindowTVF(pushFilters(n.Input), n.Kind, n.TimeCol, n.Size, n.Slide, n.Offset)
+		return n.withInput(pushFilters(n.Input))
 	case *Repeat:
 		return NewRepeat(pushFilters(n.Input))
 	case *Window:
@@ -650,7 +650,7 @@ func prune(n Node, need map[int]bool) (Node, map[int]int) {
 	case *SingleRow:
 		return &SingleRow{Input: pruneColumns(n.Input)}, nil
 	case *WindowTVF:
-		return NewWindowTVF(pruneColumns(n.Input), n.Kind, n.TimeCol, n.Size, n.Slide, n.Offset), nil
+		return n.withInput(pruneColumns(n.Input)), nil
 	case *Repeat:
 		return NewRepeat(pruneColumns(n.Input)), nil
 	case *Window:

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -12,9 +13,10 @@ import (
 	"github.com/wharfdata/wharf/engine/types"
 )
 
-// WindowTVF is a windowing table function, Flink's TUMBLE, HOP and
-// CUMULATE: each input row is assigned to the windows its time column falls
-// in (one for TUMBLE, Size/Slide for HOP, up to Size/Slide for CUMULATE) and
+// WindowTVF is a windowing table function, Flink's TUMBLE, HOP, CUMULATE
+// and SESSION: each input row is assigned to the windows its time column
+// falls in (one for TUMBLE and SESSION, Size/Slide for HOP, up to Size/Slide
+// for CUMULATE) and
 // comes out once per window with window_start, window_end and window_time
 // (window_end minus 1 ms, as Flink) appended. Rows with a NULL time are
 // dropped. Times are microseconds.
@@ -23,8 +25,11 @@ type WindowTVF struct {
 	Kind    string // TUMBLE, HOP, CUMULATE
 	TimeCol int
 	// Size is the window length; Slide is HOP's slide and CUMULATE's step
-	// (TUMBLE: Size). Windows are aligned to Offset from the epoch.
+	// (TUMBLE: Size). Windows are aligned to Offset from the epoch. For
+	// SESSION, Size is the gap: rows of one Partition key closer than it
+	// share a window [first time, last time + gap).
 	Size, Slide, Offset int64
+	Partition           []int // SESSION's PARTITION BY columns
 	schema              *arrow.Schema
 }
 
@@ -42,10 +47,17 @@ func NewWindowTVF(in Node, kind string, timeCol int, size, slide, offset int64) 
 	return &WindowTVF{Input: in, Kind: kind, TimeCol: timeCol, Size: size, Slide: slide, Offset: offset, schema: arrow.NewSchema(fields, nil)}
 }
 
+// withInput is w over another input with the same columns.
+func (w *WindowTVF) withInput(in Node) *WindowTVF {
+	out := NewWindowTVF(in, w.Kind, w.TimeCol, w.Size, w.Slide, w.Offset)
+	out.Partition = w.Partition
+	return out
+}
+
 func (w *WindowTVF) Schema() *arrow.Schema { return w.schema }
 func (w *WindowTVF) Children() []Node      { return []Node{w.Input} }
 
-// windowTVF binds TABLE(TUMBLE|HOP|CUMULATE(TABLE t, DESCRIPTOR(ts), …)).
+// windowTVF binds TABLE(TUMBLE|HOP|CUMULATE|SESSION(TABLE t, DESCRIPTOR(ts), …)).
 func (b *binder) windowTVF(t *sql.TableFunc) (Node, *scope, error) {
 	call := t.Call
 	kind := strings.ToUpper(call.Name.String())
@@ -58,7 +70,7 @@ func (b *binder) windowTVF(t *sql.TableFunc) (Node, *scope, error) {
 	case "CUMULATE":
 		params = []string{"STEP", "SIZE", "OFFSET"}
 	case "SESSION":
-		return nil, nil, unsupported(t, "SESSION windows")
+		params = []string{"GAP"}
 	default:
 		return nil, nil, unsupported(t, "table function "+call.Name.String())
 	}
@@ -90,12 +102,24 @@ func (b *binder) windowTVF(t *sql.TableFunc) (Node, *scope, error) {
 	if !ok {
 		return nil, nil, errAt(Invalid, args["DATA"].Position(), "the first argument of %s is TABLE name", kind)
 	}
-	if len(data.PartitionBy) > 0 {
-		return nil, nil, unsupported(data, "PARTITION BY in "+kind)
+	if len(data.PartitionBy) > 0 && kind != "SESSION" {
+		return nil, nil, errAt(Invalid, data.PartitionBy[0].Position(), "PARTITION BY belongs to SESSION windows; %s windows group by GROUP BY alone", kind)
 	}
 	in, _, err := b.from(&sql.TableRef{Pos: data.Pos, Name: data.Name})
 	if err != nil {
 		return nil, nil, err
+	}
+	var partition []int
+	for _, e := range data.PartitionBy {
+		c, ok := e.(*sql.ColumnRef)
+		i := -1
+		if ok && len(c.Parts) == 1 {
+			i = slices.IndexFunc(in.Schema().Fields(), func(f arrow.Field) bool { return strings.EqualFold(f.Name, c.Parts[0].Name) })
+		}
+		if i < 0 {
+			return nil, nil, errAt(Invalid, e.Position(), "PARTITION BY of %s takes columns of %s", kind, data.Name.String())
+		}
+		partition = append(partition, i)
 	}
 	desc, ok := args["TIMECOL"].(*sql.Descriptor)
 	if !ok || len(desc.Columns) != 1 {
@@ -137,12 +161,16 @@ func (b *binder) windowTVF(t *sql.TableFunc) (Node, *scope, error) {
 		}
 		return int64(d.(*scalar.Duration).Value), nil
 	}
-	size, err := micros("SIZE")
+	sizeArg := "SIZE"
+	if kind == "SESSION" {
+		sizeArg = "GAP"
+	}
+	size, err := micros(sizeArg)
 	if err != nil {
 		return nil, nil, err
 	}
 	slide := size
-	if kind != "TUMBLE" {
+	if kind != "TUMBLE" && kind != "SESSION" {
 		if slide, err = micros(params[0]); err != nil {
 			return nil, nil, err
 		}
@@ -158,6 +186,7 @@ func (b *binder) windowTVF(t *sql.TableFunc) (Node, *scope, error) {
 		return nil, nil, errAt(Invalid, call.Pos, "%s: the size must be a whole multiple of the %s", kind, strings.ToLower(params[0]))
 	}
 	n := NewWindowTVF(in, kind, timeCol, size, slide, offset)
+	n.Partition = partition
 	alias := data.Name.Parts[len(data.Name.Parts)-1].Name
 	if t.Alias != nil {
 		alias = t.Alias.Name.Name

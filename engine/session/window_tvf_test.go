@@ -31,11 +31,21 @@ func TestWindowTVFBatch(t *testing.T) {
 		"2026-11-21T10:00:10|2026-11-21T10:00:15|1",
 		"2026-11-21T10:00:10|2026-11-21T10:00:20|1")
 	checkRows(t, s, `SELECT id, window_time FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) WHERE id = 4`, "4|2026-11-21T10:00:59.999")
+	// SESSION: per key, rows less than the gap apart share a window
+	// [first, last + gap). Key 10 at :01, :03, :07.5 and :09 chains into one
+	// session; :30 starts another.
+	mustExec(t, s, `INSERT INTO bids VALUES (6, 10, TIMESTAMP '2026-11-21 10:00:09.000'), (7, 10, TIMESTAMP '2026-11-21 10:00:30.000'),
+		(8, 10, TIMESTAMP '2026-11-21 10:00:03.000'), (9, 10, TIMESTAMP '2026-11-21 10:00:07.500')`)
+	checkRows(t, s, `SELECT price, window_start, window_end, COUNT(*), MAX(id) FROM TABLE(SESSION(TABLE bids PARTITION BY price, DESCRIPTOR(ts), INTERVAL '5' SECOND))
+		WHERE price IN (10, 30) GROUP BY price, window_start, window_end ORDER BY price, window_start`,
+		"10|2026-11-21T10:00:01|2026-11-21T10:00:14|4|9",
+		"10|2026-11-21T10:00:30|2026-11-21T10:00:35|1|7",
+		"30|2026-11-21T10:00:05|2026-11-21T10:00:10|1|3")
 	checkErrors(t, s, []errCase{
 		{"SELECT * FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(id), INTERVAL '5' SECOND))", "INVALID_ARGUMENT", "must be a TIMESTAMP", 1, 51},
 		{"SELECT * FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '3' SECOND, INTERVAL '10' SECOND))", "INVALID_ARGUMENT", "whole multiple of the slide", 1, 21},
 		{"SELECT * FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(nope), INTERVAL '5' SECOND))", "NOT_FOUND", "column nope not found", 1, 51},
 		{"SELECT * FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts)))", "INVALID_ARGUMENT", "needs its SIZE argument", 1, 21},
-		{"SELECT * FROM TABLE(SESSION(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND))", "UNSUPPORTED", "SESSION windows", 1, 15},
+		{"SELECT * FROM TABLE(TUMBLE(TABLE bids PARTITION BY id, DESCRIPTOR(ts), INTERVAL '5' SECOND))", "INVALID_ARGUMENT", "PARTITION BY belongs to SESSION windows", 1, 52},
 	})
 }
