@@ -152,7 +152,7 @@ func TestContinuousJobKafka(t *testing.T) {
 
 	for _, c := range []struct{ sql, code, msg string }{
 		{`INSERT INTO orders SELECT id, 'x', SUM(amount), NULL, 0, 0 FROM orders_src GROUP BY id`, "UNSUPPORTED", "must group by window_start and window_end"},
-		{`SELECT * FROM orders_src`, "INTERNAL", "unbounded kafka table"},
+		{`SELECT * FROM orders_src`, "INVALID_ARGUMENT", "default.orders_src is an unbounded kafka table: a SELECT would never end"},
 		{`INSERT OVERWRITE orders SELECT id, 'x', amount, ts, part, off FROM orders_src`, "INVALID_ARGUMENT", "INSERT OVERWRITE needs a bounded input"},
 	} {
 		_, err := s.Exec(ctx, c.sql, false)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,6 +71,9 @@ func (s *Session) Prepare(ctx context.Context, q *sql.Query) (*Prepared, error) 
 	}
 	if p.node, err = plan.Optimize(node, ev); err != nil {
 		return nil, planError(err)
+	}
+	if u := unbounded(p.node); u != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("%s is an unbounded %s table: a SELECT would never end; read it in a continuous job (INSERT INTO a lake table SELECT … FROM it)", strings.Join(u.Ident, "."), u.Source.Spec.Options["connector"]), Pos: pos(q.Pos)}
 	}
 	return p, nil
 }
