@@ -139,3 +139,16 @@ func (c *Client) Job(ctx context.Context, id, action string) (*runtime.Status, e
 	}
 	return &st, nil
 }
+
+// Lineage returns a table's indexed snapshots, oldest first.
+func (c *Client) Lineage(ctx context.Context, namespace, table string) (*LineageResponse, error) {
+	raw, err := c.do(ctx, http.MethodGet, "/v1/lineage/"+url.PathEscape(namespace)+"/"+url.PathEscape(table), nil)
+	if err != nil {
+		return nil, err
+	}
+	var resp LineageResponse
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return nil, fmt.Errorf("decoding the server's answer: %w", err)
+	}
+	return &resp, nil
+}

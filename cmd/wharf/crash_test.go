@@ -263,6 +263,13 @@ func TestCrashContinuousJob(t *testing.T) {
 	if code := run(ctx, []string{"jobs", "stop", fmt.Sprint(job), "--server", "http://" + p.http}, std); code != 0 || !strings.Contains(out.String(), "STOPPED") {
 		t.Fatalf("wharf jobs stop: %d\n%s%s", code, out, errb)
 	}
+	// The lineage index names the job and the ranges of every snapshot; the
+	// last ranges end where the job's offsets do.
+	out.Reset()
+	if code := run(ctx, []string{"lineage", "default.events", "--server", "http://" + p.http}, std); code != 0 ||
+		!strings.Contains(out.String(), "job "+fmt.Sprint(job)) || !strings.Contains(out.String(), fmt.Sprintf(", %d)\n", events/parts)) {
+		t.Fatalf("wharf lineage: %d\n%s%s", code, out, errb)
+	}
 }
 
 // TestCrashWindowedJob: the same kills during a tumbling-window aggregation.

@@ -35,6 +35,7 @@ Usage:
   wharf sql [flags] "STATEMENT" | -f FILE   run SQL against a server
   wharf verify [flags] NAMESPACE.TABLE      check a table's invariants
   wharf jobs [flags] [status|stop|resume ID] list or control continuous jobs
+  wharf lineage [flags] NAMESPACE.TABLE     what produced each snapshot of a table
   wharf version                             print the version
 `
 
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, std stdio) int {
 		err = runVerify(ctx, args[1:], std)
 	case "jobs":
 		err = runJobs(ctx, args[1:], std)
+	case "lineage":
+		err = runLineage(ctx, args[1:], std)
 	case "version", "--version", "-version":
 		fmt.Fprintln(std.stdout, versionString())
 	case "help", "-h", "-help", "--help":

@@ -204,12 +204,12 @@ func runVerify(ctx context.Context, args []string, std stdio) error {
 		fs.Usage()
 		return errUsage
 	}
-	dot := strings.LastIndexByte(pos[0], '.')
-	if dot <= 0 || dot == len(pos[0])-1 {
+	ns, tbl, ok := splitTableName(pos[0])
+	if !ok {
 		fmt.Fprintf(std.stderr, "wharf verify: %q is not NAMESPACE.TABLE\n", pos[0])
 		return errUsage
 	}
-	rep, err := cf.client(std).Verify(ctx, pos[0][:dot], pos[0][dot+1:])
+	rep, err := cf.client(std).Verify(ctx, ns, tbl)
 	if err != nil {
 		fmt.Fprintln(std.stderr, describeError(err, "", "", 0))
 		return errReported
