@@ -143,7 +143,7 @@ func (j jobRun) run(ctx context.Context) error {
 
 // newWarehouse opens a warehouse with a SQLite catalog; on MinIO when s3
 // endpoint is given ("" = MinIO direct, "proxy" handled by caller via cfg).
-func newWarehouse(t *testing.T, onS3 bool, endpoint string) *lake.Warehouse {
+func newWarehouse(t testing.TB, onS3 bool, endpoint string) *lake.Warehouse {
 	t.Helper()
 	cfg := lake.Config{DataDir: t.TempDir()}
 	if onS3 {

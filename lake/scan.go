@@ -77,8 +77,13 @@ func (p *PlannedScan) Read(ctx context.Context) (*arrow.Schema, iter.Seq2[arrow.
 
 // PlanScan plans a scan of tbl: the projection and filter are pushed down to
 // iceberg-go's planner (manifest partition pruning, file min/max pruning) and
-// reader (row-group pruning, exact row filtering).
+// reader (row-group pruning, exact row filtering). Unfiltered scans are
+// planned from the process's manifest cache instead (see planCached).
 func PlanScan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*PlannedScan, error) {
+	return planScan(ctx, tbl, opts, manifests)
+}
+
+func planScan(ctx context.Context, tbl *table.Table, opts ScanOptions, mc *ManifestCache) (*PlannedScan, error) {
 	var sopts []table.ScanOption
 	if len(opts.Columns) > 0 {
 		sopts = append(sopts, table.WithSelectedFields(opts.Columns...))
@@ -106,7 +111,15 @@ func PlanScan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*Planned
 	}
 	sopts = append(sopts, table.WithSnapshotID(snap.SnapshotID))
 	s := tbl.Scan(sopts...)
-	tasks, err := s.PlanFiles(ctx)
+	var tasks []table.FileScanTask
+	var cached bool
+	var err error
+	if mc != nil { // nil: iceberg-go plans (the reference in tests)
+		tasks, cached, err = planCached(ctx, mc, tbl, snap, opts.Filter)
+	}
+	if err == nil && !cached {
+		tasks, err = s.PlanFiles(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
