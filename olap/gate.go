@@ -139,7 +139,7 @@ func New(s *session.Session, opts ...Option) *Gate {
 		o.reg = prometheus.NewRegistry()
 	}
 	g := &Gate{Session: s, cfg: o.cfg.withDefaults()}
-	g.m = newMetrics(o.reg, func() *resultCache { return g.results }, s.Warehouse().Tables())
+	g.m = newMetrics(o.reg, func() *resultCache { return g.results }, s.Warehouse().Tables(), s.Warehouse().Manifests())
 	g.lanes[LaneSmall] = newLane(LaneSmall, g.cfg.Small, g.m.lanes[LaneSmall])
 	g.lanes[LaneHeavy] = newLane(LaneHeavy, g.cfg.Heavy, g.m.lanes[LaneHeavy])
 	g.results = newResultCache(max(0, g.cfg.ResultCacheBytes), g.m)

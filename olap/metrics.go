@@ -23,7 +23,7 @@ type laneMetrics struct {
 	queued, running                                 prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.TableCache) *metrics {
+func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.TableCache, manifests *lake.ManifestCache) *metrics {
 	admitted := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wharf_olap_admitted_total", Help: "Statements admitted to run, by lane.",
 	}, []string{"lane"}))
@@ -82,6 +82,20 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 			ConstLabels: prometheus.Labels{"outcome": outcome},
 		}, func() float64 { return float64(read(tables.Stats())) }))
 	}
+	for outcome, read := range map[string]func(lake.ManifestCacheStats) int64{
+		"hit":   func(s lake.ManifestCacheStats) int64 { return s.Hits },
+		"miss":  func(s lake.ManifestCacheStats) int64 { return s.Misses },
+		"evict": func(s lake.ManifestCacheStats) int64 { return s.Evictions },
+	} {
+		register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "wharf_olap_manifest_cache_total",
+			Help:        "Manifest lists and manifests a scan planned from: decoded before (hit), read and decoded (miss), dropped for space (evict).",
+			ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, func() float64 { return float64(read(manifests.Stats())) }))
+	}
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wharf_olap_manifest_cache_bytes", Help: "Approximate bytes of decoded manifests held.",
+	}, func() float64 { return float64(manifests.Stats().Bytes) }))
 	return m
 }
 
