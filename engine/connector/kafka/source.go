@@ -67,12 +67,18 @@ type Source struct {
 	closeOnce sync.Once
 
 	// mu guards what Next works on, so Close can release it safely.
-	mu      sync.Mutex
-	cl      *kgo.Client // the consumer, from Start
-	rb      *array.RecordBuilder
-	dec     format.Decoder
-	meta    []metaColumn
-	next    map[int32]int64 // per partition: the position after the last batch
+	mu     sync.Mutex
+	cl     *kgo.Client // the consumer, from Start
+	rb     *array.RecordBuilder
+	dec    format.Decoder
+	meta   []metaColumn
+	next   map[int32]int64 // per partition: the position after the last batch
+	queued map[int32]int64 // per partition: the offset after the last record queued
+	// holes says whether offsets may skip on this topic: it is compacted,
+	// or its configuration could not be read. Elsewhere only transaction
+	// markers leave holes (checked per record), and any other gap means
+	// records were lost: the source stops instead of covering it.
+	holes   bool
 	pending []chunk
 	// failingSince is when probes began to fail (zero: the last succeeded).
 	failingSince time.Time
@@ -247,7 +253,9 @@ func (s *Source) Start(ctx context.Context, from map[int32]int64) error {
 			return errkind.Errorf(errkind.Retryable, "%s: listing offsets after %d ms: %w", s.where(), s.cfg.startMilli, err)
 		}
 	}
+	s.holes = s.compacted(lctx)
 	s.next = make(map[int32]int64, len(parts))
+	s.queued = make(map[int32]int64, len(parts))
 	offsets := make(map[int32]kgo.Offset, len(parts))
 	for _, p := range parts {
 		lo, okLo := starts.Lookup(s.cfg.topic, p)
@@ -268,7 +276,7 @@ func (s *Source) Start(ctx context.Context, from map[int32]int64) error {
 			}
 			off = lo.Offset
 		}
-		s.next[p] = off
+		s.next[p], s.queued[p] = off, off
 		offsets[p] = kgo.NewOffset().At(off)
 	}
 	opts := append(s.clientOpts(), s.cfg.fetchOpts...)
@@ -359,9 +367,21 @@ func (s *Source) queue(ctx context.Context, fp kgo.FetchPartition) (bool, error)
 	if len(fp.Records) == 0 {
 		return false, nil
 	}
-	if first := fp.Records[0].Offset; first < s.next[fp.Partition] {
-		return false, errkind.Errorf(errkind.Fatal, "%s partition %d: fetched offset %d, below the next expected %d", s.where(), fp.Partition, first, s.next[fp.Partition])
+	if first := fp.Records[0].Offset; first < s.queued[fp.Partition] {
+		return false, errkind.Errorf(errkind.Fatal, "%s partition %d: fetched offset %d, below the next expected %d", s.where(), fp.Partition, first, s.queued[fp.Partition])
 	}
+	want := s.queued[fp.Partition]
+	for i, r := range fp.Records {
+		// A transaction's commit or abort marker takes an offset that is
+		// never delivered; so does an aborted record under read_committed.
+		txn := r.Attrs.IsTransactional() || (i > 0 && fp.Records[i-1].Attrs.IsTransactional())
+		if r.Offset != want && !s.holes && !txn {
+			return false, errkind.Errorf(errkind.Fatal, "%s partition %d: offsets %d to %d are missing from what the broker returned (the topic is not compacted and the records are not transactional): records were lost before wharf read them; nothing was skipped",
+				s.where(), fp.Partition, want, r.Offset-1)
+		}
+		want = r.Offset + 1
+	}
+	s.queued[fp.Partition] = want
 	for recs := fp.Records; len(recs) > 0; {
 		n := min(len(recs), s.batchRows)
 		s.pending = append(s.pending, chunk{part: fp.Partition, recs: recs[:n]})
@@ -487,4 +507,24 @@ func (s *Source) Close() error {
 		s.rb.Release()
 	})
 	return nil
+}
+
+// compacted says whether the topic's cleanup.policy compacts (offsets may
+// skip); a configuration that cannot be read counts as compacted, so the
+// gap check never stops a healthy job.
+func (s *Source) compacted(ctx context.Context) bool {
+	rcs, err := s.adm.DescribeTopicConfigs(ctx, s.cfg.topic)
+	if err != nil {
+		return true
+	}
+	rc, err := rcs.On(s.cfg.topic, nil)
+	if err != nil || rc.Err != nil {
+		return true
+	}
+	for _, c := range rc.Configs {
+		if c.Key == "cleanup.policy" && c.Value != nil {
+			return strings.Contains(*c.Value, "compact")
+		}
+	}
+	return false
 }
