@@ -50,6 +50,11 @@ import (
 // DefaultInterval is the default commit interval (DESIGN.md §4).
 const DefaultInterval = time.Second
 
+// PropCommitInterval is the sink table property that sets the commit
+// interval of the jobs writing it ('10 s', '1 min'): longer epochs make
+// fewer, larger files and snapshots, at the cost of freshness.
+const PropCommitInterval = "wharf.commit-interval"
+
 // Plan is what a job runs, planned from its SQL by the Planner.
 type Plan struct {
 	Target table.Identifier

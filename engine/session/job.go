@@ -160,9 +160,16 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 		t.release()
 		return nil, at(err, st.Source.Pos)
 	}
+	interval := runtime.DefaultInterval
+	if v := t.props[runtime.PropCommitInterval]; v != "" {
+		if interval, err = flinkDuration(v); err != nil || interval <= 0 {
+			co.release()
+			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s: '%s' = '%s': want a positive duration such as '10 s'", t.name(), runtime.PropCommitInterval, v), Pos: pos(st.Pos)}
+		}
+	}
 	return &runtime.Plan{
 		Target: t.id, Table: t.tbl, Node: node, Schema: t.schema,
-		Coerce: co.apply, Release: co.release, Interval: runtime.DefaultInterval,
+		Coerce: co.apply, Release: co.release, Interval: interval,
 		Watermark: unbounded(node).Source.Watermark, MaxWindow: maxWindow,
 	}, nil
 }

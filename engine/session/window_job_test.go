@@ -36,7 +36,7 @@ func TestWindowJobEqualsBatch(t *testing.T) {
 	// 2,000 events/s of event time: a 2 s window holds 4,000 events.
 	gen := `WITH ('connector' = 'nexmark', 'table' = 'bid', 'seed' = '9', 'first-event-rate' = '2000'%s)`
 	mustExec(t, s, `CREATE TABLE bid (`+bidColumns+`, WATERMARK FOR dateTime AS dateTime - INTERVAL '1' SECOND) `+fmt.Sprintf(gen, ", 'scan.watermark.idle-timeout' = '30 s'"))
-	mustExec(t, s, `CREATE TABLE per_auction (window_start TIMESTAMP(3), window_end TIMESTAMP(3), auction BIGINT, n BIGINT, top BIGINT)`)
+	mustExec(t, s, `CREATE TABLE per_auction (window_start TIMESTAMP(3), window_end TIMESTAMP(3), auction BIGINT, n BIGINT, top BIGINT) WITH ('wharf.commit-interval' = '300 ms')`)
 	query := `SELECT window_start, window_end, auction, COUNT(*), MAX(price) FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '2' SECOND)) GROUP BY window_start, window_end, auction`
 	id := mustExec(t, s, `INSERT INTO per_auction `+query).JobID
 	waitJob := func(m *runtime.Manager, rows int64) runtime.Status {
