@@ -30,7 +30,12 @@ type windowAgg struct {
 	open             map[[2]int64]Operator // by [start, end]
 	wm               int64
 	late             int64
+	routeLate        func(arrow.RecordBatch) // takes late rows; nil: they are dropped
 }
+
+// RouteLate hands rows that arrive after their window closed to fn, which
+// owns each batch, instead of dropping them.
+func (w *windowAgg) RouteLate(fn func(arrow.RecordBatch)) { w.routeLate = fn }
 
 // NewWindowAgg returns a streaming window aggregation whose windows are
 // input columns startCol and endCol; newAgg builds one window's hash
@@ -55,16 +60,27 @@ func (w *windowAgg) Process(ctx context.Context, b arrow.RecordBatch, _ Emitter)
 	ends := b.Column(w.endCol).(*array.Timestamp)
 	rows := map[[2]int64][]int32{}
 	var keys [][2]int64
+	var late []int32
 	for i := range int(b.NumRows()) {
 		k := [2]int64{int64(starts.Value(i)), int64(ends.Value(i))}
 		if k[1] <= w.wm {
 			w.late++
+			late = append(late, int32(i))
 			continue
 		}
 		if _, ok := rows[k]; !ok {
 			keys = append(keys, k)
 		}
 		rows[k] = append(rows[k], int32(i))
+	}
+	if len(late) > 0 && w.routeLate != nil {
+		cols, err := takeColumns(ctx, w.alloc, b.Columns(), late)
+		if err != nil {
+			return err
+		}
+		rec := array.NewRecordBatch(b.Schema(), cols, int64(len(late)))
+		releaseAll(cols)
+		w.routeLate(rec)
 	}
 	for _, k := range keys {
 		op, ok := w.open[k]

@@ -109,3 +109,19 @@ func (p *Pipeline) State() (open int, late int64) {
 	}
 	return open, late
 }
+
+// LateRouter is implemented by operators that drop rows arriving after
+// their window closed: RouteLate hands such rows to fn (which owns each
+// batch) instead.
+type LateRouter interface {
+	RouteLate(fn func(arrow.RecordBatch))
+}
+
+// RouteLate routes the late rows of every operator that has them to fn.
+func (p *Pipeline) RouteLate(fn func(arrow.RecordBatch)) {
+	for _, op := range p.ops {
+		if r, ok := op.(LateRouter); ok {
+			r.RouteLate(fn)
+		}
+	}
+}

@@ -178,6 +178,14 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		}
 		tables = append(tables, dl.tbl.Identifier())
 	}
+	lr, err := openLateRows(ctx, j.m.wh, p.Table, p.Node)
+	if err != nil {
+		return false, errkind.Wrap(errkind.Fatal, err)
+	}
+	if lr != nil {
+		tables = append(tables, lr.tbl.Identifier())
+		defer lr.release()
+	}
 	res, err := l.Recover(ctx, tables)
 	if err != nil {
 		return false, err
@@ -245,6 +253,9 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	if err := pipe.Watermark(ctx, et.watermark); err != nil {
 		return false, err
 	}
+	if lr != nil {
+		pipe.RouteLate(lr.add)
+	}
 	version := jobVersion(j.rec.SQL)
 	epoch := res.NextEpoch
 	for stopping := false; !stopping; {
@@ -269,6 +280,9 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				if delete(replaying, b.Split); len(replaying) == 0 {
 					_, lateBase = pipe.State()
 				}
+			}
+			if lr != nil {
+				lr.active = b.From >= pending[b.Split].To
 			}
 			if err := j.take(ctx, b, kind, name, pending, et, dl, pipe); err != nil {
 				sink.w.abort()
@@ -302,6 +316,15 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			}
 			if len(dlFiles) > 0 {
 				targets = append(targets, commit.Target{Table: dl.tbl.Identifier(), Files: dlFiles})
+			}
+		}
+		if lr != nil {
+			lateFiles, err := lr.files(ctx)
+			if err != nil {
+				return committed, err
+			}
+			if len(lateFiles) > 0 {
+				targets = append(targets, commit.Target{Table: lr.tbl.Identifier(), Files: lateFiles})
 			}
 		}
 		if len(files) == 0 && len(targets) == 1 {

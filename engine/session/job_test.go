@@ -252,3 +252,51 @@ func TestContinuousJobDeadLetters(t *testing.T) {
 	checkRows(t, s, `SELECT COUNT(*) FROM rejects`, "0")
 	checkRows(t, s, `SELECT COUNT(*) FROM ids2`, "0")
 }
+
+// TestLateRowsTable: a row whose window has closed goes to the late-rows
+// table the sink names, in the same commit; the windows are not changed.
+func TestLateRowsTable(t *testing.T) {
+	ctx := context.Background()
+	b, err := broker.Start("127.0.0.1:0", broker.WithPartitions(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	send := func(secs ...int) {
+		var recs []*kgo.Record
+		for _, s := range secs {
+			recs = append(recs, &kgo.Record{Topic: "clicks", Value: []byte(fmt.Sprintf(`{"u":%d,"ts":"2026-11-21 10:00:%02d.000"}`, s, s))})
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(1, 2, 3, 11, 12, 25) // windows [0,10) and [10,20) close at watermark 25
+	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
+	s := session.New(wh, session.WithBrokers(b.Addr()), session.WithJobs(m))
+	if err := m.Resume(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	mustExec(t, s, `CREATE TABLE clicks (u BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = 'clicks', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
+	mustExec(t, s, `CREATE TABLE per10 (window_start TIMESTAMP(3), n BIGINT, users BIGINT) WITH ('wharf.late-rows.table' = 'default.late_clicks', 'wharf.commit-interval' = '200 ms')`)
+	id := mustExec(t, s, `INSERT INTO per10 SELECT window_start, COUNT(*), SUM(u) FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end`).JobID
+	waitRows(t, s, "per10", 2)
+	send(5, 26) // 5 is late: its window [0,10) was emitted
+	waitRows(t, s, "late_clicks", 1)
+	checkRows(t, s, `SELECT u, window_start FROM late_clicks`, "5|2026-11-21T10:00:00")
+	checkRows(t, s, `SELECT window_start, n, users FROM per10 ORDER BY window_start`, "2026-11-21T10:00:00|3|6", "2026-11-21T10:00:10|2|23")
+	if st, _ := m.Job(id); st.LateRows != 1 {
+		t.Fatalf("status %+v", st)
+	}
+}
