@@ -11,6 +11,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -171,8 +172,12 @@ func (m Mix) All() []Query {
 	return qs
 }
 
-// Do runs one query and returns its rows as text.
+// Do runs one query and returns its rows as text; an error wrapping
+// ErrRejected means admission control refused it (HTTP 429).
 type Do func(ctx context.Context, q Query) ([][]string, error)
+
+// ErrRejected is an engine's "overloaded, retry later".
+var ErrRejected = errors.New("rejected by admission control")
 
 // Report is one scenario's figures.
 type Report struct {
@@ -182,12 +187,15 @@ type Report struct {
 	Requests int64   `json:"requests"`
 	Lookups  int64   `json:"lookups"`
 	Aggs     int64   `json:"aggs"`
-	Errors   int64   `json:"errors"`
-	Wrong    int64   `json:"wrong"` // answered, but not what the table holds
-	QPS      float64 `json:"qps"`
-	P50ms    float64 `json:"p50_ms"`
-	P99ms    float64 `json:"p99_ms"`
-	MaxMs    float64 `json:"max_ms"`
+	Errors   int64   `json:"errors"`   // failed, other than Rejected
+	Rejected int64   `json:"rejected"` // refused by admission control
+	Wrong    int64   `json:"wrong"`    // answered, but not what the table holds
+	// QPS and the latencies count right answers only: a refusal is quick
+	// and would flatter both.
+	QPS   float64 `json:"qps"`
+	P50ms float64 `json:"p50_ms"`
+	P99ms float64 `json:"p99_ms"`
+	MaxMs float64 `json:"max_ms"`
 	// FirstError is the first error or wrong answer seen, for diagnosis.
 	FirstError string `json:"first_error,omitempty"`
 	// CacheHits and CacheMisses are the server's result cache lookups
@@ -198,7 +206,8 @@ type Report struct {
 }
 
 // Warm runs every query of qs once, conns at a time, and returns the first
-// error; a hot mix measured after it reads from a full result cache.
+// error; a hot mix measured after it reads from a full result cache. A
+// refused query is retried after a pause.
 func Warm(ctx context.Context, conns int, qs []Query, do Do) error {
 	var (
 		mu    sync.Mutex
@@ -209,7 +218,12 @@ func Warm(ctx context.Context, conns int, qs []Query, do Do) error {
 	for range conns {
 		wg.Go(func() {
 			for q := range next {
-				if _, err := do(ctx, q); err != nil {
+				_, err := do(ctx, q)
+				for retries := 0; errors.Is(err, ErrRejected) && retries < 100; retries++ {
+					time.Sleep(20 * time.Millisecond)
+					_, err = do(ctx, q)
+				}
+				if err != nil {
 					mu.Lock()
 					first = cmpOr(first, err)
 					mu.Unlock()
@@ -236,10 +250,10 @@ func cmpOr(a, b error) error {
 // before the next (closed loop), for d, checking every answer, and reports.
 func Run(ctx context.Context, name string, conns int, d time.Duration, mix Mix, seed uint64, do Do) Report {
 	type worker struct {
-		lat           []time.Duration
-		lookups, aggs int64
-		errors, wrong int64
-		firstErr      error
+		lat                     []time.Duration
+		requests, lookups, aggs int64
+		errors, rejected, wrong int64
+		firstErr                error
 	}
 	ws := make([]worker, conns)
 	deadline := time.Now().Add(d)
@@ -253,20 +267,27 @@ func Run(ctx context.Context, name string, conns int, d time.Duration, mix Mix, 
 				q := mix.Next(rng)
 				t0 := time.Now()
 				rows, err := do(ctx, q)
-				w.lat = append(w.lat, time.Since(t0))
+				took := time.Since(t0)
+				w.requests++
 				if q.Kind == Lookup {
 					w.lookups++
 				} else {
 					w.aggs++
 				}
-				if err != nil {
+				switch {
+				case errors.Is(err, ErrRejected):
+					w.rejected++
+					w.firstErr = cmpOr(w.firstErr, err)
+				case err != nil:
 					w.errors++
 					w.firstErr = cmpOr(w.firstErr, err)
-					continue
-				}
-				if err := q.Check(rows, mix.Rows); err != nil {
-					w.wrong++
-					w.firstErr = cmpOr(w.firstErr, err)
+				default:
+					if err := q.Check(rows, mix.Rows); err != nil {
+						w.wrong++
+						w.firstErr = cmpOr(w.firstErr, err)
+						continue
+					}
+					w.lat = append(w.lat, took)
 				}
 			}
 		})
@@ -277,6 +298,8 @@ func Run(ctx context.Context, name string, conns int, d time.Duration, mix Mix, 
 	var lat []time.Duration
 	for _, w := range ws {
 		lat = append(lat, w.lat...)
+		r.Requests += w.requests
+		r.Rejected += w.rejected
 		r.Lookups += w.lookups
 		r.Aggs += w.aggs
 		r.Errors += w.errors
@@ -285,8 +308,7 @@ func Run(ctx context.Context, name string, conns int, d time.Duration, mix Mix, 
 			r.FirstError = w.firstErr.Error()
 		}
 	}
-	r.Requests = int64(len(lat))
-	r.QPS = float64(r.Requests) / elapsed.Seconds()
+	r.QPS = float64(len(lat)) / elapsed.Seconds()
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

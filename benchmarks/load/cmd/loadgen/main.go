@@ -90,6 +90,9 @@ func (c *client) do(ctx context.Context, q load.Query) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return nil, fmt.Errorf("%w: %s", load.ErrRejected, bytes.TrimSpace(raw))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(raw))
 	}
