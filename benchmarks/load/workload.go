@@ -207,7 +207,7 @@ type Report struct {
 
 // Warm runs every query of qs once, conns at a time, and returns the first
 // error; a hot mix measured after it reads from a full result cache. A
-// refused query is retried after a pause.
+// refused query is retried after a pause, for up to a minute.
 func Warm(ctx context.Context, conns int, qs []Query, do Do) error {
 	var (
 		mu    sync.Mutex
@@ -219,7 +219,7 @@ func Warm(ctx context.Context, conns int, qs []Query, do Do) error {
 		wg.Go(func() {
 			for q := range next {
 				_, err := do(ctx, q)
-				for retries := 0; errors.Is(err, ErrRejected) && retries < 100; retries++ {
+				for give := time.Now().Add(time.Minute); errors.Is(err, ErrRejected) && time.Now().Before(give); {
 					time.Sleep(20 * time.Millisecond)
 					_, err = do(ctx, q)
 				}
