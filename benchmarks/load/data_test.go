@@ -26,8 +26,14 @@ import (
 )
 
 // filesPerTable splits the table into this many data files of consecutive
-// ids (1M rows each at 10M rows), so min/max pruning leaves one per lookup.
-const filesPerTable = 10
+// ids (1M rows each at 10M rows), so min/max pruning leaves one per lookup:
+// $WHARF_LOAD_FILES, else 10.
+func filesPerTable() int64 {
+	if n, err := strconv.ParseInt(os.Getenv("WHARF_LOAD_FILES"), 10, 64); err == nil && n > 0 {
+		return n
+	}
+	return 10
+}
 
 const batchRows = 64 << 10
 
@@ -51,11 +57,15 @@ type warehouse struct {
 // completeFile marks a finished warehouse; it is written last.
 const completeFile = "load-complete.json"
 
-// cachedWarehouse returns the warehouse of rows events under root
+// cachedWarehouse returns the warehouse of rows events in files data files
+// under root
 // (~/.cache/wharf/bench by default), generating it on first use: through
 // lake.WriteFiles, one call per data file, and one ledger commit.
-func cachedWarehouse(ctx context.Context, root string, rows int64) (*warehouse, error) {
+func cachedWarehouse(ctx context.Context, root string, rows, files int64) (*warehouse, error) {
 	dir := filepath.Join(root, "load-"+strconv.FormatInt(rows, 10))
+	if files != 10 {
+		dir += "-" + strconv.FormatInt(files, 10) + "files"
+	}
 	if raw, err := os.ReadFile(filepath.Join(dir, completeFile)); err == nil {
 		w := &warehouse{Dir: dir}
 		if err := json.Unmarshal(raw, w); err != nil {
@@ -68,11 +78,11 @@ func cachedWarehouse(ctx context.Context, root string, rows int64) (*warehouse, 
 		return nil, err
 	}
 	t0 := time.Now()
-	files, err := generate(ctx, dir, rows)
+	paths, err := generate(ctx, dir, rows, files)
 	if err != nil {
 		return nil, err
 	}
-	w := &warehouse{Dir: dir, Rows: rows, Files: files, Gen: time.Since(t0).Seconds()}
+	w := &warehouse{Dir: dir, Rows: rows, Files: paths, Gen: time.Since(t0).Seconds()}
 	raw, err := json.Marshal(w)
 	if err != nil {
 		return nil, err
@@ -80,7 +90,7 @@ func cachedWarehouse(ctx context.Context, root string, rows int64) (*warehouse, 
 	return w, os.WriteFile(filepath.Join(dir, completeFile), raw, 0o644)
 }
 
-func generate(ctx context.Context, dir string, rows int64) (_ []string, err error) {
+func generate(ctx context.Context, dir string, rows, nfiles int64) (_ []string, err error) {
 	wh, err := lake.Open(ctx, lake.Config{DataDir: dir})
 	if err != nil {
 		return nil, err
@@ -97,7 +107,7 @@ func generate(ctx context.Context, dir string, rows int64) (_ []string, err erro
 	if err != nil {
 		return nil, err
 	}
-	per := (rows + filesPerTable - 1) / filesPerTable
+	per := (rows + nfiles - 1) / nfiles
 	var files []iceberg.DataFile
 	for lo := int64(0); lo < rows; lo += per {
 		fs, err := lake.WriteFiles(ctx, tbl, eventsSchema, batches(lo, min(lo+per, rows)))

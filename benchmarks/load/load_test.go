@@ -57,7 +57,7 @@ func scenarios(hot int64) []scenario {
 // runAll generates (or reuses) the table, starts wharf serve, and runs every
 // scenario for d each after warm-up w.
 func runAll(ctx context.Context, tb testing.TB, rows, hot int64, d, w time.Duration) []Report {
-	wh, err := cachedWarehouse(ctx, cacheRoot(tb), rows)
+	wh, err := cachedWarehouse(ctx, cacheRoot(tb), rows, filesPerTable())
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 func BenchmarkGate(b *testing.B) {
 	ctx := context.Background()
 	rows := loadRows(10_000_000)
-	w, err := cachedWarehouse(ctx, cacheRoot(b), rows)
+	w, err := cachedWarehouse(ctx, cacheRoot(b), rows, filesPerTable())
 	if err != nil {
 		b.Fatal(err)
 	}
