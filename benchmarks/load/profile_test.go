@@ -1,0 +1,101 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/lake"
+	"github.com/wharfdata/wharf/olap"
+)
+
+// BenchmarkGate runs the uncached mix in process, through the same
+// olap.Gate that wharf serve puts in front of POST /v1/sql, 64 goroutines
+// at once and no HTTP, so that -cpuprofile shows where a server spends a
+// statement (a refused one counts as done; rejected/op says how many):
+//
+//	go test -run '^$' -bench Gate -cpuprofile /tmp/gate.pprof ./load/
+func BenchmarkGate(b *testing.B) {
+	ctx := context.Background()
+	rows := loadRows(10_000_000)
+	w, err := cachedWarehouse(ctx, cacheRoot(b), rows, filesPerTable())
+	if err != nil {
+		b.Fatal(err)
+	}
+	wh, err := lake.Open(ctx, lake.Config{DataDir: w.Dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer wh.Close()
+	// "small-lane" classifies every SELECT as small, as if the first run of a
+	// statement were judged by its pruned size rather than its tables' (see
+	// the report in RESULTS.md).
+	for _, sc := range []struct {
+		name string
+		hot  int64
+		cfg  olap.Config
+	}{
+		{"cached", 1000, olap.Config{}},
+		{"uncached", 0, olap.Config{}},
+		{"uncached-small-lane", 0, olap.Config{HeavyBytes: 1 << 50}},
+	} {
+		b.Run(sc.name, func(b *testing.B) {
+			g := olap.New(session.New(wh), olap.WithConfig(sc.cfg))
+			mix := Mix{Rows: rows, Hot: sc.hot, AggShare: 0.2}
+			if err := Warm(ctx, conns, mix.All(), gateDo(g)); err != nil {
+				b.Fatal(err)
+			}
+			var seq, rejected atomic.Uint64
+			b.SetParallelism(max(1, conns/runtime.GOMAXPROCS(0))) // conns goroutines in all
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				rng := rand.New(rand.NewPCG(3, seq.Add(1)))
+				for pb.Next() {
+					q := mix.Next(rng)
+					rows, err := gateDo(g)(ctx, q)
+					if err == nil {
+						err = q.Check(rows, mix.Rows)
+					}
+					if errors.Is(err, ErrRejected) {
+						rejected.Add(1)
+					} else if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(rejected.Load())/float64(b.N), "rejected/op")
+		})
+	}
+}
+
+// gateDo runs a query through g, rendering each value as its text.
+func gateDo(g *olap.Gate) Do {
+	return func(ctx context.Context, q Query) ([][]string, error) {
+		res, err := g.Exec(ctx, q.SQL(), true)
+		defer res.Release()
+		if err != nil {
+			var ce *session.Error
+			if errors.As(err, &ce) && ce.Code == session.CodeOverloaded {
+				return nil, fmt.Errorf("%w: %v", ErrRejected, err)
+			}
+			return nil, err
+		}
+		var out [][]string
+		for _, rec := range res.Batches {
+			for i := range int(rec.NumRows()) {
+				row := make([]string, rec.NumCols())
+				for c := range row {
+					row[c] = rec.Column(c).ValueStr(i)
+				}
+				out = append(out, row)
+			}
+		}
+		return out, nil
+	}
+}
