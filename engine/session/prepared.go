@@ -15,6 +15,7 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/sql"
+	"github.com/wharfdata/wharf/lake"
 )
 
 // Prepared is a SELECT bound and optimized against the table versions it
@@ -33,6 +34,7 @@ type Prepared struct {
 	// connector or temporary table, whose definitions the pins do not cover.
 	LakeOnly bool
 	node     plan.Node
+	estBytes int64
 }
 
 // Pin is one table version a prepared statement reads.
@@ -46,17 +48,41 @@ type Pin struct {
 // Cacheable reports whether equal Text and equal pins imply an equal result.
 func (p *Prepared) Cacheable() bool { return p.Deterministic && p.LakeOnly }
 
-// EstimatedBytes is an upper bound of what a run reads: the data files of
-// every pinned snapshot, before pruning.
-func (p *Prepared) EstimatedBytes() int64 {
-	var n int64
-	for _, pin := range p.Pins {
-		if s := pin.Table.CurrentSnapshot(); s != nil && s.Summary != nil {
-			b, _ := strconv.ParseInt(s.Summary.Properties["total-files-size"], 10, 64)
-			n += b
+// EstimatedBytes is what a run reads at most: for each scan with a pushed
+// filter, the bytes of the files that partition and min/max pruning keep;
+// for the others, all of the pinned snapshot's data files. Computed once,
+// when the statement is prepared, so that a first run is judged by what it
+// will really read (a per-key lookup prunes to one file of many).
+func (p *Prepared) EstimatedBytes() int64 { return p.estBytes }
+
+// estimateBytes sums the bytes n's scans read.
+func estimateBytes(ctx context.Context, n plan.Node) int64 {
+	var total int64
+	var walk func(plan.Node)
+	walk = func(n plan.Node) {
+		if sc, ok := n.(*plan.Scan); ok {
+			if sc.Filter != nil {
+				ps, err := lake.PlanScan(ctx, sc.Table, lake.ScanOptions{Filter: sc.Filter, SnapshotID: sc.SnapshotID, AsOf: sc.AsOf})
+				if err == nil {
+					total += ps.Stats.BytesKept
+					return
+				}
+			}
+			snap := sc.Table.CurrentSnapshot()
+			if sc.SnapshotID != 0 {
+				snap = sc.Table.SnapshotByID(sc.SnapshotID)
+			}
+			if snap != nil && snap.Summary != nil {
+				b, _ := strconv.ParseInt(snap.Summary.Properties["total-files-size"], 10, 64)
+				total += b
+			}
+		}
+		for _, c := range n.Children() {
+			walk(c)
 		}
 	}
-	return n
+	walk(n)
+	return total
 }
 
 // Prepare parses nothing: it binds and optimizes an already parsed SELECT.
@@ -72,6 +98,7 @@ func (s *Session) Prepare(ctx context.Context, q *sql.Query) (*Prepared, error) 
 	if p.node, err = plan.Optimize(node, ev); err != nil {
 		return nil, planError(err)
 	}
+	p.estBytes = estimateBytes(ctx, p.node)
 	if u := unbounded(p.node); u != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("%s is an unbounded %s table: a SELECT would never end; read it in a continuous job (INSERT INTO a lake table SELECT … FROM it)", strings.Join(u.Ident, "."), u.Source.Spec.Options["connector"]), Pos: pos(q.Pos)}
 	}
