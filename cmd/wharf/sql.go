@@ -188,28 +188,11 @@ func inputPos(text string, off int, p session.Pos) session.Pos {
 }
 
 func runVerify(ctx context.Context, args []string, std stdio) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("wharf verify", flag.ContinueOnError)
-	fs.SetOutput(std.stderr)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: wharf verify [flags] NAMESPACE.TABLE")
-		fs.PrintDefaults()
-	}
-	pos, err := parseFlags(fs, args)
+	c, ns, tbl, err := tableCommand("verify", args, std)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	ns, tbl, ok := splitTableName(pos[0])
-	if !ok {
-		fmt.Fprintf(std.stderr, "wharf verify: %q is not NAMESPACE.TABLE\n", pos[0])
-		return errUsage
-	}
-	rep, err := cf.client(std).Verify(ctx, ns, tbl)
+	rep, err := c.Verify(ctx, ns, tbl)
 	if err != nil {
 		fmt.Fprintln(std.stderr, describeError(err, "", "", 0))
 		return errReported
@@ -219,4 +202,31 @@ func runVerify(ctx context.Context, args []string, std stdio) error {
 		return errReported
 	}
 	return nil
+}
+
+// tableCommand parses `wharf NAME [flags] NAMESPACE.TABLE`: the client the
+// flags configure and the table named.
+func tableCommand(name string, args []string, std stdio) (c *api.Client, ns, table string, err error) {
+	var cf clientFlags
+	fs := flag.NewFlagSet("wharf "+name, flag.ContinueOnError)
+	fs.SetOutput(std.stderr)
+	cf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: wharf %s [flags] NAMESPACE.TABLE\n", name)
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return nil, "", "", errUsage
+	}
+	dot := strings.LastIndexByte(pos[0], '.')
+	if dot <= 0 || dot == len(pos[0])-1 {
+		fmt.Fprintf(std.stderr, "wharf %s: %q is not NAMESPACE.TABLE\n", name, pos[0])
+		return nil, "", "", errUsage
+	}
+	return cf.client(std), pos[0][:dot], pos[0][dot+1:], nil
 }
