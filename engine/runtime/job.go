@@ -20,6 +20,7 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/internal/errkind"
+	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/commit"
 )
 
@@ -247,7 +248,11 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		}
 	}()
 
-	sink := &fileSink{coerce: p.Coerce}
+	// Coercion errors (a NULL in a NOT NULL column) repeat on every retry.
+	sink := &exec.FileSink{Coerce: func(b arrow.RecordBatch, done int64) (arrow.RecordBatch, error) {
+		rec, err := p.Coerce(b, done)
+		return rec, errkind.Wrap(errkind.Fatal, err)
+	}}
 	pipe := exec.NewPipeline(q.Operators, sink)
 	defer pipe.Close()
 	if err := pipe.Watermark(ctx, et.watermark); err != nil {
@@ -259,7 +264,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	version := jobVersion(j.rec.SQL)
 	epoch := res.NextEpoch
 	for stopping := false; !stopping; {
-		sink.w = &epochWriter{tbl: p.Table, schema: p.Schema}
+		sink.W = lake.NewFileWriter(p.Table, p.Schema)
 		deadline := time.Now().Add(p.Interval)
 		for {
 			ectx, cancel := context.WithDeadline(readCtx, deadline)
@@ -273,7 +278,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				break
 			}
 			if err != nil {
-				sink.w.abort()
+				sink.W.Abort()
 				return committed, err
 			}
 			if len(replaying) > 0 && b.To > pending[b.Split].To {
@@ -285,12 +290,12 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				lr.active = b.From >= pending[b.Split].To
 			}
 			if err := j.take(ctx, b, kind, name, pending, et, dl, pipe); err != nil {
-				sink.w.abort()
+				sink.W.Abort()
 				return committed, err
 			}
 		}
 		if err := pipe.Watermark(ctx, et.advance()); err != nil {
-			sink.w.abort()
+			sink.W.Abort()
 			return committed, err
 		}
 		open, late := pipe.State()
@@ -301,10 +306,10 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		}
 		j.mu.Unlock()
 		if err := pipe.Barrier(ctx, epoch); err != nil {
-			sink.w.abort()
+			sink.W.Abort()
 			return committed, err
 		}
-		files, err := sink.w.close()
+		files, err := sink.W.Close()
 		if err != nil {
 			return committed, err
 		}
@@ -340,7 +345,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		now := time.Now().UTC()
 		j.mu.Lock()
 		j.status.Epoch, j.status.Snapshot, j.status.LastCommit, j.status.Watermark = epoch, cr.SnapshotID, &now, e.Watermark
-		j.status.RowsOut += sink.w.rows
+		j.status.RowsOut += sink.W.Rows()
 		j.mu.Unlock()
 		j.notePositions(l.Positions())
 		epoch++
@@ -414,24 +419,6 @@ func sourceKey(spec *connector.TableSpec) (kind, name string) {
 func jobVersion(sql string) string {
 	sum := sha256.Sum256([]byte(sql))
 	return hex.EncodeToString(sum[:8])
-}
-
-// fileSink coerces the pipeline's output to the table's schema and hands
-// it to the epoch's writer.
-type fileSink struct {
-	coerce func(arrow.RecordBatch, int64) (arrow.RecordBatch, error)
-	w      *epochWriter
-	done   int64
-}
-
-func (s *fileSink) Emit(ctx context.Context, b arrow.RecordBatch) error {
-	rec, err := s.coerce(b, s.done)
-	b.Release()
-	if err != nil {
-		return errkind.Wrap(errkind.Fatal, err)
-	}
-	s.done += rec.NumRows()
-	return s.w.write(ctx, rec)
 }
 
 // decodes says whether a plan's source decodes records (and so may meet

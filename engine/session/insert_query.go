@@ -78,44 +78,16 @@ func (t *insertTarget) staged(st *sql.Insert, files []iceberg.DataFile, rows int
 	return &staged{target: tg, rows: rows, sources: sources}
 }
 
-// writeQuery runs the pipeline in its own goroutine and streams its batches,
-// coerced to the table's schema, into lake.WriteFiles.
-func writeQuery(parent context.Context, q *exec.Query, t *insertTarget, co *coercer) ([]iceberg.DataFile, int64, error) {
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	ch := make(chan arrow.RecordBatch, 2)
-	done := make(chan error, 1)
-	go func() {
-		defer close(ch)
-		done <- exec.Run(ctx, q.Source, q.Operators, chanSink(ch))
-	}()
-	var rows int64
-	batches := func(yield func(arrow.RecordBatch, error) bool) {
-		for b := range ch {
-			rec, err := co.apply(b, rows)
-			b.Release()
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			rows += rec.NumRows()
-			if !yield(rec, nil) {
-				return
-			}
-		}
+// writeQuery runs the pipeline into the table's files, coercing each batch
+// to the table's schema on the way.
+func writeQuery(ctx context.Context, q *exec.Query, t *insertTarget, co *coercer) ([]iceberg.DataFile, int64, error) {
+	sink := &exec.FileSink{Coerce: co.apply, W: lake.NewFileWriter(t.tbl, t.schema)}
+	if err := exec.Run(ctx, q.Source, q.Operators, sink); err != nil {
+		sink.W.Abort()
+		return nil, 0, err
 	}
-	files, werr := lake.WriteFiles(ctx, t.tbl, t.schema, batches)
-	cancel() // the writer may have stopped early: stop the pipeline too
-	for b := range ch {
-		b.Release()
-	}
-	if rerr := <-done; rerr != nil && !errors.Is(rerr, context.Canceled) {
-		return nil, 0, rerr
-	}
-	if werr != nil {
-		return nil, 0, werr
-	}
-	return files, rows, parent.Err()
+	files, err := sink.W.Close()
+	return files, sink.W.Rows(), err
 }
 
 // at gives a statement error without a position the position p.
@@ -125,19 +97,6 @@ func at(err error, p sql.Pos) error {
 		e.Pos = pos(p)
 	}
 	return err
-}
-
-// chanSink hands a pipeline's output batches to another goroutine.
-type chanSink chan arrow.RecordBatch
-
-func (c chanSink) Emit(ctx context.Context, b arrow.RecordBatch) error {
-	select {
-	case c <- b:
-		return nil
-	case <-ctx.Done():
-		b.Release()
-		return ctx.Err()
-	}
 }
 
 // insertTarget is the table an INSERT writes and how its columns are filled.

@@ -1,4 +1,4 @@
-package runtime
+package lake
 
 import (
 	"context"
@@ -7,14 +7,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
-
-	"github.com/wharfdata/wharf/lake"
 )
 
-// epochWriter streams one epoch's batches into Parquet data files: a
-// goroutine runs lake.WriteFiles over the batches as they are pushed, so an
-// epoch's rows are never all in memory.
-type epochWriter struct {
+// FileWriter writes batches pushed to it as a table's data files: a
+// goroutine runs WriteFiles over them as they arrive, so a producer that
+// pushes (a batch INSERT's pipeline, one epoch of a job) never holds all its
+// rows. It is used from one goroutine.
+type FileWriter struct {
 	tbl    *table.Table
 	schema *arrow.Schema
 	rows   int64
@@ -26,13 +25,22 @@ type epochWriter struct {
 	cancel context.CancelFunc
 }
 
-func (w *epochWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
+// NewFileWriter returns a writer of tbl's files for batches of schema.
+func NewFileWriter(tbl *table.Table, schema *arrow.Schema) *FileWriter {
+	return &FileWriter{tbl: tbl, schema: schema}
+}
+
+// Rows is how many rows were written.
+func (w *FileWriter) Rows() int64 { return w.rows }
+
+// Write takes rec (the writer releases it).
+func (w *FileWriter) Write(ctx context.Context, rec arrow.RecordBatch) error {
 	if w.ch == nil {
 		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		w.ch, w.exited, w.cancel = make(chan arrow.RecordBatch, 2), make(chan struct{}), cancel
 		go func() {
 			defer close(w.exited)
-			w.files, w.err = lake.WriteFiles(wctx, w.tbl, w.schema, func(yield func(arrow.RecordBatch, error) bool) {
+			w.files, w.err = WriteFiles(wctx, w.tbl, w.schema, func(yield func(arrow.RecordBatch, error) bool) {
 				for b := range w.ch {
 					if !yield(b, nil) {
 						return
@@ -57,9 +65,9 @@ func (w *epochWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
 	}
 }
 
-// close ends the epoch's files and returns them (none if nothing was
+// Close ends the files and returns them, uncommitted (none if nothing was
 // written).
-func (w *epochWriter) close() ([]iceberg.DataFile, error) {
+func (w *FileWriter) Close() ([]iceberg.DataFile, error) {
 	if w.ch == nil {
 		return nil, nil
 	}
@@ -69,8 +77,8 @@ func (w *epochWriter) close() ([]iceberg.DataFile, error) {
 	return w.files, w.err
 }
 
-// abort stops the writer; files it wrote become orphans for RemoveOrphans.
-func (w *epochWriter) abort() {
+// Abort stops the writer; files it wrote become orphans for RemoveOrphans.
+func (w *FileWriter) Abort() {
 	if w.ch == nil {
 		return
 	}
