@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/iceberg-go/catalog"
 
-	"github.com/wharfdata/wharf/internal/testkit"
 	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/commit"
 )
@@ -20,15 +19,7 @@ func TestCatalogs(t *testing.T) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := lake.Config{DataDir: t.TempDir()}
-			if kind == "postgres" {
-				cfg.Catalog = testkit.Postgres(t).NewDatabase(t)
-			}
-			wh, err := lake.Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer wh.Close()
+			wh := warehouseOn(t, kind)
 			id := createEvents(t, wh)
 			ids, err := wh.ListTables(ctx)
 			if err != nil || len(ids) != 1 || ids[0][1] != "events" {

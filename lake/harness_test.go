@@ -249,3 +249,19 @@ func crashOnce(point string, n int) func(string) error {
 		return nil
 	}
 }
+
+// warehouseOn opens a local warehouse whose catalog is kind: "sqlite" or
+// "postgres" (a fresh database on the test kit's server).
+func warehouseOn(t *testing.T, kind string) *lake.Warehouse {
+	t.Helper()
+	cfg := lake.Config{DataDir: t.TempDir()}
+	if kind == "postgres" {
+		cfg.Catalog = testkit.Postgres(t).NewDatabase(t)
+	}
+	wh, err := lake.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = wh.Close() })
+	return wh
+}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/iceberg-go/table"
 
-	"github.com/wharfdata/wharf/internal/testkit"
 	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/commit"
 	"github.com/wharfdata/wharf/lake/objstore"
@@ -136,15 +135,7 @@ func TestMultiTableCrash(t *testing.T) {
 			}
 			t.Run(kind+"/"+point, func(t *testing.T) {
 				ctx := context.Background()
-				cfg := lake.Config{DataDir: t.TempDir()}
-				if kind == "postgres" {
-					cfg.Catalog = testkit.Postgres(t).NewDatabase(t)
-				}
-				wh, err := lake.Open(ctx, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer wh.Close()
+				wh := warehouseOn(t, kind)
 				ids := []table.Identifier{createNamed(t, wh, "events"), createNamed(t, wh, "events_copy")}
 				src := source{parts: 2, perPart: 60}
 				j := multiRun{wh: wh, ids: ids, job: "fan", src: src, perPart: 20,
@@ -296,15 +287,7 @@ func TestLedgerLineage(t *testing.T) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := lake.Config{DataDir: t.TempDir()}
-			if kind == "postgres" {
-				cfg.Catalog = testkit.Postgres(t).NewDatabase(t)
-			}
-			wh, err := lake.Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer wh.Close()
+			wh := warehouseOn(t, kind)
 			id := createEvents(t, wh)
 			src := source{parts: 2, perPart: 100}
 			j := jobRun{wh: wh, ident: id, job: "copy", src: src, perPart: 25,

@@ -308,7 +308,7 @@ func tableObject(tbl *table.Table) (*plan.Object, error) {
 	return &plan.Object{Table: tbl, Fields: fields}, nil
 }
 
-// defRows lists the definitions for SHOW TABLES / SHOW VIEWS, temporary
+// defNames lists the definitions for SHOW TABLES / SHOW VIEWS, temporary
 // ones included, as [namespace, name] pairs.
 func (s *Session) defNames(ctx context.Context, kinds ...string) ([]table.Identifier, error) {
 	defs, err := s.wh.ListDefinitions(ctx)
