@@ -24,6 +24,10 @@ type Query struct {
 	// Stream is the unbounded source of a continuous job's pipeline
 	// (BuildStream); Source is nil then, and the job drives the operators.
 	Stream *plan.SourceScan
+	// Right holds, by operator index, the right input of each two-input
+	// operator of a continuous job (a streaming join): a query of its own
+	// whose output feeds that operator's ProcessRight (see Graph).
+	Right map[int]*Query
 
 	streaming bool
 }
@@ -159,6 +163,9 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		}
 		q.Operators = append(q.Operators, agg)
 	case *plan.Join:
+		if q.streaming && plan.Unbounded(n.Right) != nil {
+			return q.addStreamJoin(ctx, n, ev)
+		}
 		// The left input is the probe side, in this pipeline; the right is
 		// built (run to its end and held) by the join.
 		if err := q.add(ctx, n.Left, ev); err != nil {
@@ -382,4 +389,26 @@ func groupsBy(n *plan.Aggregate, col int) bool {
 		}
 	}
 	return false
+}
+
+// addStreamJoin builds a join of two unbounded inputs: the left input is
+// this query's chain, the right one a query of its own (see Graph).
+func (q *Query) addStreamJoin(ctx context.Context, n *plan.Join, ev *expr.EvalContext) error {
+	if err := q.add(ctx, n.Left, ev); err != nil {
+		return err
+	}
+	right := &Query{Schema: n.Right.Schema(), streaming: true}
+	if err := right.add(ctx, n.Right, ev); err != nil {
+		return err
+	}
+	j, err := newStreamJoin(n, ev)
+	if err != nil {
+		return err
+	}
+	if q.Right == nil {
+		q.Right = map[int]*Query{}
+	}
+	q.Right[len(q.Operators)] = right
+	q.Operators = append(q.Operators, j)
+	return nil
 }

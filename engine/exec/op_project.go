@@ -9,11 +9,13 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 )
 
-// Project computes one output column per expression.
+// Project computes one output column per expression. A changelog's row
+// kinds (see RowKindColumn) are carried through as the last column.
 type Project struct {
-	schema *arrow.Schema
-	exprs  []expr.Evaluator
-	ev     *expr.EvalContext
+	schema    *arrow.Schema
+	changelog *arrow.Schema // schema plus the row kinds, made on first use
+	exprs     []expr.Evaluator
+	ev        *expr.EvalContext
 }
 
 // NewProject returns a projection producing schema from exprs (one each).
@@ -35,7 +37,15 @@ func (p *Project) Process(ctx context.Context, b arrow.RecordBatch, out Emitter)
 		}
 		cols = append(cols, c)
 	}
-	return out.Emit(ctx, array.NewRecordBatch(p.schema, cols, b.NumRows()))
+	schema := p.schema
+	if kinds := RowKinds(b); kinds != nil {
+		if p.changelog == nil {
+			p.changelog = arrow.NewSchema(append(p.schema.Fields(), RowKindField), nil)
+		}
+		kinds.Retain()
+		cols, schema = append(cols, kinds), p.changelog
+	}
+	return out.Emit(ctx, array.NewRecordBatch(schema, cols, b.NumRows()))
 }
 
 func (p *Project) Finish(context.Context, Emitter) error { return nil }

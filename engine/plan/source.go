@@ -57,3 +57,16 @@ func NewSourceScan(id table.Identifier, alias string, src *SourceTable) *SourceS
 
 func (s *SourceScan) Schema() *arrow.Schema { return s.schema }
 func (*SourceScan) Children() []Node        { return nil }
+
+// Unbounded finds the first unbounded connector table n reads, nil if none.
+func Unbounded(n Node) *SourceScan {
+	if s, ok := n.(*SourceScan); ok && !s.Source.Bounded {
+		return s
+	}
+	for _, c := range n.Children() {
+		if s := Unbounded(c); s != nil {
+			return s
+		}
+	}
+	return nil
+}

@@ -1,10 +1,7 @@
 package runtime
 
 import (
-	"encoding/json"
-	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -18,7 +15,10 @@ import (
 //
 // The watermark is the smallest, over the splits that have delivered rows
 // (and, with an idle timeout, did so lately), of the largest event time each
-// has delivered, minus the declared delay; it never goes back.
+// has delivered, minus the declared delay; it never goes back. A split the
+// source has but that has not delivered a row since the job started holds
+// the watermark where it is (until the idle timeout, if one is declared):
+// otherwise the first splits to deliver would make the others' rows late.
 //
 // Window state is rebuilt after a restart by replaying input, not loaded
 // from a snapshot: every batch whose rows may still belong to an open
@@ -34,6 +34,7 @@ type eventTime struct {
 	watermark int64           // micros; math.MinInt64 before any
 	maxSeen   map[int32]int64 // per split: largest event time delivered
 	active    map[int32]time.Time
+	waiting   map[int32]time.Time // splits yet to deliver a row, since when
 	live      map[int32][]liveBatch
 	now       func() time.Time
 }
@@ -42,7 +43,14 @@ type liveBatch struct{ from, maxT int64 }
 
 func newEventTime(wm *plan.Watermark, maxWindow int64) *eventTime {
 	return &eventTime{wm: wm, maxWindow: maxWindow, watermark: math.MinInt64, maxSeen: map[int32]int64{},
-		active: map[int32]time.Time{}, live: map[int32][]liveBatch{}, now: time.Now}
+		active: map[int32]time.Time{}, waiting: map[int32]time.Time{}, live: map[int32][]liveBatch{}, now: time.Now}
+}
+
+// expect names the source's splits when the job starts.
+func (e *eventTime) expect(splits []int32) {
+	for _, s := range splits {
+		e.waiting[s] = e.now()
+	}
 }
 
 // restore sets the watermark of the last committed epoch (milliseconds).
@@ -71,6 +79,7 @@ func (e *eventTime) observe(split int32, from int64, b arrow.RecordBatch) {
 		e.maxSeen[split] = maxT
 	}
 	e.active[split] = e.now()
+	delete(e.waiting, split)
 	if e.maxWindow > 0 {
 		e.live[split] = append(e.live[split], liveBatch{from: from, maxT: maxT})
 	}
@@ -80,6 +89,11 @@ func (e *eventTime) observe(split int32, from int64, b arrow.RecordBatch) {
 func (e *eventTime) advance() int64 {
 	if e.wm == nil || len(e.maxSeen) == 0 {
 		return e.watermark
+	}
+	for _, since := range e.waiting {
+		if e.wm.IdleTimeout == 0 || e.now().Sub(since) < e.wm.IdleTimeout {
+			return e.watermark
+		}
 	}
 	// Splits idle past the timeout do not hold the watermark back, unless
 	// every split is idle.
@@ -104,51 +118,11 @@ func (e *eventTime) advance() int64 {
 	return e.watermark
 }
 
-// millis is the watermark for the epoch record, nil before any.
-func (e *eventTime) millis() *int64 {
-	if e.watermark == math.MinInt64 {
+// millis is a watermark for the epoch record, nil before any.
+func millis(micros int64) *int64 {
+	if micros == math.MinInt64 {
 		return nil
 	}
-	ms := e.watermark / 1000
+	ms := micros / 1000
 	return &ms
-}
-
-// state is what the epoch's record keeps: per split, where a restart
-// starts reading to rebuild the open windows.
-type state struct {
-	Replay map[string]int64 `json:"replay,omitempty"`
-}
-
-func (e *eventTime) state() string {
-	if e.maxWindow == 0 {
-		return ""
-	}
-	s := state{Replay: map[string]int64{}}
-	for split, bs := range e.live {
-		if len(bs) > 0 {
-			s.Replay[strconv.Itoa(int(split))] = bs[0].from
-		}
-	}
-	b, _ := json.Marshal(s) // a map of numbers always marshals
-	return string(b)
-}
-
-// replayFrom reads a committed state: per split, the replay position.
-func replayFrom(st string) (map[int32]int64, error) {
-	out := map[int32]int64{}
-	if st == "" {
-		return out, nil
-	}
-	var s state
-	if err := json.Unmarshal([]byte(st), &s); err != nil {
-		return nil, fmt.Errorf("job state %q: %w", st, err)
-	}
-	for k, v := range s.Replay {
-		n, err := strconv.Atoi(k)
-		if err != nil {
-			return nil, fmt.Errorf("job state %q: split %q", st, k)
-		}
-		out[int32(n)] = v
-	}
-	return out, nil
 }

@@ -196,49 +196,60 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	j.mu.Unlock()
 	j.notePositions(res.Positions)
 
+	st, err := decodeState(res.State)
+	if err != nil {
+		return false, errkind.Wrap(errkind.Fatal, err)
+	}
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
 	q, err := exec.BuildStream(ctx, p.Node, ev)
 	if err != nil {
 		return false, errkind.Wrap(errkind.Fatal, err)
 	}
-	st := q.Stream.Source
-	spec := *st.Spec
-	spec.Alloc = memory.DefaultAllocator
-	src, err := st.Open(ctx, &spec)
+	// Coercion errors (a NULL in a NOT NULL column) repeat on every retry.
+	sink := &exec.FileSink{Coerce: func(b arrow.RecordBatch, done int64) (arrow.RecordBatch, error) {
+		rec, err := p.Coerce(b, done)
+		return rec, errkind.Wrap(errkind.Fatal, err)
+	}}
+	g := exec.NewGraph(q, sink)
+	defer g.Close()
+	ins, err := inputs(g, p.MaxWindow)
 	if err != nil {
 		return false, err
 	}
-	defer src.Close()
-	kind, name := sourceKey(&spec)
-	pending := map[int32]commit.Range{} // per split: what the epochs since the last commit read
-	from := map[int32]int64{}
-	for k, next := range res.Positions {
-		if k.Kind == kind && k.Name == name {
-			from[k.Partition] = next
-			pending[k.Partition] = commit.Range{Kind: kind, Name: name, Partition: k.Partition, From: next, To: next}
+	defer func() {
+		for _, in := range ins {
+			if in.src != nil {
+				in.src.Close()
+			}
+		}
+	}()
+	if st.Operators != "" {
+		b, err := j.m.wh.Records().Get(ctx, st.Operators)
+		if err != nil {
+			return false, fmt.Errorf("operator state of epoch %d: %w", res.NextEpoch-1, err)
+		}
+		if err := g.Restore(b); err != nil {
+			return false, errkind.Wrap(errkind.Fatal, err)
 		}
 	}
-	// Windows are rebuilt by reading again from where their rows began;
-	// what was read before the committed positions is replay only.
-	replay, err := replayFrom(res.State)
-	if err != nil {
-		return false, errkind.Wrap(errkind.Fatal, err)
+	for _, in := range ins {
+		in.et.restore(res.Watermark)
 	}
-	replaying := map[int32]bool{} // splits still reading rows committed epochs read
-	for split, pos := range replay {
-		if next, ok := from[split]; ok && pos < next {
-			from[split], replaying[split] = pos, true
-		}
+	if err := start(ctx, ins, res.Positions, st); err != nil {
+		return false, err
+	}
+	replaying := 0
+	for _, in := range ins {
+		replaying += len(in.replaying)
 	}
 	var lateBase int64 // replayed rows of closed windows are not late arrivals
-	et := newEventTime(p.Watermark, p.MaxWindow)
-	et.restore(res.Watermark)
-	if err := src.Start(ctx, from); err != nil {
-		return false, err
-	}
+	wm := watermark(ins)
 
 	// A stop request ends the current epoch early; the epoch still commits.
 	readCtx, stopReading := context.WithCancel(ctx)
+	reads := make(chan read, len(ins))
+	wait := readAll(readCtx, ins, reads)
+	defer wait()
 	defer stopReading()
 	go func() {
 		select {
@@ -248,64 +259,70 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		}
 	}()
 
-	// Coercion errors (a NULL in a NOT NULL column) repeat on every retry.
-	sink := &exec.FileSink{Coerce: func(b arrow.RecordBatch, done int64) (arrow.RecordBatch, error) {
-		rec, err := p.Coerce(b, done)
-		return rec, errkind.Wrap(errkind.Fatal, err)
-	}}
-	pipe := exec.NewPipeline(q.Operators, sink)
-	defer pipe.Close()
-	if err := pipe.Watermark(ctx, et.watermark); err != nil {
+	if err := g.Watermark(ctx, wm); err != nil {
 		return false, err
 	}
 	if lr != nil {
-		pipe.RouteLate(lr.add)
+		g.RouteLate(lr.add)
 	}
 	version := jobVersion(j.rec.SQL)
 	epoch := res.NextEpoch
 	for stopping := false; !stopping; {
 		sink.W = lake.NewFileWriter(p.Table, p.Schema)
-		deadline := time.Now().Add(p.Interval)
+		timer := time.NewTimer(p.Interval)
+	epochLoop:
 		for {
-			ectx, cancel := context.WithDeadline(readCtx, deadline)
-			b, err := src.Next(ectx)
-			cancel()
-			if err != nil && ctx.Err() == nil && readCtx.Err() != nil {
-				stopping = true
-				break
-			}
-			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-				break
-			}
-			if err != nil {
+			var r read
+			select {
+			case r = <-reads:
+			case <-timer.C:
+				break epochLoop
+			case <-readCtx.Done():
+				if ctx.Err() == nil {
+					stopping = true
+					break epochLoop
+				}
 				sink.W.Abort()
-				return committed, err
+				return committed, ctx.Err()
 			}
-			if len(replaying) > 0 && b.To > pending[b.Split].To {
-				if delete(replaying, b.Split); len(replaying) == 0 {
-					_, lateBase = pipe.State()
+			if r.err != nil {
+				timer.Stop()
+				if readCtx.Err() != nil && ctx.Err() == nil {
+					stopping = true
+					break
+				}
+				sink.W.Abort()
+				return committed, fmt.Errorf("%s: %w", r.in.ident, r.err)
+			}
+			b, in := r.b, r.in
+			if in.replaying[b.Split] && b.To > in.pending[b.Split].To {
+				delete(in.replaying, b.Split)
+				if replaying--; replaying == 0 {
+					_, lateBase = g.State()
 				}
 			}
 			if lr != nil {
-				lr.active = b.From >= pending[b.Split].To
+				lr.active = b.From >= in.pending[b.Split].To
 			}
-			if err := j.take(ctx, b, kind, name, pending, et, dl, pipe); err != nil {
+			if err := j.take(ctx, in, b, dl, g); err != nil {
+				timer.Stop()
 				sink.W.Abort()
 				return committed, err
 			}
 		}
-		if err := pipe.Watermark(ctx, et.advance()); err != nil {
+		wm = max(wm, watermark(ins))
+		if err := g.Watermark(ctx, wm); err != nil {
 			sink.W.Abort()
 			return committed, err
 		}
-		open, late := pipe.State()
+		open, late := g.State()
 		j.mu.Lock()
-		j.status.OpenWindows = open
-		if len(replaying) == 0 {
+		j.status.OpenWindows, j.status.Operators = open, g.StateBytes()
+		if replaying == 0 {
 			j.status.LateRows = late - lateBase
 		}
 		j.mu.Unlock()
-		if err := pipe.Barrier(ctx, epoch); err != nil {
+		if err := g.Barrier(ctx, epoch); err != nil {
 			sink.W.Abort()
 			return committed, err
 		}
@@ -333,15 +350,39 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			}
 		}
 		if len(files) == 0 && len(targets) == 1 {
-			continue // nothing to make visible: the ranges carry over
+			// Nothing to make visible: the ranges carry over, and operator
+			// state is rebuilt from the last snapshot by reading them again.
+			continue
 		}
-		sources := slices.SortedFunc(maps.Values(pending), func(a, b commit.Range) int { return int(a.Partition) - int(b.Partition) })
-		e := commit.Epoch{Number: epoch, JobVersion: version, Sources: sources, Watermark: et.millis(), State: et.state()}
+		next := jobState{Replay: map[string]map[int32]int64{}}
+		var sources []commit.Range
+		for _, in := range ins {
+			if r := in.et.replayState(); len(r) > 0 {
+				next.Replay[in.key()] = r
+			}
+			sources = append(sources, slices.SortedFunc(maps.Values(in.pending), func(a, b commit.Range) int { return int(a.Partition) - int(b.Partition) })...)
+		}
+		if g.Stateful() {
+			b, err := g.Snapshot(nil)
+			if err != nil {
+				return committed, errkind.Wrap(errkind.Fatal, err)
+			}
+			next.Operators = stateKey(j.rec.ID, epoch, res.Generation)
+			if err := j.m.wh.Records().Put(ctx, next.Operators, b); err != nil {
+				return committed, fmt.Errorf("operator state of epoch %d: %w", epoch, err)
+			}
+		}
+		e := commit.Epoch{Number: epoch, JobVersion: version, Sources: sources, Watermark: millis(wm), State: next.encode()}
 		cr, err := l.Commit(ctx, e, targets...)
 		if err != nil {
 			return committed, err
 		}
 		committed = true
+		if next.Operators != "" {
+			if err := pruneStates(ctx, j.m.wh.Records(), j.rec.ID, next.Operators); err != nil {
+				j.m.log.Warn("prune operator state", "job", j.rec.ID, "err", err)
+			}
+		}
 		now := time.Now().UTC()
 		j.mu.Lock()
 		j.status.Epoch, j.status.Snapshot, j.status.LastCommit, j.status.Watermark = epoch, cr.SnapshotID, &now, e.Watermark
@@ -349,19 +390,21 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		j.mu.Unlock()
 		j.notePositions(l.Positions())
 		epoch++
-		for k, r := range pending {
-			pending[k] = commit.Range{Kind: r.Kind, Name: r.Name, Partition: r.Partition, From: r.To, To: r.To}
+		for _, in := range ins {
+			for k, r := range in.pending {
+				in.pending[k] = commit.Range{Kind: r.Kind, Name: r.Name, Partition: r.Partition, From: r.To, To: r.To}
+			}
 		}
 	}
 	return committed, nil
 }
 
-// take adds one source batch to the epoch: its range, then its rows.
-func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pending map[int32]commit.Range, et *eventTime, dl *deadLetters, pipe *exec.Pipeline) error {
-	r, ok := pending[b.Split]
+// take adds one batch of input in to the epoch: its range, then its rows.
+func (j *job) take(ctx context.Context, in *input, b connector.Batch, dl *deadLetters, g *exec.Graph) error {
+	r, ok := in.pending[b.Split]
 	switch {
 	case !ok:
-		r = commit.Range{Kind: kind, Name: name, Partition: b.Split, From: b.From, To: b.To}
+		r = commit.Range{Kind: in.kind, Name: in.name, Partition: b.Split, From: b.From, To: b.To}
 	case b.To <= r.To:
 		// Replay: rebuilds window state from rows the committed epochs
 		// already read; the epoch's range starts after them.
@@ -371,10 +414,10 @@ func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pe
 		if b.Rows != nil {
 			b.Rows.Release()
 		}
-		return errkind.Errorf(errkind.Fatal, "BUG: split %d of %s: batch starts at %d, the previous one ended at %d", b.Split, name, b.From, r.To)
+		return errkind.Errorf(errkind.Fatal, "BUG: split %d of %s: batch starts at %d, the previous one ended at %d", b.Split, in.name, b.From, r.To)
 	}
-	pending[b.Split] = r
-	et.observe(b.Split, b.From, b.Rows)
+	in.pending[b.Split] = r
+	in.et.observe(b.Split, b.From, b.Rows)
 	if len(b.Bad) > 0 && b.To > r.From { // replayed dead letters were committed already
 		var err error
 		if dl == nil {
@@ -395,7 +438,18 @@ func (j *job) take(ctx context.Context, b connector.Batch, kind, name string, pe
 	j.mu.Lock()
 	j.status.RowsIn += b.Rows.NumRows()
 	j.mu.Unlock()
-	return pipe.Push(ctx, b.Rows)
+	for i, leaf := range in.leaves {
+		if i < len(in.leaves)-1 {
+			b.Rows.Retain() // each leaf owns what it is pushed
+		}
+		if err := g.Push(ctx, leaf, b.Rows); err != nil {
+			for range in.leaves[i+1:] {
+				b.Rows.Release()
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 func (j *job) notePositions(p commit.Positions) {

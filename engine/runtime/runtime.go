@@ -42,6 +42,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 	"github.com/google/uuid"
 
+	"github.com/wharfdata/wharf/engine/exec"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/internal/errkind"
 	"github.com/wharfdata/wharf/lake"
@@ -111,7 +112,9 @@ type Status struct {
 	// dropped because their window had closed (since the job last started).
 	OpenWindows int   `json:"open_windows"`
 	LateRows    int64 `json:"late_rows"`
-	Restarts    int   `json:"restarts"`
+	// Operators is the state each stateful operator holds.
+	Operators []exec.OperatorState `json:"operators,omitempty"`
+	Restarts  int                  `json:"restarts"`
 }
 
 // Manager runs the jobs of one server.

@@ -42,7 +42,7 @@ func (s *Session) stageQuery(ctx context.Context, st *sql.Insert, t *insertTarge
 		t.release()
 		return nil, err
 	}
-	if unbounded(node) != nil {
+	if plan.Unbounded(node) != nil {
 		t.release()
 		return nil, errUnbounded
 	}

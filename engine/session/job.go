@@ -17,19 +17,6 @@ import (
 // WithJobs lets INSERT over an unbounded input start continuous jobs on m.
 func WithJobs(m *runtime.Manager) Option { return func(s *Session) { s.jobs = m } }
 
-// unbounded finds the first unbounded connector table a plan reads.
-func unbounded(n plan.Node) *plan.SourceScan {
-	if s, ok := n.(*plan.SourceScan); ok && !s.Source.Bounded {
-		return s
-	}
-	for _, c := range n.Children() {
-		if s := unbounded(c); s != nil {
-			return s
-		}
-	}
-	return nil
-}
-
 // streamable checks that a continuous job's plan is one the runtime runs —
 // filters and projections over one unbounded source, with at most one
 // window aggregation (GROUP BY window_start, window_end of a window TVF on
@@ -141,7 +128,7 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 		t.release()
 		return nil, err
 	}
-	if unbounded(node) == nil {
+	if plan.Unbounded(node) == nil {
 		t.release()
 		return nil, &Error{Code: CodeInvalid, Msg: "the query reads no unbounded source; run it as a batch INSERT", Pos: pos(st.Pos)}
 	}
@@ -170,6 +157,6 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 	return &runtime.Plan{
 		Target: t.id, Table: t.tbl, Node: node, Schema: t.schema,
 		Coerce: co.apply, Release: co.release, Interval: interval,
-		Watermark: unbounded(node).Source.Watermark, MaxWindow: maxWindow,
+		Watermark: plan.Unbounded(node).Source.Watermark, MaxWindow: maxWindow,
 	}, nil
 }

@@ -99,7 +99,7 @@ func (s *Session) Prepare(ctx context.Context, q *sql.Query) (*Prepared, error) 
 		return nil, planError(err)
 	}
 	p.estBytes = estimateBytes(ctx, p.node)
-	if u := unbounded(p.node); u != nil {
+	if u := plan.Unbounded(p.node); u != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("%s is an unbounded %s table: a SELECT would never end; read it in a continuous job (INSERT INTO a lake table SELECT … FROM it)", strings.Join(u.Ident, "."), u.Source.Spec.Options["connector"]), Pos: pos(q.Pos)}
 	}
 	return p, nil

@@ -1,0 +1,153 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/wharfdata/wharf/engine/connector"
+	"github.com/wharfdata/wharf/engine/exec"
+	"github.com/wharfdata/wharf/internal/errkind"
+	"github.com/wharfdata/wharf/lake/commit"
+)
+
+// input is one unbounded source of a job. A source read twice by the query
+// (a self-join, or a table read both directly and through a window) is
+// opened once and each batch goes to all its leaves.
+type input struct {
+	ident      string // the connector table, db.name
+	spec       connector.TableSpec
+	open       connector.OpenFunc
+	src        connector.Source
+	kind, name string // the ledger's name for its positions
+	leaves     []int  // the graph's leaves it feeds
+	windowed   bool   // its leaves rebuild windows by replay
+	et         *eventTime
+	pending    map[int32]commit.Range // per split: what the epochs since the last commit read
+	replaying  map[int32]bool         // splits still reading rows committed epochs read
+}
+
+// key names the input in the job's state.
+func (in *input) key() string { return in.kind + ":" + in.name }
+
+// inputs groups g's leaves by the connector table they read.
+func inputs(g *exec.Graph, maxWindow int64) ([]*input, error) {
+	var out []*input
+	byIdent := map[string]*input{}
+	byKey := map[string]string{}
+	for i, leaf := range g.Leaves {
+		ident := strings.Join(leaf.Ident, ".")
+		in := byIdent[ident]
+		if in == nil {
+			in = &input{ident: ident, spec: *leaf.Source.Spec, open: leaf.Source.Open, pending: map[int32]commit.Range{}, replaying: map[int32]bool{}}
+			in.spec.Alloc = memory.DefaultAllocator
+			in.kind, in.name = sourceKey(&in.spec)
+			if other, ok := byKey[in.key()]; ok {
+				return nil, errkind.Errorf(errkind.Fatal, "%s and %s both read %s %s: a job reads a source through one table", other, ident, in.kind, in.name)
+			}
+			byKey[in.key()] = ident
+			window := int64(0)
+			if g.Windowed(i) {
+				window = maxWindow
+			}
+			in.et = newEventTime(leaf.Source.Watermark, window)
+			in.windowed = g.Windowed(i)
+			byIdent[ident] = in
+			out = append(out, in)
+		} else if in.windowed != g.Windowed(i) {
+			return nil, errkind.Errorf(errkind.Fatal, "%s is read both through a window aggregation and around one; a job that does so comes next (read it through two tables over the source)", ident)
+		}
+		in.leaves = append(in.leaves, i)
+	}
+	return out, nil
+}
+
+// watermark is the job's event time: the least over the inputs that
+// declare one; math.MinInt64 when none has any.
+func watermark(ins []*input) int64 {
+	wm, any := int64(math.MaxInt64), false
+	for _, in := range ins {
+		if in.et.wm != nil {
+			wm, any = min(wm, in.et.advance()), true
+		}
+	}
+	if !any {
+		return math.MinInt64
+	}
+	return wm
+}
+
+// read is one batch (or error) of one input.
+type read struct {
+	in  *input
+	b   connector.Batch
+	err error
+}
+
+// readAll reads every input on a goroutine of its own until ctx ends or a
+// source fails, sending each batch to out. The returned wait blocks until
+// the readers have returned; batches they read but could not send are
+// released.
+func readAll(ctx context.Context, ins []*input, out chan<- read) (wait func()) {
+	var wg sync.WaitGroup
+	for _, in := range ins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				b, err := in.src.Next(ctx)
+				select {
+				case out <- read{in: in, b: b, err: err}:
+				case <-ctx.Done():
+					if b.Rows != nil {
+						b.Rows.Release()
+					}
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	return wg.Wait
+}
+
+// start opens each input and starts it from the committed positions (or
+// the earlier ones a replay needs).
+func start(ctx context.Context, ins []*input, positions commit.Positions, st jobState) error {
+	for _, in := range ins {
+		from := map[int32]int64{}
+		for k, next := range positions {
+			if k.Kind == in.kind && k.Name == in.name {
+				from[k.Partition] = next
+				in.pending[k.Partition] = commit.Range{Kind: in.kind, Name: in.name, Partition: k.Partition, From: next, To: next}
+			}
+		}
+		// Windows are rebuilt by reading again from where their rows
+		// began; what was read before the committed positions is replay only.
+		for split, pos := range st.Replay[in.key()] {
+			if next, ok := from[split]; ok && pos < next {
+				from[split], in.replaying[split] = pos, true
+			}
+		}
+		src, err := in.open(ctx, &in.spec)
+		if err != nil {
+			return err
+		}
+		in.src = src
+		if err := src.Start(ctx, from); err != nil {
+			return fmt.Errorf("%s: %w", in.ident, err)
+		}
+		splits, err := src.Splits(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in.ident, err)
+		}
+		in.et.expect(splits)
+	}
+	return nil
+}
