@@ -1,7 +1,7 @@
 -- Nexmark q15, bidding statistics report: per day, the number of bids,
 -- distinct bidders and distinct auctions, overall and per price band
 -- (below 10,000; 10,000 to below 1,000,000; 1,000,000 and up).
--- sink: nexmark_q15(`day` STRING, total_bids BIGINT, rank1_bids BIGINT, rank2_bids BIGINT, rank3_bids BIGINT, total_bidders BIGINT, rank1_bidders BIGINT, rank2_bidders BIGINT, rank3_bidders BIGINT, total_auctions BIGINT, rank1_auctions BIGINT, rank2_auctions BIGINT, rank3_auctions BIGINT)
+-- sink: nexmark_q15(`day` STRING, total_bids BIGINT, rank1_bids BIGINT, rank2_bids BIGINT, rank3_bids BIGINT, total_bidders BIGINT, rank1_bidders BIGINT, rank2_bidders BIGINT, rank3_bidders BIGINT, total_auctions BIGINT, rank1_auctions BIGINT, rank2_auctions BIGINT, rank3_auctions BIGINT, PRIMARY KEY (`day`) NOT ENFORCED)
 INSERT INTO nexmark_q15
 SELECT
     DATE_FORMAT(dateTime, 'yyyy-MM-dd') AS `day`,

@@ -1,7 +1,7 @@
 -- Nexmark q17, auction statistics report: per auction and day, the number
 -- of bids overall and per price band, and the lowest, highest, average
 -- and total price.
--- sink: nexmark_q17(auction BIGINT, `day` STRING, total_bids BIGINT, rank1_bids BIGINT, rank2_bids BIGINT, rank3_bids BIGINT, min_price BIGINT, max_price BIGINT, avg_price BIGINT, sum_price BIGINT)
+-- sink: nexmark_q17(auction BIGINT, `day` STRING, total_bids BIGINT, rank1_bids BIGINT, rank2_bids BIGINT, rank3_bids BIGINT, min_price BIGINT, max_price BIGINT, avg_price BIGINT, sum_price BIGINT, PRIMARY KEY (auction, `day`) NOT ENFORCED)
 INSERT INTO nexmark_q17
 SELECT
     auction,

@@ -1,6 +1,6 @@
 -- Nexmark q18, find last bid: each bidder's latest bid on each auction
 -- (deduplication keeping the last row per key).
--- sink: nexmark_q18(auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING, dateTime TIMESTAMP(3), extra STRING)
+-- sink: nexmark_q18(auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING, dateTime TIMESTAMP(3), extra STRING, PRIMARY KEY (auction, bidder) NOT ENFORCED)
 INSERT INTO nexmark_q18
 SELECT auction, bidder, price, channel, url, dateTime, extra
 FROM (

@@ -1,7 +1,7 @@
 -- Nexmark q4, average price for a category: the closing price of an auction
 -- is its highest bid made while it was open; the result is the running
 -- average closing price per category.
--- sink: nexmark_q4(id BIGINT, final BIGINT)
+-- sink: nexmark_q4(id BIGINT, final BIGINT, PRIMARY KEY (id) NOT ENFORCED)
 INSERT INTO nexmark_q4
 SELECT Q.category, AVG(Q.final)
 FROM (
