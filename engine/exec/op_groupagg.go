@@ -127,18 +127,18 @@ func (g *GroupAgg) signsOf(b arrow.RecordBatch) ([]int8, error) {
 	}
 	signs := resize(g.signs, kinds.Len())
 	g.signs = signs
-	any := false
+	retracts := false
 	for i, k := range kinds.Int8Values() {
 		switch RowKind(k) {
 		case Insert, UpdateAfter:
 			signs[i] = 1
 		case UpdateBefore, Delete:
-			signs[i], any = -1, true
+			signs[i], retracts = -1, true
 		default:
 			return nil, fmt.Errorf("continuous GROUP BY: row %d has row kind %d, not one of +I, -U, +U, -D", i, k)
 		}
 	}
-	if !any {
+	if !retracts {
 		// Fast path: no retractions.
 		return nil, nil
 	}

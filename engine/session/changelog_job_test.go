@@ -65,10 +65,7 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 	gen := `WITH ('connector' = 'nexmark', 'table' = 'bid', 'seed' = '5'%s)`
 	mustExec(t, s, `CREATE TABLE bid (`+bidColumns+`) `+fmt.Sprintf(gen, ""))
 	mustExec(t, s, `CREATE TABLE bid_b (`+bidColumns+`) `+fmt.Sprintf(gen, ", 'events.num' = '20000'"))
-	var input []arrow.RecordBatch
-	for _, b := range mustExec(t, s, `SELECT * FROM bid_b`).Batches {
-		input = append(input, b)
-	}
+	input := mustExec(t, s, `SELECT * FROM bid_b`).Batches
 	type job struct{ name, sink, query string }
 	var jobs []job
 	keys := map[string]string{"q15": "`day`", "q16": "channel, `day`", "q17": "auction, `day`", "q18": "auction, bidder", "q19": "auction, rank_number"}
@@ -122,7 +119,7 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 						t.Fatal("barrier")
 					}
 					if epoch == snapAt {
-						ops, pipe = restored(t, ops, newOps(), got), nil
+						ops = restored(t, ops, newOps())
 						pipe = exec.NewPipeline(ops, got)
 					}
 				}
@@ -169,7 +166,7 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 
 // restored snapshots every stateful operator of ops into the matching one
 // of fresh, closes ops and returns fresh.
-func restored(t *testing.T, ops, fresh []exec.Operator, _ *changelogRows) []exec.Operator {
+func restored(t *testing.T, ops, fresh []exec.Operator) []exec.Operator {
 	t.Helper()
 	for i, op := range ops {
 		sn, ok := op.(exec.Snapshotter)
