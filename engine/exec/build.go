@@ -98,6 +98,17 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		}
 		q.Operators = append(q.Operators, NewWindowTVF(n, ev.Alloc))
 	case *plan.Filter:
+		if w, ok := n.Input.(*plan.Window); ok && q.streaming && readsUnbounded(w) {
+			if err := q.add(ctx, w.Input, ev); err != nil {
+				return err
+			}
+			r, err := buildRank(n, w, ev)
+			if err != nil {
+				return err
+			}
+			q.Operators = append(q.Operators, r)
+			break
+		}
 		if err := q.add(ctx, n.Input, ev); err != nil {
 			return err
 		}
@@ -117,6 +128,10 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 				return err
 			}
 			evs[i] = c
+		}
+		if q.streaming && Updating(n.Input) {
+			q.Operators = append(q.Operators, newKindCarrier(NewProject(n.Schema(), evs, ev), n.Schema()))
+			break
 		}
 		q.Operators = append(q.Operators, NewProject(n.Schema(), evs, ev))
 	case *plan.Sort:
@@ -149,12 +164,17 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		if err := q.add(ctx, n.Input, ev); err != nil {
 			return err
 		}
-		if q.streaming {
-			start, end, _, ok := plan.WindowColumns(n.Input)
-			if !ok || !groupsBy(n, start) || !groupsBy(n, end) {
-				return fmt.Errorf("a GROUP BY over an unbounded source must group by window_start and window_end of a window TVF (TUMBLE, HOP, CUMULATE)")
-			}
+		if q.streaming && isWindowAgg(n) {
+			start, end, _, _ := plan.WindowColumns(n.Input)
 			q.Operators = append(q.Operators, NewWindowAgg(func() (Operator, error) { return buildAggregate(n, ev) }, start, end, ev.Alloc))
+			break
+		}
+		if q.streaming && readsUnbounded(n) {
+			g, err := buildGroupAgg(n, ev)
+			if err != nil {
+				return err
+			}
+			q.Operators = append(q.Operators, g)
 			break
 		}
 		agg, err := buildAggregate(n, ev)
@@ -255,12 +275,21 @@ func (q *Query) countFromMetadata(ctx context.Context, n *plan.Aggregate, alloc 
 }
 
 func buildAggregate(n *plan.Aggregate, ev *expr.EvalContext) (*HashAgg, error) {
+	keys, types, specs, err := compileAggregate(n)
+	if err != nil {
+		return nil, err
+	}
+	return NewHashAgg(n.Schema(), keys, types, specs, ev)
+}
+
+// compileAggregate compiles an aggregation's keys and calls.
+func compileAggregate(n *plan.Aggregate) ([]expr.Evaluator, []arrow.DataType, []AggSpec, error) {
 	keys := make([]expr.Evaluator, len(n.GroupBy))
 	types := make([]arrow.DataType, len(n.GroupBy))
 	for i, g := range n.GroupBy {
 		c, err := expr.Compile(g)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		keys[i], types[i] = c, g.Type()
 	}
@@ -270,20 +299,20 @@ func buildAggregate(n *plan.Aggregate, ev *expr.EvalContext) (*HashAgg, error) {
 		if a.Arg != nil {
 			c, err := expr.Compile(a.Arg)
 			if err != nil {
-				return nil, err
+				return nil, nil, nil, err
 			}
 			s.Arg, s.ArgType = c, a.Arg.Type()
 		}
 		if a.Filter != nil {
 			c, err := expr.Compile(a.Filter)
 			if err != nil {
-				return nil, err
+				return nil, nil, nil, err
 			}
 			s.Filter = c
 		}
 		specs[i] = s
 	}
-	return NewHashAgg(n.Schema(), keys, types, specs, ev)
+	return keys, types, specs, nil
 }
 
 var joinKinds = map[plan.JoinKind]JoinKind{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/wharfdata/wharf/engine/exec"
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/runtime"
@@ -20,7 +21,9 @@ func WithJobs(m *runtime.Manager) Option { return func(s *Session) { s.jobs = m 
 // streamable checks that a continuous job's plan is one the runtime runs —
 // filters and projections over one unbounded source, with at most one
 // window aggregation (GROUP BY window_start, window_end of a window TVF on
-// the source's watermark column) — and returns its longest window.
+// the source's watermark column), GROUP BYs without windows and Top-Ns
+// (which update their results, see exec.Updating) — and returns its
+// longest window.
 func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 	aggs := 0
 	var walk func(n plan.Node) error
@@ -29,6 +32,12 @@ func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 		case *plan.SourceScan:
 			return nil
 		case *plan.Filter:
+			if w, ok := n.Input.(*plan.Window); ok {
+				if err := exec.CheckTopN(n, w); err != nil {
+					return &Error{Code: CodeUnsupported, Msg: err.Error(), Pos: pos(at)}
+				}
+				return walk(w.Input)
+			}
 			return walk(n.Input)
 		case *plan.Project:
 			return walk(n.Input)
@@ -42,16 +51,20 @@ func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 			maxWindow = max(maxWindow, n.Size)
 			return walk(n.Input)
 		case *plan.Aggregate:
-			if aggs++; aggs > 1 {
-				break
+			if !exec.Updating(n) {
+				// A window aggregation: its windows close on the watermark.
+				if aggs++; aggs > 1 {
+					break
+				}
+				return walk(n.Input)
 			}
-			if _, _, _, ok := plan.WindowColumns(n.Input); !ok {
-				return &Error{Code: CodeUnsupported, Msg: "a GROUP BY over an unbounded source must group by window_start and window_end of a window TVF (non-windowed aggregates, which update their results, come next)", Pos: pos(at)}
+			if err := exec.CheckGroupAgg(n); err != nil {
+				return &Error{Code: CodeUnsupported, Msg: err.Error(), Pos: pos(at)}
 			}
 			return walk(n.Input)
 		}
 		what := fmt.Sprintf("%T", n)[len("*plan."):]
-		return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("continuous jobs run filters, projections and one window aggregation over one unbounded source so far; %s over an unbounded source (joins, ORDER BY, LIMIT, OVER, nested aggregations) comes next", what), Pos: pos(at)}
+		return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("continuous jobs run filters, projections, one window aggregation, GROUP BYs and Top-Ns over one unbounded source so far; %s over an unbounded source (joins, ORDER BY, LIMIT, other OVER windows, several window aggregations) comes next", what), Pos: pos(at)}
 	}
 	return maxWindow, walk(n)
 }
@@ -83,6 +96,15 @@ func onWatermark(t *plan.WindowTVF, at sql.Pos) error {
 		}
 		return &Error{Code: CodeInvalid, Msg: "the window's time column must be the source's WATERMARK column, unchanged", Pos: pos(at)}
 	}
+}
+
+// updatingInto refuses a query that updates its results (exec.Updating)
+// into a table without a PRIMARY KEY, which could only append them.
+func updatingInto(n plan.Node, t *insertTarget, at sql.Pos) error {
+	if !exec.Updating(n) || len(t.tbl.Schema().IdentifierFieldIDs) > 0 {
+		return nil
+	}
+	return &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s doesn't support consuming update changes, which the query produces (a GROUP BY without a window, or a Top-N): declare a PRIMARY KEY (…) NOT ENFORCED on it", t.name()), Pos: pos(at)}
 }
 
 // submitJob starts INSERT … SELECT over an unbounded source as a
@@ -134,6 +156,10 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 	}
 	maxWindow, err := streamable(node, st.Source.Pos)
 	if err != nil {
+		t.release()
+		return nil, err
+	}
+	if err := updatingInto(node, t, st.Source.Pos); err != nil {
 		t.release()
 		return nil, err
 	}

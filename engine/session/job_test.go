@@ -153,7 +153,7 @@ func TestContinuousJobKafka(t *testing.T) {
 	mustExec(t, s, `CREATE TABLE slow (id BIGINT) WITH ('wharf.commit-interval' = 'soon')`)
 	for _, c := range []struct{ sql, code, msg string }{
 		{`INSERT INTO slow SELECT id FROM orders_src`, "INVALID_ARGUMENT", "'wharf.commit-interval' = 'soon': want a positive duration"},
-		{`INSERT INTO orders SELECT id, 'x', SUM(amount), NULL, 0, 0 FROM orders_src GROUP BY id`, "UNSUPPORTED", "must group by window_start and window_end"},
+		{`INSERT INTO orders SELECT id, 'x', SUM(amount), NULL, 0, 0 FROM orders_src GROUP BY id`, "INVALID_ARGUMENT", "table default.orders doesn't support consuming update changes"},
 		{`SELECT * FROM orders_src`, "INVALID_ARGUMENT", "default.orders_src is an unbounded kafka table: a SELECT would never end"},
 		{`INSERT OVERWRITE orders SELECT id, 'x', amount, ts, part, off FROM orders_src`, "INVALID_ARGUMENT", "INSERT OVERWRITE needs a bounded input"},
 	} {

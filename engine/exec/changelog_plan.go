@@ -1,0 +1,197 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/engine/plan"
+)
+
+// Updating says whether a continuous job's plan n produces a changelog
+// (rows it later retracts): a GROUP BY over an unbounded input that is not
+// a window aggregation over an append-only one, a Top-N, or anything over
+// either. Its results then need a sink that applies updates (a table with
+// a PRIMARY KEY).
+func Updating(n plan.Node) bool {
+	switch n := n.(type) {
+	case *plan.Aggregate:
+		return readsUnbounded(n) && !isWindowAgg(n)
+	case *plan.Filter:
+		if _, ok := n.Input.(*plan.Window); ok && readsUnbounded(n) {
+			return true
+		}
+	}
+	for _, c := range n.Children() {
+		if Updating(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// isWindowAgg says whether an aggregation groups by a window TVF's
+// window_start and window_end over an append-only input: then each
+// window's results are final when the watermark passes its end.
+func isWindowAgg(n *plan.Aggregate) bool {
+	start, end, _, ok := plan.WindowColumns(n.Input)
+	return ok && groupsBy(n, start) && groupsBy(n, end) && !Updating(n.Input)
+}
+
+func readsUnbounded(n plan.Node) bool {
+	if s, ok := n.(*plan.SourceScan); ok && !s.Source.Bounded {
+		return true
+	}
+	for _, c := range n.Children() {
+		if readsUnbounded(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildGroupAgg builds a continuous GROUP BY.
+func buildGroupAgg(n *plan.Aggregate, ev *expr.EvalContext) (*GroupAgg, error) {
+	keys, types, specs, err := compileAggregate(n)
+	if err != nil {
+		return nil, err
+	}
+	return NewGroupAgg(n.Schema(), keys, types, specs, Updating(n.Input), ev)
+}
+
+// buildRank builds a continuous Top-N from a Filter over a Window: the
+// window must be one ROW_NUMBER() with PARTITION BY columns, and the
+// filter rownum <= N, rownum < N or rownum = 1.
+func buildRank(f *plan.Filter, w *plan.Window, ev *expr.EvalContext) (*Rank, error) {
+	if Updating(w.Input) {
+		return nil, fmt.Errorf("a continuous Top-N (ROW_NUMBER() OVER … filtered by its number) over an updating input is not supported yet")
+	}
+	if len(w.Funcs) != 1 || w.Funcs[0].Func != "ROW_NUMBER" {
+		return nil, fmt.Errorf("over an unbounded source, OVER windows are supported as Top-N only: ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) filtered by rownum <= N")
+	}
+	n, err := topNLimit(f.Cond, w.Input.Schema().NumFields())
+	if err != nil {
+		return nil, err
+	}
+	part := make([]int, len(w.Partition))
+	for i, p := range w.Partition {
+		c, ok := p.(*expr.Column)
+		if !ok {
+			return nil, fmt.Errorf("BUG: window partition key %s is not a column", p)
+		}
+		part[i] = c.Index
+	}
+	order := make([]SortKey, len(w.Order))
+	for i, k := range w.Order {
+		order[i] = SortKey{Column: k.Column, Descending: k.Descending, NullsFirst: k.NullsFirst}
+	}
+	// Deduplication keeping the last row: ORDER BY a time DESC, N = 1.
+	keepLast := n == 1 && len(order) == 1 && order[0].Descending &&
+		w.Input.Schema().Field(order[0].Column).Type.ID() == arrow.TIMESTAMP
+	return NewRank(f.Schema(), part, order, int(n), keepLast, ev)
+}
+
+// topNLimit reads N from a Top-N filter on column rownum.
+func topNLimit(cond expr.Expr, rownum int) (int64, error) {
+	bad := fmt.Errorf("over an unbounded source, a filter on ROW_NUMBER() must be rownum <= N, rownum < N or rownum = 1 (a Top-N), not %s", cond)
+	c, ok := cond.(*expr.Call)
+	if !ok || len(c.Args) != 2 {
+		return 0, bad
+	}
+	if col, ok := c.Args[0].(*expr.Column); !ok || col.Index != rownum {
+		return 0, bad
+	}
+	v, ok := intLiteral(c.Args[1])
+	if !ok {
+		return 0, bad
+	}
+	switch {
+	case c.Func.Name == "<=" && v >= 1:
+		return v, nil
+	case c.Func.Name == "<" && v >= 2:
+		return v - 1, nil
+	case c.Func.Name == "=" && v == 1:
+		return 1, nil
+	}
+	return 0, bad
+}
+
+// intLiteral is the value of an integer literal, perhaps cast.
+func intLiteral(e expr.Expr) (int64, bool) {
+	if c, ok := e.(*expr.Cast); ok {
+		e = c.Arg
+	}
+	l, ok := e.(*expr.Literal)
+	if !ok || !l.Value.IsValid() {
+		return 0, false
+	}
+	switch v := l.Value.(type) {
+	case *scalar.Int8:
+		return int64(v.Value), true
+	case *scalar.Int16:
+		return int64(v.Value), true
+	case *scalar.Int32:
+		return int64(v.Value), true
+	case *scalar.Int64:
+		return v.Value, true
+	}
+	return 0, false
+}
+
+// kindCarrier runs a projection over a changelog: the projection computes
+// its columns from the row's, and the row kind rides along.
+type kindCarrier struct {
+	op     Operator
+	schema *arrow.Schema // the projection's columns, then RowKindField
+}
+
+func newKindCarrier(op Operator, schema *arrow.Schema) *kindCarrier {
+	fields := schema.Fields()
+	return &kindCarrier{op: op, schema: arrow.NewSchema(append(fields[:len(fields):len(fields)], RowKindField), nil)}
+}
+
+func (k *kindCarrier) Process(ctx context.Context, b arrow.RecordBatch, out Emitter) error {
+	kinds := RowKinds(b)
+	if kinds == nil {
+		return k.op.Process(ctx, b, out)
+	}
+	return k.op.Process(ctx, b, &kindAppender{kinds: kinds, schema: k.schema, next: out})
+}
+
+func (k *kindCarrier) Finish(ctx context.Context, out Emitter) error { return k.op.Finish(ctx, out) }
+func (k *kindCarrier) Close()                                        { k.op.Close() }
+
+// kindAppender appends the row kinds of the batch a projection computed
+// each of its output batches from.
+type kindAppender struct {
+	kinds  *array.Int8
+	schema *arrow.Schema
+	next   Emitter
+}
+
+func (a *kindAppender) Emit(ctx context.Context, b arrow.RecordBatch) error {
+	defer b.Release()
+	if b.NumRows() != int64(a.kinds.Len()) {
+		return fmt.Errorf("BUG: a projection over a changelog emitted %d rows for %d", b.NumRows(), a.kinds.Len())
+	}
+	cols := append(b.Columns()[:b.NumCols():b.NumCols()], a.kinds)
+	return a.next.Emit(ctx, array.NewRecordBatch(a.schema, cols, b.NumRows()))
+}
+
+// CheckGroupAgg reports, without building it, why a continuous GROUP BY
+// could not run (an aggregate it cannot update), or nil.
+func CheckGroupAgg(n *plan.Aggregate) error {
+	_, err := buildGroupAgg(n, nil)
+	return err
+}
+
+// CheckTopN reports why a filter over an OVER window is not a continuous
+// Top-N that can run, or nil.
+func CheckTopN(f *plan.Filter, w *plan.Window) error {
+	_, err := buildRank(f, w, nil)
+	return err
+}

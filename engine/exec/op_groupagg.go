@@ -1,0 +1,374 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/wharfdata/wharf/engine/expr"
+)
+
+// GroupAgg is a continuous GROUP BY that is not grouped by a window: its
+// results change as rows arrive, so it emits a changelog (see
+// changelog.go). It folds every row into its group's retractable
+// accumulators (agg_retract.go) as it arrives; an input changelog's -U and
+// -D rows fold with a negative sign. At each barrier (and at Finish, for a
+// bounded input) it emits, per group changed since the last one, the net
+// change: +I for a new group, -U old and +U new for a changed result, -D
+// for a group left without rows; a group whose result came back to what
+// was emitted gives nothing. This is mini-batch aggregation: at most one
+// change per group per epoch.
+//
+// Groups are numbered by a rowGrouper (key rows encoded to bytes), so any
+// group's key can be decoded again for output and snapshots. A group left
+// without rows keeps its number (and its few bytes) for when it returns.
+type GroupAgg struct {
+	schema   *arrow.Schema // the plan's columns, then RowKindField
+	keys     []expr.Evaluator
+	keyTypes []arrow.DataType
+	aggTypes []arrow.DataType
+	calls    []groupAggCall
+	group    rowGrouper
+	live     []int64  // per group: its rows (inserts minus retractions)
+	emitted  [][]byte // per group: its aggregates as last emitted, encoded; nil: not emitted
+	touched  []uint32 // groups changed since the last emission, in order of first change
+	marked   []bool   // per group: in touched
+	ev       *expr.EvalContext
+
+	// Scratch reused across batches.
+	groups []uint32
+	signs  []int8
+	rows   []int32
+	vals   rowEncoder
+	out    rowEncoder
+}
+
+type groupAggCall struct {
+	arg, filter expr.Evaluator // nil: COUNT(*), no FILTER
+	acc         retractAcc
+	distinct    *distinctRefs // nil without DISTINCT
+}
+
+// groupAggVersion is the first byte of GroupAgg's snapshots.
+const groupAggVersion = 1
+
+// NewGroupAgg returns a continuous GROUP BY producing schema's columns (the
+// keys of keyTypes, then one per aggregate) plus the row kind. changelog
+// says whether its input carries retractions. An aggregate whose results
+// cannot be updated is refused with an error naming it.
+func NewGroupAgg(schema *arrow.Schema, keys []expr.Evaluator, keyTypes []arrow.DataType, aggs []AggSpec, changelog bool, ev *expr.EvalContext) (*GroupAgg, error) {
+	for _, t := range keyTypes {
+		if !keyType(t) {
+			return nil, fmt.Errorf("a continuous GROUP BY cannot group by %s", t)
+		}
+	}
+	fields := append(append([]arrow.Field(nil), schema.Fields()...), RowKindField)
+	g := &GroupAgg{schema: arrow.NewSchema(fields, nil), keys: keys, keyTypes: keyTypes, group: rowGrouper{types: keyTypes}, ev: ev}
+	for i := range aggs {
+		s := &aggs[i]
+		acc, err := newRetractAcc(s, changelog)
+		if err != nil {
+			return nil, err
+		}
+		c := groupAggCall{arg: s.Arg, filter: s.Filter, acc: acc}
+		if s.Distinct {
+			c.distinct = &distinctRefs{}
+		}
+		g.calls = append(g.calls, c)
+		g.aggTypes = append(g.aggTypes, s.Type)
+	}
+	return g, nil
+}
+
+func (g *GroupAgg) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) error {
+	n := int(b.NumRows())
+	if n == 0 {
+		return nil
+	}
+	signs, err := g.signsOf(b)
+	if err != nil {
+		return err
+	}
+	keyCols, err := evalAll(g.keys, g.ev, b)
+	if err != nil {
+		return err
+	}
+	groups := g.group.assign(keyCols, n, g.groups)
+	releaseAll(keyCols)
+	g.groups = groups
+	g.grow(g.group.len())
+	for i, id := range groups {
+		if g.live[id] += signOf(signs, int32(i)); g.live[id] < 0 {
+			return fmt.Errorf("continuous GROUP BY: row %d retracts (-U/-D) a row its group never received", i)
+		}
+		if !g.marked[id] {
+			g.marked[id] = true
+			g.touched = append(g.touched, id)
+		}
+	}
+	for i := range g.calls {
+		if err := g.fold(&g.calls[i], b, groups, signs, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// signsOf returns each row's sign, -1 for -U and -D; nil when b is all
+// inserts.
+func (g *GroupAgg) signsOf(b arrow.RecordBatch) ([]int8, error) {
+	kinds := RowKinds(b)
+	if kinds == nil {
+		return nil, nil
+	}
+	signs := resize(g.signs, kinds.Len())
+	g.signs = signs
+	retracts := false
+	for i, k := range kinds.Int8Values() {
+		switch RowKind(k) {
+		case Insert, UpdateAfter:
+			signs[i] = 1
+		case UpdateBefore, Delete:
+			signs[i], retracts = -1, true
+		default:
+			return nil, fmt.Errorf("continuous GROUP BY: row %d has row kind %d, not one of +I, -U, +U, -D", i, k)
+		}
+	}
+	if !retracts {
+		// Fast path: no retractions.
+		return nil, nil
+	}
+	return signs, nil
+}
+
+func (g *GroupAgg) grow(n int) {
+	g.live, g.emitted, g.marked = growTo(g.live, n), growTo(g.emitted, n), growTo(g.marked, n)
+	for _, c := range g.calls {
+		c.acc.grow(n)
+		if c.distinct != nil {
+			c.distinct.grow(n)
+		}
+	}
+}
+
+// fold updates one aggregate with the rows whose argument is not NULL and
+// whose FILTER is TRUE.
+func (g *GroupAgg) fold(c *groupAggCall, b arrow.RecordBatch, groups []uint32, signs []int8, n int) error {
+	var arg arrow.Array
+	if c.arg != nil {
+		a, err := c.arg(g.ev, b)
+		if err != nil {
+			return err
+		}
+		defer a.Release()
+		arg = a
+	}
+	var filter *array.Boolean
+	if c.filter != nil {
+		f, err := c.filter(g.ev, b)
+		if err != nil {
+			return err
+		}
+		defer f.Release()
+		if filter, _ = f.(*array.Boolean); filter == nil {
+			return fmt.Errorf("BUG: FILTER produced %s, not BOOLEAN", f.DataType())
+		}
+	}
+	rows := resize(g.rows, n)[:0]
+	for i := range n {
+		if arg != nil && arg.IsNull(i) || filter != nil && (filter.IsNull(i) || !filter.Value(i)) {
+			continue
+		}
+		rows = append(rows, int32(i))
+	}
+	g.rows = rows
+	if len(rows) == 0 {
+		return nil
+	}
+	if c.acc.encoded() || c.distinct != nil {
+		g.vals.encode([]arrow.Array{arg}, n)
+	}
+	if c.distinct != nil {
+		var err error
+		if rows, err = c.distinct.filter(rows, groups, signs, &g.vals); err != nil || len(rows) == 0 {
+			return err
+		}
+	}
+	return c.acc.update(rows, groups, signs, arg, &g.vals)
+}
+
+// OnBarrier emits the epoch's net changes.
+func (g *GroupAgg) OnBarrier(ctx context.Context, _ uint64, out Emitter) error {
+	return g.emitChanges(ctx, out)
+}
+
+// Finish emits the last changes of a bounded input.
+func (g *GroupAgg) Finish(ctx context.Context, out Emitter) error { return g.emitChanges(ctx, out) }
+
+func (g *GroupAgg) Close() {}
+
+// emitChanges emits the net change of every touched group: first one
+// batch of retractions (-U, -D), then one of additions (+I, +U), so every
+// -U precedes its +U.
+func (g *GroupAgg) emitChanges(ctx context.Context, out Emitter) error {
+	touched := g.touched
+	if len(touched) == 0 {
+		return nil
+	}
+	alloc := g.ev.Alloc
+	keyRows := make([][]byte, len(touched))
+	for k, id := range touched {
+		keyRows[k] = g.group.t.key(int(id))
+	}
+	cols := decodeRows(alloc, g.keyTypes, keyRows)
+	for _, c := range g.calls {
+		cols = append(cols, c.acc.emit(alloc, touched))
+	}
+	defer releaseAll(cols)
+	aggCols := cols[len(g.keyTypes):]
+	g.out.encode(aggCols, len(touched))
+	var retract, add []int32
+	var retractKinds, addKinds []int8
+	var old [][]byte
+	for k, id := range touched {
+		g.marked[id] = false
+		prev, alive, now := g.emitted[id], g.live[id] > 0, g.out.row(k)
+		switch {
+		case prev == nil && alive:
+			add, addKinds = append(add, int32(k)), append(addKinds, int8(Insert))
+			g.emitted[id] = append([]byte(nil), now...)
+		case prev != nil && !alive:
+			retract, retractKinds, old = append(retract, int32(k)), append(retractKinds, int8(Delete)), append(old, prev)
+			g.emitted[id] = nil
+		case prev != nil && alive && !bytes.Equal(prev, now):
+			retract, retractKinds, old = append(retract, int32(k)), append(retractKinds, int8(UpdateBefore)), append(old, prev)
+			add, addKinds = append(add, int32(k)), append(addKinds, int8(UpdateAfter))
+			g.emitted[id] = append([]byte(nil), now...)
+		}
+	}
+	g.touched = touched[:0]
+	if len(retract) > 0 {
+		keys, err := takeColumns(ctx, alloc, cols[:len(g.keyTypes)], retract)
+		if err != nil {
+			return err
+		}
+		if err := g.emitRows(ctx, out, append(keys, decodeRows(alloc, g.aggTypes, old)...), retractKinds); err != nil {
+			return err
+		}
+	}
+	if len(add) > 0 {
+		rows, err := takeColumns(ctx, alloc, cols, add)
+		if err != nil {
+			return err
+		}
+		return g.emitRows(ctx, out, rows, addKinds)
+	}
+	return nil
+}
+
+// emitRows emits cols (which it releases) with kinds as the row kind.
+func (g *GroupAgg) emitRows(ctx context.Context, out Emitter, cols []arrow.Array, kinds []int8) error {
+	rec := withKinds(g.schema, cols, kinds, g.ev.Alloc)
+	releaseAll(cols)
+	return out.Emit(ctx, rec)
+}
+
+// withKinds builds a changelog batch of schema from cols and a row kind
+// per row; it does not take over cols.
+func withKinds(schema *arrow.Schema, cols []arrow.Array, kinds []int8, alloc memory.Allocator) arrow.RecordBatch {
+	k := fixedArray(alloc, arrow.PrimitiveTypes.Int8, kinds, nil)
+	defer k.Release()
+	return array.NewRecordBatch(schema, append(cols[:len(cols):len(cols)], k), int64(len(kinds)))
+}
+
+// SnapshotState appends every group's key, row count, last emitted result
+// and accumulators. It is taken after OnBarrier, when nothing is pending.
+func (g *GroupAgg) SnapshotState(dst []byte) ([]byte, error) {
+	if len(g.touched) > 0 {
+		return nil, fmt.Errorf("BUG: continuous GROUP BY snapshot with changes not yet emitted")
+	}
+	w := stateWriter{b: append(dst, groupAggVersion)}
+	n := g.group.len()
+	w.uvarint(uint64(n))
+	for id := range n {
+		w.bytes(g.group.t.key(id))
+		w.varint(g.live[id])
+		if g.emitted[id] == nil {
+			w.uvarint(0)
+			continue
+		}
+		w.uvarint(1)
+		w.bytes(g.emitted[id])
+	}
+	for _, c := range g.calls {
+		c.acc.save(&w)
+		if c.distinct != nil {
+			c.distinct.save(&w)
+		}
+	}
+	return w.b, nil
+}
+
+// RestoreState loads a snapshot into an operator that has seen no rows.
+func (g *GroupAgg) RestoreState(state []byte) error {
+	if g.group.len() != 0 {
+		return fmt.Errorf("BUG: continuous GROUP BY restored after it received rows")
+	}
+	r := &stateReader{what: "continuous GROUP BY", b: state}
+	r.header(groupAggVersion)
+	n := r.count(3)
+	g.grow(n)
+	for id := range n {
+		key := r.bytes()
+		if rest, ok := encodedLen(key, g.keyTypes); r.err == nil && (!ok || rest != 0) {
+			r.fail("group %d: a malformed key", id)
+		}
+		g.live[id] = r.varint()
+		if r.err == nil && g.live[id] < 0 {
+			r.fail("group %d has %d rows", id, g.live[id])
+		}
+		switch r.uvarint() {
+		case 0:
+		case 1:
+			g.emitted[id] = r.bytes()
+			if rest, ok := encodedLen(g.emitted[id], g.aggTypes); r.err == nil && (!ok || rest != 0) {
+				r.fail("group %d: a malformed result", id)
+			}
+		default:
+			r.fail("group %d: a bad result flag", id)
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if got := g.group.t.findOrAdd(key, hashBytes(key)); got != uint32(id) {
+			r.fail("group %d repeats group %d's key", id, got)
+			return r.err
+		}
+	}
+	for _, c := range g.calls {
+		c.acc.load(r, n)
+		if c.distinct != nil {
+			c.distinct.load(r, n)
+		}
+	}
+	return r.done()
+}
+
+// StateBytes estimates the groups' keys, counts, results and accumulators.
+func (g *GroupAgg) StateBytes() int64 {
+	n := g.group.size() + int64(8*cap(g.live)+24*cap(g.emitted)+cap(g.marked)+4*cap(g.touched))
+	for _, e := range g.emitted {
+		n += int64(cap(e))
+	}
+	for _, c := range g.calls {
+		n += c.acc.size()
+		if c.distinct != nil {
+			n += c.distinct.size()
+		}
+	}
+	return n
+}
