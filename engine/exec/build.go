@@ -129,10 +129,6 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			}
 			evs[i] = c
 		}
-		if q.streaming && Updating(n.Input) {
-			q.Operators = append(q.Operators, newKindCarrier(NewProject(n.Schema(), evs, ev), n.Schema()))
-			break
-		}
 		q.Operators = append(q.Operators, NewProject(n.Schema(), evs, ev))
 	case *plan.Sort:
 		if err := q.add(ctx, n.Input, ev); err != nil {

@@ -1,11 +1,9 @@
 package exec
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/wharfdata/wharf/engine/expr"
@@ -140,46 +138,6 @@ func intLiteral(e expr.Expr) (int64, bool) {
 		return v.Value, true
 	}
 	return 0, false
-}
-
-// kindCarrier runs a projection over a changelog: the projection computes
-// its columns from the row's, and the row kind rides along.
-type kindCarrier struct {
-	op     Operator
-	schema *arrow.Schema // the projection's columns, then RowKindField
-}
-
-func newKindCarrier(op Operator, schema *arrow.Schema) *kindCarrier {
-	fields := schema.Fields()
-	return &kindCarrier{op: op, schema: arrow.NewSchema(append(fields[:len(fields):len(fields)], RowKindField), nil)}
-}
-
-func (k *kindCarrier) Process(ctx context.Context, b arrow.RecordBatch, out Emitter) error {
-	kinds := RowKinds(b)
-	if kinds == nil {
-		return k.op.Process(ctx, b, out)
-	}
-	return k.op.Process(ctx, b, &kindAppender{kinds: kinds, schema: k.schema, next: out})
-}
-
-func (k *kindCarrier) Finish(ctx context.Context, out Emitter) error { return k.op.Finish(ctx, out) }
-func (k *kindCarrier) Close()                                        { k.op.Close() }
-
-// kindAppender appends the row kinds of the batch a projection computed
-// each of its output batches from.
-type kindAppender struct {
-	kinds  *array.Int8
-	schema *arrow.Schema
-	next   Emitter
-}
-
-func (a *kindAppender) Emit(ctx context.Context, b arrow.RecordBatch) error {
-	defer b.Release()
-	if b.NumRows() != int64(a.kinds.Len()) {
-		return fmt.Errorf("BUG: a projection over a changelog emitted %d rows for %d", b.NumRows(), a.kinds.Len())
-	}
-	cols := append(b.Columns()[:b.NumCols():b.NumCols()], a.kinds)
-	return a.next.Emit(ctx, array.NewRecordBatch(a.schema, cols, b.NumRows()))
 }
 
 // CheckGroupAgg reports, without building it, why a continuous GROUP BY

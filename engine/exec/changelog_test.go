@@ -258,11 +258,11 @@ func runStream(t *testing.T, newOps func() []Operator, steps []step, snapAt int,
 	t.Helper()
 	ctx := context.Background()
 	ops := newOps()
-	p := NewPipeline(ops, m)
+	p := NewGraph(&Query{Operators: ops}, m)
 	for i, s := range steps {
 		if !s.barrier {
 			if len(s.rows) > 0 {
-				if err := p.Push(ctx, batchOf(s.rows, s.kinds)); err != nil {
+				if err := p.Push(ctx, 0, batchOf(s.rows, s.kinds)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -294,9 +294,9 @@ func runStream(t *testing.T, newOps func() []Operator, steps []step, snapAt int,
 		}
 		p.Close()
 		ops = fresh
-		p = NewPipeline(ops, m)
+		p = NewGraph(&Query{Operators: ops}, m)
 	}
-	if err := p.Finish(ctx); err != nil {
+	if err := p.Barrier(ctx, uint64(len(steps))); err != nil { // the last epoch's changes
 		t.Fatal(err)
 	}
 	p.Close()

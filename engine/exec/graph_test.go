@@ -180,10 +180,3 @@ func TestProjectCarriesRowKinds(t *testing.T) {
 	got.Release()
 	b.Release()
 }
-
-type emitFunc func(arrow.RecordBatch)
-
-func (f emitFunc) Emit(_ context.Context, b arrow.RecordBatch) error {
-	f(b)
-	return nil
-}

@@ -93,41 +93,39 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 			}
 			defer p.Release()
 			ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, SessionTimeZone: "UTC"}
-			newOps := func() []exec.Operator {
+			got := &changelogRows{t: t, rows: map[string]int{}}
+			newGraph := func() *exec.Graph {
 				b, err := exec.BuildStream(ctx, p.Node, ev)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return b.Operators
+				return exec.NewGraph(b, got)
 			}
 			r := rand.New(rand.NewPCG(uint64(len(q)), uint64(q[len(q)-1])))
-			got := &changelogRows{t: t, rows: map[string]int{}}
-			ops := newOps()
-			pipe := exec.NewPipeline(ops, got)
+			g := newGraph()
 			epoch, snapAt := uint64(0), uint64(1+r.IntN(8))
 			for _, b := range input {
 				for from := int64(0); from < b.NumRows(); {
 					to := min(b.NumRows(), from+1+r.Int64N(900))
-					if err := pipe.Push(ctx, b.NewSlice(from, to)); err != nil {
+					if err := g.Push(ctx, 0, b.NewSlice(from, to)); err != nil {
 						t.Fatal(err)
 					}
 					from = to
 					if r.IntN(3) > 0 {
 						continue
 					}
-					if epoch++; pipe.Barrier(ctx, epoch) != nil {
+					if epoch++; g.Barrier(ctx, epoch) != nil {
 						t.Fatal("barrier")
 					}
 					if epoch == snapAt {
-						ops = restored(t, ops, newOps())
-						pipe = exec.NewPipeline(ops, got)
+						g = restored(t, g, newGraph())
 					}
 				}
 			}
-			if err := pipe.Finish(ctx); err != nil {
+			if err := g.Barrier(ctx, epoch+1); err != nil { // the last epoch's changes
 				t.Fatal(err)
 			}
-			pipe.Close()
+			g.Close()
 			want := map[string]int{}
 			for _, row := range render(t, mustExec(t, s, strings.ReplaceAll(j.query, "FROM bid", "FROM bid_b"))) {
 				want[row]++
@@ -166,22 +164,16 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 
 // restored snapshots every stateful operator of ops into the matching one
 // of fresh, closes ops and returns fresh.
-func restored(t *testing.T, ops, fresh []exec.Operator) []exec.Operator {
+func restored(t *testing.T, g, fresh *exec.Graph) *exec.Graph {
 	t.Helper()
-	for i, op := range ops {
-		sn, ok := op.(exec.Snapshotter)
-		if !ok {
-			continue
-		}
-		state, err := sn.SnapshotState(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := fresh[i].(exec.Snapshotter).RestoreState(state); err != nil {
-			t.Fatal(err)
-		}
-		op.Close()
+	state, err := g.Snapshot(nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := fresh.Restore(state); err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
 	return fresh
 }
 
