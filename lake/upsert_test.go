@@ -279,6 +279,9 @@ func TestUpsertRandomChangelog(t *testing.T) {
 				if !rep.OK() {
 					t.Fatalf("verify: %+v", rep.Checks)
 				}
+				if rep.Rows != int64(len(model)) {
+					t.Fatalf("verify counts %d rows, want %d", rep.Rows, len(model))
+				}
 			})
 		}
 	}
@@ -380,6 +383,9 @@ func TestUpsertAbortAndCrash(t *testing.T) {
 	}
 	if !rep.OK() {
 		t.Fatalf("verify: %+v", rep.Checks)
+	}
+	if rep.Rows != int64(len(model)) {
+		t.Fatalf("verify counts %d rows, want %d", rep.Rows, len(model))
 	}
 }
 
