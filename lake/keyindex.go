@@ -152,12 +152,14 @@ type slot struct {
 
 var hashSeed = maphash.MakeSeed()
 
-func newKeyIndex(c keyCodec) *keyIndex {
+// newKeyIndex returns an empty index sized for about n keys: growing a map
+// of millions of keys rehashes it several times.
+func newKeyIndex(c keyCodec, n int) *keyIndex {
 	ix := &keyIndex{codec: c, over: map[string]loc{}, dups: map[string][]loc{}}
 	if c.exact {
-		ix.exact = map[uint64]loc{}
+		ix.exact = make(map[uint64]loc, n)
 	} else {
-		ix.hashed = map[uint64]slot{}
+		ix.hashed = make(map[uint64]slot, n)
 	}
 	return ix
 }
@@ -252,16 +254,6 @@ func (ix *keyIndex) compactArena() {
 		ix.hashed[h] = s
 	}
 	ix.arena, ix.garb = arena, 0
-}
-
-// takeDups removes and returns the extra rows of key.
-func (ix *keyIndex) takeDups(key []byte) []loc {
-	if len(ix.dups) == 0 {
-		return nil
-	}
-	d := ix.dups[string(key)]
-	delete(ix.dups, string(key))
-	return d
 }
 
 // load adds the row l of key while indexing a table: a key already present

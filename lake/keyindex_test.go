@@ -36,7 +36,7 @@ func TestForeignChanges(t *testing.T) {
 // TestKeyIndexCollision: two keys with one hash are told apart by their
 // bytes, in every operation.
 func TestKeyIndexCollision(t *testing.T) {
-	ix := newKeyIndex(keyCodec{names: []string{"k"}})
+	ix := newKeyIndex(keyCodec{names: []string{"k"}}, 0)
 	a, b := []byte("alpha"), []byte("beta")
 	ix.set(a, 1)
 	// Forge the collision: b's hash slot already holds a.
@@ -66,7 +66,7 @@ func FuzzKeyIndex(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 2, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		for _, exact := range []bool{true, false} {
-			ix := newKeyIndex(keyCodec{names: []string{"k"}, exact: exact})
+			ix := newKeyIndex(keyCodec{names: []string{"k"}, exact: exact}, 0)
 			model := map[string]loc{}
 			for i := 0; i+2 < len(ops); i += 3 {
 				key := binary.BigEndian.AppendUint64(nil, uint64(ops[i+1]%16))

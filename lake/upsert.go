@@ -516,10 +516,9 @@ func foreignChanges(changes []snapChange, expect [][]string) bool {
 // build indexes every live row of the table at snapshot cur: each data
 // file's keys in row order, skipping the positions its delete files remove.
 func (w *UpsertWriter) build(ctx context.Context, cur *table.Snapshot) error {
-	ix := newKeyIndex(w.codec)
 	w.idx, w.base = nil, 0
 	if cur == nil {
-		w.idx = ix
+		w.idx = newKeyIndex(w.codec, 0)
 		return nil
 	}
 	name := strings.Join(w.tbl.Identifier(), ".")
@@ -551,6 +550,11 @@ func (w *UpsertWriter) build(ctx context.Context, cur *table.Snapshot) error {
 			fd.deletes[d.FilePath()] = d
 		}
 	}
+	var rows int64
+	for _, fd := range files {
+		rows += fd.df.Count()
+	}
+	ix := newKeyIndex(w.codec, int(rows))
 	// Each delete file is read once, its rows grouped by data file.
 	read := map[string]map[string][]int64{}
 	for _, fd := range files {
