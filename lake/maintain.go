@@ -85,6 +85,9 @@ func (w *Warehouse) removeOrphans(ctx context.Context, id table.Identifier, olde
 			for _, f := range pt.Files {
 				inFlight[f] = true
 			}
+			for _, d := range pt.Deletes {
+				inFlight[d.Path] = true
+			}
 		}
 	}
 	fs, err := tbl.FS(ctx)

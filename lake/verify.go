@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apache/iceberg-go"
+	iceio "github.com/apache/iceberg-go/io"
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/wharfdata/wharf/lake/commit"
@@ -17,6 +18,8 @@ import (
 //   - each wharf.txid is carried by exactly one snapshot (over all snapshots);
 //   - no data file is referenced by two live entries of the current snapshot;
 //   - every live data file exists in storage;
+//   - every live position delete names a row inside its data file (rows
+//     named twice, or in files no longer live, delete nothing);
 //   - along the main branch, each job's source ranges per partition follow on
 //     from the previous ones with no gap and no overlap.
 func Verify(ctx context.Context, tbl *table.Table) (*VerifyReport, error) {
@@ -42,6 +45,7 @@ func Verify(ctx context.Context, tbl *table.Table) (*VerifyReport, error) {
 
 	files := VerifyCheck{Name: "no data file referenced by two live entries"}
 	exist := VerifyCheck{Name: "every live data file exists"}
+	posdel := VerifyCheck{Name: "every position delete names a row of its data file"}
 	if cur := meta.CurrentSnapshot(); cur != nil {
 		fs, err := tbl.FS(ctx)
 		if err != nil {
@@ -52,17 +56,32 @@ func Verify(ctx context.Context, tbl *table.Table) (*VerifyReport, error) {
 			return nil, fmt.Errorf("read manifest list of snapshot %d: %w", cur.SnapshotID, err)
 		}
 		refs := map[string]int{}
+		counts := map[string]int64{}
+		var deletes []iceberg.DataFile
 		for _, mf := range mfs {
 			for e, err := range mf.Entries(fs, true) {
 				if err != nil {
 					return nil, fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
 				}
-				if e.DataFile().ContentType() != iceberg.EntryContentData {
-					continue
+				switch df := e.DataFile(); df.ContentType() {
+				case iceberg.EntryContentData:
+					refs[df.FilePath()]++
+					counts[df.FilePath()] = df.Count()
+					r.Rows += df.Count()
+					files.Checked++
+				case iceberg.EntryContentEqDeletes:
+					r.Rows = -1
+				default:
+					deletes = append(deletes, df)
 				}
-				refs[e.DataFile().FilePath()]++
-				files.Checked++
 			}
+		}
+		dead, err := verifyPositionDeletes(ctx, fs, deletes, counts, &posdel)
+		if err != nil {
+			return nil, err
+		}
+		if r.Rows >= 0 {
+			r.Rows -= dead
 		}
 		for path, n := range refs {
 			if n > 1 {
@@ -114,6 +133,40 @@ func Verify(ctx context.Context, tbl *table.Table) (*VerifyReport, error) {
 			}
 		}
 	}
-	r.Checks = []VerifyCheck{txids, files, exist, ranges}
+	r.Checks = []VerifyCheck{txids, files, exist, posdel, ranges}
 	return r, nil
+}
+
+// verifyPositionDeletes reads the live position delete files and returns how
+// many distinct live rows they delete; a position past its file's end is a
+// violation. Delete files that are deletion vectors are not read.
+func verifyPositionDeletes(ctx context.Context, fs iceio.IO, deletes []iceberg.DataFile, counts map[string]int64, c *VerifyCheck) (int64, error) {
+	dead := map[string]map[int64]bool{}
+	var n int64
+	for _, d := range deletes {
+		if d.FileFormat() != iceberg.ParquetFile {
+			continue
+		}
+		err := readPositionDeletes(ctx, fs, d, func(path string, pos int64) error {
+			c.Checked++
+			count, live := counts[path]
+			switch {
+			case !live:
+			case pos < 0 || pos >= count:
+				c.Violations = append(c.Violations, fmt.Sprintf("%s deletes row %d of %s, which has %d", d.FilePath(), pos, path, count))
+			case !dead[path][pos]:
+				if dead[path] == nil {
+					dead[path] = map[int64]bool{}
+				}
+				dead[path][pos] = true
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("read position delete file %s: %w", d.FilePath(), err)
+		}
+	}
+	slices.Sort(c.Violations)
+	return n, nil
 }

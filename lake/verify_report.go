@@ -2,9 +2,12 @@ package lake
 
 // VerifyReport is what Verify found: one entry per invariant checked.
 type VerifyReport struct {
-	Table     string        `json:"table"`
-	Snapshots int           `json:"snapshots"`
-	Checks    []VerifyCheck `json:"checks"`
+	Table     string `json:"table"`
+	Snapshots int    `json:"snapshots"`
+	// Rows is the current snapshot's live rows, net of position deletes;
+	// -1 when equality deletes leave it to a full scan.
+	Rows   int64         `json:"rows"`
+	Checks []VerifyCheck `json:"checks"`
 }
 
 // VerifyCheck is one invariant: what was checked, over how many items, and the

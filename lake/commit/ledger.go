@@ -206,6 +206,16 @@ type Target struct {
 	// concurrent append that lands first is therefore replaced too, as the
 	// statement asked; one that lands later survives.
 	Replace func(iceberg.DataFile) bool
+	// Deletes are position delete files committed in the same snapshot as
+	// Files (a row delta): an upsert's retractions of rows it replaces. Each
+	// names one live data file (see PositionDeleteFile). Not with Replace.
+	Deletes []iceberg.DataFile
+}
+
+// work is what an epoch stages in one table.
+type work struct {
+	files, deletes []iceberg.DataFile
+	replace        func(iceberg.DataFile) bool
 }
 
 // Result is the outcome of a commit. TxID and SnapshotID are the first
@@ -225,7 +235,8 @@ type Result struct {
 // Several targets commit in one catalog transaction, all or nothing, each
 // table under its own txid and guard; the catalog must offer multi-table
 // transactions (wharf's SQL catalog, or a REST catalog). A target with no
-// files and no Replace has nothing to make visible and is left out.
+// files, no deletes and no Replace has nothing to make visible and is left
+// out.
 func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result, error) {
 	if l.gen == 0 {
 		return Result{}, errors.New("BUG: Ledger.Commit before Recover")
@@ -237,7 +248,7 @@ func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result
 		return Result{}, errkind.Errorf(errkind.Fatal, "job %s epoch %d: no target table", l.job, e.Number)
 	}
 	if len(targets) > 1 {
-		kept := slices.DeleteFunc(slices.Clone(targets), func(t Target) bool { return len(t.Files) == 0 && t.Replace == nil })
+		kept := slices.DeleteFunc(slices.Clone(targets), func(t Target) bool { return len(t.Files) == 0 && len(t.Deletes) == 0 && t.Replace == nil })
 		if len(kept) == 0 {
 			kept = targets[:1] // an empty epoch commits as a single-table one does
 		}
@@ -254,20 +265,26 @@ func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result
 		return Result{}, err
 	}
 	p := Prepared{Epoch: e}
-	files := make([][]iceberg.DataFile, len(targets))
-	replace := make([]func(iceberg.DataFile) bool, len(targets))
+	works := make([]work, len(targets))
 	seen := map[string]bool{}
 	for i, t := range targets {
 		if seen[identString(t.Table)] {
 			return Result{}, errkind.Errorf(errkind.Fatal, "job %s epoch %d: table %s is targeted twice", l.job, e.Number, identString(t.Table))
 		}
 		seen[identString(t.Table)] = true
+		if len(t.Deletes) > 0 && t.Replace != nil {
+			return Result{}, errkind.Errorf(errkind.Fatal, "job %s epoch %d: table %s: an overwrite cannot also carry position deletes", l.job, e.Number, identString(t.Table))
+		}
+		refs, err := deleteRefs(t.Deletes)
+		if err != nil {
+			return Result{}, err
+		}
 		tbl, err := l.cat.LoadTable(ctx, t.Table)
 		if err != nil {
 			return Result{}, errkind.Wrap(errkind.Retryable, fmt.Errorf("load %s: %w", identString(t.Table), err))
 		}
 		ref := TableRef{Ident: t.Table, UUID: tbl.Metadata().TableUUID().String()}
-		pt := PreparedTable{TxID: TxID(l.job, ref.UUID, e.Number), Table: ref}
+		pt := PreparedTable{TxID: TxID(l.job, ref.UUID, e.Number), Table: ref, Deletes: refs}
 		for _, f := range t.Files {
 			pt.Files = append(pt.Files, f.FilePath())
 		}
@@ -276,7 +293,7 @@ func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result
 		} else {
 			p.Others = append(p.Others, pt)
 		}
-		files[i], replace[i] = t.Files, t.Replace
+		works[i] = work{files: t.Files, deletes: t.Deletes, replace: t.Replace}
 	}
 	if err := createRecord(ctx, l.store, preparedKey(l.job, e.Number), p); err != nil {
 		var ce *conflictError
@@ -291,7 +308,7 @@ func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result
 	if err := l.fail(FPAfterPrepare); err != nil {
 		return Result{}, err
 	}
-	return l.commitPrepared(ctx, p, files, replace)
+	return l.commitPrepared(ctx, p, works)
 }
 
 // checkMulti refuses an epoch of n tables when the catalog cannot commit
@@ -307,15 +324,15 @@ func (l *Ledger) checkMulti(n int) error {
 }
 
 // commitPrepared runs steps 3 and 4 of the protocol for a prepared epoch:
-// files[i] and replace[i] belong to its i-th table (Prepared.Tables).
-func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files [][]iceberg.DataFile, replace []func(iceberg.DataFile) bool) (Result, error) {
+// works[i] belongs to its i-th table (Prepared.Tables).
+func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, works []work) (Result, error) {
 	var res Result
 	var tables []CommittedTable
 	var err error
 	if len(p.Others) == 0 {
-		res, tables, err = l.commitOne(ctx, p, files[0], replace[0])
+		res, tables, err = l.commitOne(ctx, p, works[0])
 	} else {
-		res, tables, err = l.commitMany(ctx, p, files, replace)
+		res, tables, err = l.commitMany(ctx, p, works)
 	}
 	if err != nil {
 		return res, fmt.Errorf("job %s epoch %d: %w", l.job, p.Epoch.Number, err)
@@ -328,7 +345,7 @@ func (l *Ledger) commitPrepared(ctx context.Context, p Prepared, files [][]icebe
 
 // commitOne commits a single-table epoch through iceberg-go's transaction,
 // whose refresh-and-replay absorbs conflicts with other writers.
-func (l *Ledger) commitOne(ctx context.Context, p Prepared, files []iceberg.DataFile, replace func(iceberg.DataFile) bool) (Result, []CommittedTable, error) {
+func (l *Ledger) commitOne(ctx context.Context, p Prepared, w work) (Result, []CommittedTable, error) {
 	e := p.Epoch
 	e.Generation = l.gen // a recovering generation finishes an older one's epoch
 	res := Result{TxID: p.TxID}
@@ -351,7 +368,7 @@ func (l *Ledger) commitOne(ctx context.Context, p Prepared, files []iceberg.Data
 		}
 		g := guard{epoch: e, txid: p.TxID, floor: l.positions}
 		tx := withGuard(tbl, l.cat, g, l.inCAS).NewTransaction()
-		if err := stage(ctx, tx, tbl, files, replace, e.Properties(p.TxID)); err != nil {
+		if err := stage(ctx, tx, tbl, w, e.Properties(p.TxID)); err != nil {
 			// Manifest writes failed, or the files were refused: either way
 			// nothing is committed, and a retry reconciles first.
 			return false, errkind.Wrap(errkind.Ambiguous, fmt.Errorf("stage files: %w", err))
@@ -385,7 +402,7 @@ func (l *Ledger) commitOne(ctx context.Context, p Prepared, files []iceberg.Data
 // conflict on any table fails the whole transaction, which the next attempt
 // rebuilds from freshly loaded tables after looking for the txids: a
 // multi-table commit has no refresh-and-replay inside iceberg-go.
-func (l *Ledger) commitMany(ctx context.Context, p Prepared, files [][]iceberg.DataFile, replace []func(iceberg.DataFile) bool) (Result, []CommittedTable, error) {
+func (l *Ledger) commitMany(ctx context.Context, p Prepared, works []work) (Result, []CommittedTable, error) {
 	if err := l.checkMulti(len(p.Tables())); err != nil {
 		return Result{}, nil, err
 	}
@@ -417,7 +434,7 @@ func (l *Ledger) commitMany(ctx context.Context, p Prepared, files [][]iceberg.D
 				}
 			}
 			tx := tbl.NewTransaction()
-			if err := stage(ctx, tx, tbl, files[i], replace[i], e.Properties(pt.TxID)); err != nil {
+			if err := stage(ctx, tx, tbl, works[i], e.Properties(pt.TxID)); err != nil {
 				return false, errkind.Wrap(errkind.Ambiguous, fmt.Errorf("stage files of %s: %w", identString(pt.Table.Ident), err))
 			}
 			c, err := tx.TableCommit()
@@ -564,8 +581,8 @@ func (l *Ledger) finish(ctx context.Context, epoch uint64) error {
 		// The commit landed before the crash: record it, commit nothing.
 		return l.record(ctx, p, found)
 	}
-	// Not committed: rebuild the data file entries from the uploaded files.
-	files := make([][]iceberg.DataFile, len(tbls))
+	// Not committed: rebuild the file entries from the uploaded files.
+	works := make([]work, len(tbls))
 	for i, tbl := range tbls {
 		fs, err := tbl.FS(ctx)
 		if err != nil {
@@ -576,11 +593,14 @@ func (l *Ledger) finish(ctx context.Context, epoch uint64) error {
 			if err != nil {
 				return fmt.Errorf("job %s epoch %d: prepared file %s: %w", l.job, epoch, path, err)
 			}
-			files[i] = append(files[i], df)
+			works[i].files = append(works[i].files, df)
+		}
+		if works[i].deletes, err = rebuildDeletes(ctx, tbl, p.Tables()[i].Deletes); err != nil {
+			return fmt.Errorf("job %s epoch %d: %w", l.job, epoch, err)
 		}
 	}
 	l.next = epoch
-	_, err = l.commitPrepared(ctx, p, files, make([]func(iceberg.DataFile) bool, len(tbls)))
+	_, err = l.commitPrepared(ctx, p, works)
 	return err
 }
 
@@ -658,6 +678,10 @@ func classifyCommit(err error) error {
 		return nil
 	case errors.Is(err, ErrFenced) || errors.Is(err, ErrStale) || errors.Is(err, ErrDiscontiguous):
 		return err // the guard's verdict, already fatal
+	case errors.Is(err, table.ErrDataFilesMissing):
+		// A concurrent commit removed a data file the epoch deletes from:
+		// the same deletes can never apply.
+		return errkind.Wrap(errkind.Fatal, fmt.Errorf("%w: %w", ErrDeletedFileGone, err))
 	case errors.Is(err, table.ErrCommitFailed):
 		// A clean conflict: iceberg-go's own retries ran out; nothing landed.
 		return errkind.Wrap(errkind.Retryable, err)
@@ -694,9 +718,14 @@ func (l *Ledger) Generation() uint64 { return l.gen }
 // Positions is the job's committed positions.
 func (l *Ledger) Positions() Positions { return l.positions }
 
-// stage adds an epoch's files to tx, and for an overwrite also removes the
-// live files that replace selects in the same snapshot.
-func stage(ctx context.Context, tx *table.Transaction, tbl *table.Table, files []iceberg.DataFile, replace func(iceberg.DataFile) bool, props iceberg.Properties) error {
+// stage adds an epoch's files to tx: with position deletes as one row
+// delta, and for an overwrite also removing the live files that replace
+// selects, all in one snapshot.
+func stage(ctx context.Context, tx *table.Transaction, tbl *table.Table, w work, props iceberg.Properties) error {
+	files, replace := w.files, w.replace
+	if len(w.deletes) > 0 {
+		return tx.NewRowDelta(props).AddRows(files...).AddDeletes(w.deletes...).Commit(ctx)
+	}
 	if replace == nil {
 		return tx.AddDataFiles(ctx, files, props)
 	}

@@ -62,6 +62,8 @@ type PreparedTable struct {
 	TxID  string   `json:"txid"`
 	Table TableRef `json:"table"`
 	Files []string `json:"files"` // data file locations, in commit order
+	// Deletes are the epoch's position delete files (upserts).
+	Deletes []DeleteRef `json:"deletes,omitempty"`
 }
 
 // Tables returns every table of the epoch, the first one first.
