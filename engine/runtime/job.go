@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go/table"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/internal/errkind"
-	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/commit"
 )
 
@@ -205,12 +203,16 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	if err != nil {
 		return false, errkind.Wrap(errkind.Fatal, err)
 	}
-	// Coercion errors (a NULL in a NOT NULL column) repeat on every retry.
-	sink := &exec.FileSink{Coerce: func(b arrow.RecordBatch, done int64) (arrow.RecordBatch, error) {
-		rec, err := p.Coerce(b, done)
-		return rec, errkind.Wrap(errkind.Fatal, err)
-	}}
-	g := exec.NewGraph(q, sink)
+	tw, err := newTableWriter(ctx, p)
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		if err != nil {
+			tw.abort()
+		}
+	}()
+	g := exec.NewGraph(q, tw.sink())
 	defer g.Close()
 	ins, err := inputs(g, p.MaxWindow)
 	if err != nil {
@@ -268,7 +270,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	version := jobVersion(j.rec.SQL)
 	epoch := res.NextEpoch
 	for stopping := false; !stopping; {
-		sink.W = lake.NewFileWriter(p.Table, p.Schema)
+		tw.begin()
 		timer := time.NewTimer(p.Interval)
 	epochLoop:
 		for {
@@ -282,7 +284,6 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 					stopping = true
 					break epochLoop
 				}
-				sink.W.Abort()
 				return committed, ctx.Err()
 			}
 			if r.err != nil {
@@ -291,7 +292,6 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 					stopping = true
 					break
 				}
-				sink.W.Abort()
 				return committed, fmt.Errorf("%s: %w", r.in.ident, r.err)
 			}
 			b, in := r.b, r.in
@@ -306,13 +306,11 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			}
 			if err := j.take(ctx, in, b, dl, g); err != nil {
 				timer.Stop()
-				sink.W.Abort()
 				return committed, err
 			}
 		}
 		wm = max(wm, watermark(ins))
 		if err := g.Watermark(ctx, wm); err != nil {
-			sink.W.Abort()
 			return committed, err
 		}
 		open, late := g.State()
@@ -323,14 +321,14 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		}
 		j.mu.Unlock()
 		if err := g.Barrier(ctx, epoch); err != nil {
-			sink.W.Abort()
 			return committed, err
 		}
-		files, err := sink.W.Close()
+		rowsOut := tw.rows()
+		files, deletes, err := tw.flush(ctx)
 		if err != nil {
 			return committed, err
 		}
-		targets := []commit.Target{{Table: p.Target, Files: files}}
+		targets := []commit.Target{{Table: p.Target, Files: files, Deletes: deletes}}
 		if dl != nil {
 			dlFiles, err := dl.files(ctx, epoch)
 			if err != nil {
@@ -349,9 +347,10 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				targets = append(targets, commit.Target{Table: lr.tbl.Identifier(), Files: lateFiles})
 			}
 		}
-		if len(files) == 0 && len(targets) == 1 {
+		if len(files) == 0 && len(deletes) == 0 && len(targets) == 1 {
 			// Nothing to make visible: the ranges carry over, and operator
 			// state is rebuilt from the last snapshot by reading them again.
+			tw.committed()
 			continue
 		}
 		next := jobState{Replay: map[string]map[int32]int64{}}
@@ -377,6 +376,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		if err != nil {
 			return committed, err
 		}
+		tw.committed()
 		committed = true
 		if next.Operators != "" {
 			if err := pruneStates(ctx, j.m.wh.Records(), j.rec.ID, next.Operators); err != nil {
@@ -386,7 +386,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		now := time.Now().UTC()
 		j.mu.Lock()
 		j.status.Epoch, j.status.Snapshot, j.status.LastCommit, j.status.Watermark = epoch, cr.SnapshotID, &now, e.Watermark
-		j.status.RowsOut += sink.W.Rows()
+		j.status.RowsOut += rowsOut
 		j.mu.Unlock()
 		j.notePositions(l.Positions())
 		epoch++

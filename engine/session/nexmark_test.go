@@ -48,13 +48,18 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wh.Close()
-	m := runtime.NewManager(wh)
-	s := session.New(wh, session.WithJobs(m))
-	if err := m.Resume(ctx, s); err != nil {
-		t.Fatal(err)
+	var m *runtime.Manager
+	var s *session.Session
+	start := func() {
+		m = runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
+		s = session.New(wh, session.WithJobs(m))
+		if err := m.Resume(ctx, s); err != nil {
+			t.Fatal(err)
+		}
 	}
-	defer m.Close(ctx)
-	for _, q := range []string{"q0", "q1", "q2", "q14", "q21", "q22"} {
+	start()
+	defer func() { m.Close(ctx) }()
+	for _, q := range []string{"q0", "q1", "q2", "q14", "q21", "q22", "q15", "q16", "q17", "q18", "q19"} {
 		t.Run(q, func(t *testing.T) {
 			sink, insert := nexmarkQuery(t, q)
 			name, _, _ := strings.Cut(sink, "(")
@@ -63,17 +68,28 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 			}
 			mustExec(t, s, `CREATE TABLE `+sink)
 			r := mustExec(t, s, insert)
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				st, _ := m.Job(r.JobID)
-				if st.RowsIn >= 5000 && st.Epoch > 0 {
-					break
+			await := func(epochs uint64) {
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					st, _ := m.Job(r.JobID)
+					if st.RowsIn >= 5000 && st.Epoch >= epochs {
+						return
+					}
+					if st.State == runtime.StateFailed || time.Now().After(deadline) {
+						t.Fatalf("job %+v", st)
+					}
+					time.Sleep(20 * time.Millisecond)
 				}
-				if st.State == runtime.StateFailed || time.Now().After(deadline) {
-					t.Fatalf("job %+v", st)
-				}
-				time.Sleep(20 * time.Millisecond)
 			}
+			// A crash after the first commits (no final epoch): the job
+			// resumes from its committed positions and operator state.
+			await(1)
+			before, _ := m.Job(r.JobID)
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			m.Close(cctx)
+			start()
+			await(before.Epoch + 1)
 			st, err := m.Stop(ctx, r.JobID)
 			if err != nil {
 				t.Fatal(err)
@@ -94,10 +110,17 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 			}
 			mustExec(t, s, `CREATE TABLE `+strings.Replace(sink, name, name+"_batch", 1))
 			mustExec(t, s, strings.Replace(insert, name, name+"_batch", 1))
+			cols := "*"
+			if q == "q18" {
+				// Two bids of a bidder on an auction in the same millisecond:
+				// the continuous dedup keeps the later one, as Flink's does;
+				// the batch ROW_NUMBER keeps either.
+				cols = "auction, bidder, dateTime"
+			}
 			streamed := render(t, mustExec(t, s, `SELECT COUNT(*) FROM `+name))[0]
 			checkRows(t, s, `SELECT COUNT(*) FROM `+name+`_batch`, streamed)
-			checkRows(t, s, `SELECT COUNT(*) FROM (SELECT * FROM `+name+` EXCEPT ALL SELECT * FROM `+name+`_batch)`, "0")
-			checkRows(t, s, `SELECT COUNT(*) FROM (SELECT * FROM `+name+`_batch EXCEPT ALL SELECT * FROM `+name+`)`, "0")
+			checkRows(t, s, `SELECT COUNT(*) FROM (SELECT `+cols+` FROM `+name+` EXCEPT ALL SELECT `+cols+` FROM `+name+`_batch)`, "0")
+			checkRows(t, s, `SELECT COUNT(*) FROM (SELECT `+cols+` FROM `+name+`_batch EXCEPT ALL SELECT `+cols+` FROM `+name+`)`, "0")
 			t.Logf("%s: %s rows from events %s", q, streamed, strings.Join(consumed, ", "))
 			for tbl := range nexmarkColumns {
 				mustExec(t, s, `DROP TABLE IF EXISTS `+tbl)
