@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -294,4 +295,38 @@ func TestCrashWindowedJob(t *testing.T) {
 	sumID := (windows*100 - 1) * windows * 100 / 2
 	p.await(t, `SELECT COUNT(*), COUNT(DISTINCT window_start), MIN(n), MAX(n), SUM(n), SUM(ids) FROM per_second`,
 		fmt.Sprintf("%d|%d|20|20|%d|%d", windows*5, windows, windows*100, sumID))
+}
+
+// TestCrashTopNJob: the same kills during a continuous Top-N into a table
+// with a primary key (operator state in snapshots, rows replaced through
+// position deletes). Amounts are distinct, so the top 3 of every user is
+// one answer; after the kills the table holds exactly it.
+func TestCrashTopNJob(t *testing.T) {
+	const events, parts, users = 40_000, 8, 997
+	amount := func(i int) int { return i * 7919 % 100_003 }
+	r := newCrashRun(t, "bids", events, parts, func(i int) string {
+		return fmt.Sprintf(`{"id":%d,"user_id":%d,"amount":%d}`, i, i%users, amount(i))
+	})
+	p := r.start(t)
+	p.sql(t, `CREATE TABLE bids (id BIGINT, user_id BIGINT, amount BIGINT)
+		WITH ('connector' = 'kafka', 'topic' = 'bids', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
+	p.sql(t, `CREATE TABLE top3 (user_id BIGINT, amount BIGINT, id BIGINT, rn BIGINT, PRIMARY KEY (user_id, rn) NOT ENFORCED)`)
+	p.sql(t, `INSERT INTO top3 SELECT user_id, amount, id, rn FROM (
+		SELECT user_id, amount, id, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY amount DESC) AS rn FROM bids) WHERE rn <= 3`)
+	p = r.killFiveTimes(t, p, `SELECT COUNT(*), SUM(amount) FROM top3`)
+	top := make([][]int, users) // per user, ids by amount descending
+	for i := range events {
+		u := i % users
+		top[u] = append(top[u], i)
+		slices.SortFunc(top[u], func(a, b int) int { return amount(b) - amount(a) })
+		top[u] = top[u][:min(3, len(top[u]))]
+	}
+	var n, sumAmount, sumID, sumRank int
+	for _, ids := range top {
+		for rank, id := range ids {
+			n, sumAmount, sumID, sumRank = n+1, sumAmount+amount(id), sumID+id, sumRank+(rank+1)*amount(id)
+		}
+	}
+	p.await(t, `SELECT COUNT(*), COUNT(DISTINCT user_id), SUM(amount), SUM(id), SUM(rn * amount) FROM top3`,
+		fmt.Sprintf("%d|%d|%d|%d|%d", n, users, sumAmount, sumID, sumRank))
 }
