@@ -1,100 +1,190 @@
 package exec
 
 import (
-	"cmp"
+	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"slices"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/plan"
 )
 
-// sessionTVF is SESSION(TABLE t PARTITION BY k, DESCRIPTOR(ts), gap) over a
-// bounded input: rows of one key whose times are less than gap apart share
-// a window [first time, last time + gap). A session is known only once all
-// its rows are, so the operator keeps every batch until Finish (the memory
-// budget bounds it); rows with a NULL time are dropped.
+// sessionTVF is SESSION(TABLE t PARTITION BY k, DESCRIPTOR(ts), gap): rows
+// of one key whose times are less than gap apart share a window [first
+// time, last time + gap). A session is known only once no later row can
+// extend it, so the operator keeps its rows until then: over a bounded
+// input until Finish; in a continuous job until the watermark reaches the
+// session's end, when its rows are emitted with their window (the window
+// aggregation after it then closes the window at the same watermark, so
+// it holds nothing between watermarks). A row whose own window [t, t+gap)
+// ended by the watermark is late: counted and dropped, as in Flink. Rows
+// with a NULL time are dropped.
+//
+// The kept rows are the operator's state; in a continuous job they are
+// snapshotted (a session may span any stretch of input, so replaying a
+// bounded part of it could not rebuild them).
 type sessionTVF struct {
-	n       *plan.WindowTVF
-	alloc   memory.Allocator
-	batches []arrow.RecordBatch
+	n      *plan.WindowTVF
+	alloc  memory.Allocator
+	keys   grouper              // partition key → group number
+	groups []uint32             // scratch: each row's group
+	open   map[uint32][]session // per group: its sessions by start, disjoint
+	nOpen  int
+	bytes  int64 // of the kept batches
+	wm     int64
+	late   int64
+}
+
+// session is one open session of a key: its window and rows.
+type session struct {
+	start, end int64 // end = last time + gap
+	rows       []rowRef
+}
+
+// rowRef is a kept row; its batch is released when its last row is emitted.
+type rowRef struct {
+	b   *keptBatch
+	row int32
+}
+
+type keptBatch struct {
+	b    arrow.RecordBatch
+	live int // rows not emitted yet
 }
 
 // NewSessionTVF returns the operator for a SESSION window TVF.
 func NewSessionTVF(n *plan.WindowTVF, alloc memory.Allocator) Operator {
-	return &sessionTVF{n: n, alloc: alloc}
+	types := make([]arrow.DataType, len(n.Partition))
+	for i, c := range n.Partition {
+		types[i] = n.Input.Schema().Field(c).Type
+	}
+	keys, err := newGrouper(types)
+	if err != nil {
+		keys = nil // a key type no grouper handles: keep refuses each batch
+	}
+	return &sessionTVF{n: n, alloc: alloc, keys: keys, open: map[uint32][]session{}, wm: math.MinInt64}
 }
 
 func (s *sessionTVF) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) error {
-	b.Retain()
-	s.batches = append(s.batches, b)
+	return s.keep(b, true)
+}
+
+// keep adds b's rows with a time (and, when checkLate, not late) to their
+// keys' sessions, retaining b if any was kept.
+func (s *sessionTVF) keep(b arrow.RecordBatch, checkLate bool) error {
+	if s.keys == nil {
+		return fmt.Errorf("SESSION windows cannot partition by these column types")
+	}
+	ts, ok := b.Column(s.n.TimeCol).(*array.Timestamp)
+	if !ok {
+		return fmt.Errorf("BUG: session window time column is %s", b.Column(s.n.TimeCol).DataType())
+	}
+	cols := make([]arrow.Array, len(s.n.Partition))
+	for i, c := range s.n.Partition {
+		cols[i] = b.Column(c)
+	}
+	s.groups = s.groups[:0]
+	if len(cols) > 0 {
+		s.groups = s.keys.assign(cols, int(b.NumRows()), s.groups)
+	}
+	kb := &keptBatch{b: b}
+	for i := range ts.Len() {
+		if ts.IsNull(i) {
+			continue
+		}
+		t := int64(ts.Value(i))
+		if checkLate && t+s.n.Size <= s.wm {
+			s.late++
+			continue
+		}
+		var g uint32
+		if len(cols) > 0 {
+			g = s.groups[i]
+		}
+		s.add(g, t, rowRef{b: kb, row: int32(i)})
+		kb.live++
+	}
+	if kb.live > 0 {
+		b.Retain()
+		s.bytes += batchBytes(b)
+	}
 	return nil
 }
 
-// sessionRow is one input row with a time.
-type sessionRow struct {
-	batch, row int32
-	key        string
-	t          int64
+// add puts a row of time t into its key's sessions, merging the sessions
+// it bridges: a row joins a session when it is less than gap from one of
+// its rows, that is t+gap > start and t < end.
+func (s *sessionTVF) add(g uint32, t int64, r rowRef) {
+	ss := s.open[g]
+	hi := len(ss) // sessions [lo, hi) merge with the row
+	for hi > 0 && ss[hi-1].start >= t+s.n.Size {
+		hi--
+	}
+	lo := hi
+	for lo > 0 && ss[lo-1].end > t {
+		lo--
+	}
+	merged := session{start: t, end: t + s.n.Size, rows: []rowRef{r}}
+	for _, x := range ss[lo:hi] {
+		merged.start, merged.end = min(merged.start, x.start), max(merged.end, x.end)
+		merged.rows = append(merged.rows, x.rows...)
+	}
+	s.nOpen += 1 - (hi - lo)
+	s.open[g] = slices.Insert(slices.Delete(ss, lo, hi), lo, merged)
 }
 
 func (s *sessionTVF) Finish(ctx context.Context, out Emitter) error {
-	var rows []sessionRow
-	var key strings.Builder
-	for bi, b := range s.batches {
-		ts := b.Column(s.n.TimeCol).(*array.Timestamp)
-		for i := range ts.Len() {
-			if ts.IsNull(i) {
-				continue
-			}
-			key.Reset()
-			for _, c := range s.n.Partition {
-				col := b.Column(c)
-				if col.IsNull(i) {
-					key.WriteString("\x00N")
-				} else {
-					key.WriteString("\x00V")
-					key.WriteString(col.ValueStr(i))
+	return s.emit(ctx, out, math.MaxInt64)
+}
+
+func (s *sessionTVF) OnWatermark(ctx context.Context, micros int64, out Emitter) error {
+	s.wm = max(s.wm, micros)
+	return s.emit(ctx, out, s.wm)
+}
+
+// emit sends the rows of every session that ends by wm, with its window,
+// and forgets those sessions.
+func (s *sessionTVF) emit(ctx context.Context, out Emitter, wm int64) error {
+	type bounds struct {
+		idx        []int32
+		start, end []int64
+	}
+	per := map[*keptBatch]*bounds{}
+	var order []*keptBatch
+	for g, ss := range s.open {
+		n := 0
+		for n < len(ss) && ss[n].end <= wm { // ends grow with starts
+			for _, r := range ss[n].rows {
+				p := per[r.b]
+				if p == nil {
+					p = &bounds{}
+					per[r.b] = p
+					order = append(order, r.b)
 				}
+				p.idx, p.start, p.end = append(p.idx, r.row), append(p.start, ss[n].start), append(p.end, ss[n].end)
 			}
-			rows = append(rows, sessionRow{batch: int32(bi), row: int32(i), key: key.String(), t: int64(ts.Value(i))})
+			n++
 		}
+		if n == len(ss) {
+			delete(s.open, g)
+		} else if n > 0 {
+			s.open[g] = ss[n:]
+		}
+		s.nOpen -= n
 	}
-	slices.SortFunc(rows, func(a, b sessionRow) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.t, b.t)) })
-	// Per batch, its rows' windows, in the order rows are emitted.
-	type bounds struct{ idx, start, end []int64 }
-	per := make([]bounds, len(s.batches))
-	gap := s.n.Size
-	for i := 0; i < len(rows); {
-		j := i + 1
-		for j < len(rows) && rows[j].key == rows[i].key && rows[j].t-rows[j-1].t < gap {
-			j++
-		}
-		start, end := rows[i].t, rows[j-1].t+gap
-		for _, r := range rows[i:j] {
-			p := &per[r.batch]
-			p.idx, p.start, p.end = append(p.idx, int64(r.row)), append(p.start, start), append(p.end, end)
-		}
-		i = j
-	}
-	for bi, b := range s.batches {
-		p := per[bi]
-		if len(p.idx) == 0 {
-			continue
-		}
-		idx := make([]int32, len(p.idx))
-		for k, v := range p.idx {
-			idx[k] = int32(v)
-		}
-		cols, err := takeColumns(ctx, s.alloc, b.Columns(), idx)
+	for _, kb := range order {
+		p := per[kb]
+		cols, err := takeColumns(ctx, s.alloc, kb.b.Columns(), p.idx)
 		if err != nil {
 			return err
 		}
-		tt := b.Column(s.n.TimeCol).DataType().(*arrow.TimestampType)
+		tt := kb.b.Column(s.n.TimeCol).DataType().(*arrow.TimestampType)
 		// window_start, window_end, and window_time = window_end − 1 ms.
 		for k, vals := range [][]int64{p.start, p.end, p.end} {
 			shift := int64(0)
@@ -109,8 +199,12 @@ func (s *sessionTVF) Finish(ctx context.Context, out Emitter) error {
 			cols = append(cols, tb.NewArray())
 			tb.Release()
 		}
-		rec := array.NewRecordBatch(s.n.Schema(), cols, int64(len(idx)))
+		rec := array.NewRecordBatch(s.n.Schema(), cols, int64(len(p.idx)))
 		releaseAll(cols)
+		if kb.live -= len(p.idx); kb.live == 0 {
+			s.bytes -= batchBytes(kb.b)
+			kb.b.Release()
+		}
 		if err := out.Emit(ctx, rec); err != nil {
 			return err
 		}
@@ -118,9 +212,104 @@ func (s *sessionTVF) Finish(ctx context.Context, out Emitter) error {
 	return nil
 }
 
-func (s *sessionTVF) Close() {
-	for _, b := range s.batches {
-		b.Release()
+// State reports the sessions still open and the late rows.
+func (s *sessionTVF) State() (open int, late int64) { return s.nOpen, s.late }
+
+// StateBytes is the memory of the input batches kept (all of each batch
+// with a row in an open session).
+func (s *sessionTVF) StateBytes() int64 { return s.bytes }
+
+// batchBytes is the size of b's buffers.
+func batchBytes(b arrow.RecordBatch) int64 {
+	var n int64
+	for _, c := range b.Columns() {
+		for _, buf := range c.Data().Buffers() {
+			if buf != nil {
+				n += int64(buf.Len())
+			}
+		}
 	}
-	s.batches = nil
+	return n
+}
+
+const sessionStateVersion = 1
+
+// SnapshotState writes the watermark, the late count and the kept rows
+// (as an Arrow IPC stream, in the order they were kept).
+func (s *sessionTVF) SnapshotState(dst []byte) ([]byte, error) {
+	w := stateWriter{b: append(dst, sessionStateVersion)}
+	w.varint(s.wm)
+	w.varint(s.late)
+	var buf bytes.Buffer
+	iw := ipc.NewWriter(&buf, ipc.WithSchema(s.n.Input.Schema()), ipc.WithAllocator(s.alloc))
+	byBatch := map[*keptBatch][]int32{}
+	var order []*keptBatch
+	for _, ss := range s.open {
+		for _, x := range ss {
+			for _, r := range x.rows {
+				if _, ok := byBatch[r.b]; !ok {
+					order = append(order, r.b)
+				}
+				byBatch[r.b] = append(byBatch[r.b], r.row)
+			}
+		}
+	}
+	for _, kb := range order {
+		idx := byBatch[kb]
+		slices.Sort(idx)
+		cols, err := takeColumns(context.Background(), s.alloc, kb.b.Columns(), idx)
+		if err != nil {
+			return nil, err
+		}
+		rec := array.NewRecordBatch(s.n.Input.Schema(), cols, int64(len(idx)))
+		releaseAll(cols)
+		err = iw.Write(rec)
+		rec.Release()
+		if err != nil {
+			return nil, fmt.Errorf("session window state: %w", err)
+		}
+	}
+	if err := iw.Close(); err != nil {
+		return nil, fmt.Errorf("session window state: %w", err)
+	}
+	w.bytes(buf.Bytes())
+	return w.b, nil
+}
+
+// RestoreState loads what SnapshotState wrote into a fresh operator.
+func (s *sessionTVF) RestoreState(state []byte) error {
+	r := stateReader{what: "session window", b: state}
+	r.header(sessionStateVersion)
+	wm, late, stream := r.varint(), r.varint(), r.bytes()
+	if err := r.done(); err != nil {
+		return err
+	}
+	rd, err := ipc.NewReader(bytes.NewReader(stream), ipc.WithSchema(s.n.Input.Schema()), ipc.WithAllocator(s.alloc))
+	if err != nil {
+		return fmt.Errorf("session window state: %w", err)
+	}
+	defer rd.Release()
+	for rd.Next() {
+		if err := s.keep(rd.RecordBatch(), false); err != nil {
+			return err
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return fmt.Errorf("session window state: %w", err)
+	}
+	s.wm, s.late = wm, late
+	return nil
+}
+
+func (s *sessionTVF) Close() {
+	for _, ss := range s.open {
+		for _, x := range ss {
+			for _, r := range x.rows {
+				if r.b.live--; r.b.live == 0 {
+					r.b.b.Release()
+				}
+			}
+		}
+	}
+	s.open = nil
 }

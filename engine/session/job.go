@@ -42,13 +42,12 @@ func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 		case *plan.Project:
 			return walk(n.Input)
 		case *plan.WindowTVF:
-			if n.Kind == "SESSION" {
-				return &Error{Code: CodeUnsupported, Msg: "SESSION windows in continuous jobs (windows that merge) come next; TUMBLE, HOP and CUMULATE work", Pos: pos(at)}
-			}
 			if err := onWatermark(n, at); err != nil {
 				return err
 			}
-			maxWindow = max(maxWindow, n.Size)
+			if n.Kind != "SESSION" { // sessions snapshot their rows; the others replay
+				maxWindow = max(maxWindow, n.Size)
+			}
 			return walk(n.Input)
 		case *plan.Aggregate:
 			if !exec.Updating(n) {
