@@ -13,13 +13,21 @@ var nexmarkEvents = flag.Int64("stream.events", 3_000_000, "Nexmark events per o
 
 const (
 	bidColumns = `auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING, dateTime TIMESTAMP(3), extra STRING`
-	// The unbounded generator every job reads, as fast as it can.
-	createBid = `CREATE TABLE bid (` + bidColumns + `) WITH ('connector' = 'nexmark', 'table' = 'bid', 'seed' = '42')`
+	// The unbounded generators every job reads, as fast as they can; the
+	// watermark is for the windowed queries.
+	createBid     = `CREATE TABLE bid (` + bidColumns + watermark + `) WITH ('connector' = 'nexmark', 'table' = 'bid', 'seed' = '42')`
+	createAuction = `CREATE TABLE auction (id BIGINT, itemName STRING, description STRING, initialBid BIGINT, reserve BIGINT, dateTime TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra STRING` + watermark + `) WITH ('connector' = 'nexmark', 'table' = 'auction', 'seed' = '42')`
+	createPerson  = `CREATE TABLE person (id BIGINT, name STRING, emailAddress STRING, creditCard STRING, city STRING, state STRING, dateTime TIMESTAMP(3), extra STRING` + watermark + `) WITH ('connector' = 'nexmark', 'table' = 'person', 'seed' = '42')`
+	watermark     = `, WATERMARK FOR dateTime AS dateTime - INTERVAL '0.5' SECOND`
 )
 
-// nexmarkQueries are the Nexmark queries that run as continuous jobs today
-// (stateless: projections and filters).
+// nexmarkQueries are the stateless Nexmark queries (projections and
+// filters): their tables hold one row per row the job wrote.
 var nexmarkQueries = []string{"q0", "q1", "q2"}
+
+// nexmarkStateful are the Nexmark queries with state (aggregates, Top-N,
+// session windows) measured by BenchmarkNexmarkStateful.
+var nexmarkStateful = []string{"q11", "q15", "q16", "q17", "q18", "q19"}
 
 // nexmarkQuery reads a query file of the nexmark connector: its sink's
 // name, the sink's CREATE TABLE, and the INSERT.
@@ -113,6 +121,47 @@ func BenchmarkNexmark(b *testing.B) {
 	}
 }
 
+// BenchmarkNexmarkStateful measures the stateful Nexmark queries as
+// continuous jobs, as BenchmarkNexmark does the stateless ones; events are
+// the least of the positions of the generators the job reads.
+func BenchmarkNexmarkStateful(b *testing.B) {
+	v := newServer(b, "")
+	for _, c := range []string{createBid, createAuction, createPerson} {
+		v.exec(b, c).Release()
+	}
+	for _, q := range nexmarkStateful {
+		b.Run(q, func(b *testing.B) {
+			var events int64
+			var total measured
+			for range b.N {
+				n, m := nexmarkStatefulJob(b, v, q, *nexmarkEvents)
+				events, total = events+n, total.add(m)
+			}
+			report(b, float64(events), "events", total)
+		})
+	}
+}
+
+// nexmarkStatefulJob is one op of BenchmarkNexmarkStateful/qN: the job on a
+// fresh sink, stopped once every generator it reads has passed events.
+func nexmarkStatefulJob(tb testing.TB, v *server, q string, events int64) (consumed int64, m measured) {
+	tb.Helper()
+	sink, create, insert := nexmarkQuery(tb, q)
+	v.exec(tb, "DROP TABLE IF EXISTS "+sink).Release()
+	v.exec(tb, create).Release()
+	least := func(st runtime.Status) int64 {
+		n := int64(-1)
+		for _, p := range st.Positions {
+			if n < 0 || p < n {
+				n = p
+			}
+		}
+		return n
+	}
+	st, m := v.runJob(tb, insert, func(st runtime.Status) bool { return least(st) >= events })
+	return least(st), m
+}
+
 // TestNexmarkMeasures runs the measurements of BenchmarkNexmark at a small
 // size: each checks its own counts (see nexmarkJob).
 func TestNexmarkMeasures(t *testing.T) {
@@ -125,6 +174,13 @@ func TestNexmarkMeasures(t *testing.T) {
 	}
 	for _, q := range nexmarkQueries {
 		n, _ := nexmarkJob(t, v, q, events)
+		t.Logf("%s: %d events", q, n)
+	}
+	for _, c := range []string{createAuction, createPerson} {
+		v.exec(t, c).Release()
+	}
+	for _, q := range nexmarkStateful {
+		n, _ := nexmarkStatefulJob(t, v, q, events)
 		t.Logf("%s: %d events", q, n)
 	}
 }
