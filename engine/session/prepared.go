@@ -93,7 +93,7 @@ func (s *Session) Prepare(ctx context.Context, q *sql.Query) (*Prepared, error) 
 	p.Deterministic = deterministic(p.Text)
 	// Planning allocates only plan-lifetime constants: not from a query's budget.
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
-	node, err := plan.Bind(ctx, &pinningCatalog{planCatalog: planCatalog{s}, p: p}, q)
+	node, err := plan.Bind(ctx, &pinningCatalog{planCatalog: planCatalog{s, Database(ctx)}, p: p}, q)
 	if err != nil {
 		return nil, planError(err)
 	}
@@ -150,6 +150,10 @@ func (s *Session) Run(ctx context.Context, p *Prepared) (*Result, error) {
 type pinningCatalog struct {
 	planCatalog
 	p *Prepared
+}
+
+func (c *pinningCatalog) ForView(table.Identifier) plan.Catalog {
+	return &pinningCatalog{planCatalog: planCatalog{c.s, lake.DefaultNamespace}, p: c.p}
 }
 
 func (c *pinningCatalog) Load(ctx context.Context, id table.Identifier) (*plan.Object, error) {
