@@ -16,6 +16,7 @@ import (
 // non-2xx answer is a JSON error body with a code.
 func FuzzRequests(f *testing.F) {
 	f.Add(`{"sql":"SELECT 1"}`, "db", "t")
+	f.Add(`{"sql":"SELECT 1","database":"a.b\u0000"}`, "db", "t")
 	f.Add(`{"sql":""}`, "..", "%2e%2e")
 	f.Add(`{"sql":"x","extra":true}`, "a.b", "c\x00")
 	f.Add(`[`, "", "t")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,9 +17,12 @@ import (
 	"github.com/wharfdata/wharf/olap/clickhouse"
 )
 
-// SQLRequest is the body of POST /v1/sql.
+// SQLRequest is the body of POST /v1/sql. Database is where one-part table
+// names resolve for this statement (default: the X-Wharf-Database header,
+// else "default").
 type SQLRequest struct {
-	SQL string `json:"sql"`
+	SQL      string `json:"sql"`
+	Database string `json:"database,omitempty"`
 }
 
 // Column describes one result column: its name and Flink SQL type.
@@ -73,6 +77,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request, scope Scope) 
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
 		defer cancel()
 	}
+	ctx = session.WithDatabase(ctx, cmp.Or(req.Database, r.Header.Get("X-Wharf-Database")))
 	res, err := s.b.Exec(ctx, req.SQL, scope != ScopeWrite)
 	defer res.Release()
 	if err != nil {

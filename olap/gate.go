@@ -234,11 +234,12 @@ func (g *Gate) admitted(ctx context.Context, ln Lane, cache string, start time.T
 }
 
 // prepare returns the statement's prepared entry: the cached one while its
-// tables are current, else a new plan (kept when it can be reused).
+// tables are current, else a new plan (kept when it can be reused). Plans
+// are kept per call database, in which one-part names resolve.
 func (g *Gate) prepare(ctx context.Context, q *sql.Query) (*preparedEntry, error) {
-	text := q.String()
+	key := session.Database(ctx) + "\x00" + q.String()
 	var e *preparedEntry
-	g.prepared.get(text, func(v *preparedEntry) { e = v })
+	g.prepared.get(key, func(v *preparedEntry) { e = v })
 	if e != nil {
 		cur, err := g.Current(ctx, e.p)
 		if err != nil {
@@ -266,7 +267,7 @@ func (g *Gate) prepare(ctx context.Context, q *sql.Query) (*preparedEntry, error
 		if e != nil {
 			ne.scanned.Store(e.scanned.Load()) // the best guess until it runs
 		}
-		g.prepared.put(p.Text, ne, 1)
+		g.prepared.put(key, ne, 1)
 	}
 	return ne, nil
 }

@@ -7,12 +7,15 @@ import (
 	"testing"
 
 	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/engine/sql"
 	"github.com/wharfdata/wharf/lake"
 )
 
 // The fixed cost through the gate: with the result cache (a hit: parse,
 // normalize, check the pins, copy references) and without (the prepared
-// plan is reused; the scan is planned and read).
+// plan and its planned scan are reused; the file is read). run/lookup is
+// the uncached lookup's prepared plan run alone, without the gate: the
+// difference to uncached/lookup is what the gate adds to a statement.
 func BenchmarkGateFixedCost(b *testing.B) {
 	ctx := context.Background()
 	wh, err := lake.Open(ctx, lake.Config{DataDir: b.TempDir()})
@@ -55,4 +58,22 @@ func BenchmarkGateFixedCost(b *testing.B) {
 			})
 		}
 	}
+	b.Run("run/lookup", func(b *testing.B) {
+		stmt, err := session.Parse("SELECT v FROM kv WHERE k = 417")
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := s.Prepare(ctx, stmt.(*sql.Query))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			r, err := s.Run(ctx, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.Release()
+		}
+	})
 }

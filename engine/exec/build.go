@@ -62,9 +62,7 @@ func BuildStream(ctx context.Context, root plan.Node, ev *expr.EvalContext) (*Qu
 func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) error {
 	switch n := n.(type) {
 	case *plan.Scan:
-		ps, err := lake.PlanScan(ctx, n.Table, lake.ScanOptions{
-			Columns: fieldNames(n.Fields), Filter: n.Filter, SnapshotID: n.SnapshotID, AsOf: n.AsOf,
-		})
+		ps, err := n.Files(ctx)
 		if err != nil {
 			return err
 		}
@@ -243,7 +241,7 @@ func (q *Query) countFromMetadata(ctx context.Context, n *plan.Aggregate, alloc 
 			return false, nil
 		}
 	}
-	ps, err := lake.PlanScan(ctx, scan.Table, lake.ScanOptions{SnapshotID: scan.SnapshotID, AsOf: scan.AsOf})
+	ps, err := scan.Files(ctx) // record counts do not depend on the projection
 	if err != nil {
 		return false, err
 	}
@@ -353,14 +351,6 @@ func sortKeys(s *plan.Sort) []SortKey {
 		keys[i] = SortKey{Column: k.Column, Descending: k.Descending, NullsFirst: k.NullsFirst}
 	}
 	return keys
-}
-
-func fieldNames(fs []arrow.Field) []string {
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = f.Name
-	}
-	return out
 }
 
 // valuesSource evaluates constant rows into one batch.

@@ -32,6 +32,13 @@ type Catalog interface {
 	Load(ctx context.Context, id table.Identifier) (*Object, error)
 }
 
+// ViewCatalog is a Catalog that says where a view's query resolves names,
+// which need not be where the statement reading the view resolves them.
+type ViewCatalog interface {
+	Catalog
+	ForView(id table.Identifier) Catalog
+}
+
 // Bind plans a query.
 func Bind(ctx context.Context, cat Catalog, q *sql.Query) (Node, error) {
 	b := &binder{ctx: ctx, cat: cat}
@@ -248,7 +255,7 @@ func (b *binder) tableRef(t *sql.TableRef) (Node, *scope, error) {
 	}
 	switch {
 	case obj.View != nil:
-		return b.view(t, obj.View, alias)
+		return b.view(t, id, obj.View, alias)
 	case obj.Source != nil:
 		s := NewSourceScan(id, alias, obj.Source)
 		return s, tableScope(alias, s.Schema().Fields()), nil
@@ -272,18 +279,22 @@ func objectKind(o *Object) string {
 	return "table"
 }
 
-// view binds a reference to a view: its query, bound afresh in an empty
-// WITH environment, under its column names and the reference's alias.
-func (b *binder) view(t *sql.TableRef, v *sql.CreateView, alias string) (Node, *scope, error) {
+// view binds a reference to view id: its query, bound afresh in an empty
+// WITH environment (and, with a ViewCatalog, in the view's own catalog),
+// under its column names and the reference's alias.
+func (b *binder) view(t *sql.TableRef, id table.Identifier, v *sql.CreateView, alias string) (Node, *scope, error) {
 	if b.viewDepth >= maxViewDepth {
 		return nil, nil, errAt(Invalid, t.Name.Pos, "view %s nests views more than %d deep (is a view reading itself?)", t.Name.String(), maxViewDepth)
 	}
-	saved := b.ctes
+	saved, savedCat := b.ctes, b.cat
 	b.ctes = nil
+	if vc, ok := b.cat.(ViewCatalog); ok {
+		b.cat = vc.ForView(id)
+	}
 	b.viewDepth++
 	n, err := b.query(v.Query)
 	b.viewDepth--
-	b.ctes = saved
+	b.ctes, b.cat = saved, savedCat
 	if err != nil {
 		var pe *Error
 		if errors.As(err, &pe) {

@@ -43,7 +43,7 @@ func (e *estimator) plan(s *Scan) (*lake.PlannedScan, error) {
 	if ps, ok := e.scans[s]; ok {
 		return ps, nil
 	}
-	ps, err := lake.PlanScan(e.ctx, s.Table, lake.ScanOptions{Columns: fieldNames(s.Fields), Filter: s.Filter, SnapshotID: s.SnapshotID, AsOf: s.AsOf})
+	ps, err := s.Files(e.ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@
 package plan
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/lake"
 )
 
 // Node is a logical plan node.
@@ -51,6 +53,24 @@ type Scan struct {
 	// Time travel: SnapshotID wins over AsOf; both zero = current.
 	SnapshotID int64
 	AsOf       time.Time
+	// Planned is the scan's files when they were planned ahead, once for
+	// every run of a prepared statement (session.Prepare); nil = plan
+	// them when the scan runs. Set before the plan is shared, never after.
+	Planned *lake.PlannedScan
+}
+
+// Options are the lake scan options of s: its projection, filter and
+// snapshot.
+func (s *Scan) Options() lake.ScanOptions {
+	return lake.ScanOptions{Columns: fieldNames(s.Fields), Filter: s.Filter, SnapshotID: s.SnapshotID, AsOf: s.AsOf}
+}
+
+// Files returns the scan's planned files: Planned if set, else planned now.
+func (s *Scan) Files(ctx context.Context) (*lake.PlannedScan, error) {
+	if s.Planned != nil {
+		return s.Planned, nil
+	}
+	return lake.PlanScan(ctx, s.Table, s.Options())
 }
 
 // Values produces constant rows (SELECT without FROM).

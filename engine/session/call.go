@@ -39,7 +39,7 @@ func (s *Session) addFiles(ctx context.Context, st *sql.Call) (*Result, error) {
 		return nil, err
 	}
 	parts := strings.Split(args[0], ".")
-	id, err := tableIdent(sql.ObjectName{Pos: st.Args[0].Position(), Parts: idents(parts)})
+	id, err := tableIdent(Database(ctx), sql.ObjectName{Pos: st.Args[0].Position(), Parts: idents(parts)})
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ const (
 )
 
 func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result, error) {
-	id, err := tableIdent(st.Name)
+	id, err := tableIdent(Database(ctx), st.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (s *Session) createTable(ctx context.Context, st *sql.CreateTable) (*Result
 }
 
 func (s *Session) dropTable(ctx context.Context, st *sql.DropTable) (*Result, error) {
-	id, err := tableIdent(st.Name)
+	id, err := tableIdent(Database(ctx), st.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +250,7 @@ func (s *Session) showDatabases(ctx context.Context) (*Result, error) {
 // describe answers like Flink's DESCRIBE: name, type, null, key, extras,
 // watermark.
 func (s *Session) describe(ctx context.Context, st *sql.Describe) (*Result, error) {
-	id, err := tableIdent(st.Name)
+	id, err := tableIdent(Database(ctx), st.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ var connectors = map[string]connectorKind{
 }
 
 func (s *Session) createConnectorTable(ctx context.Context, st *sql.CreateTable, name string) (*Result, error) {
-	id, err := tableIdent(st.Name)
+	id, err := tableIdent(Database(ctx), st.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -174,14 +174,20 @@ func quoteAll(names []string) []string {
 }
 
 func (s *Session) createView(ctx context.Context, st *sql.CreateView) (*Result, error) {
-	id, err := tableIdent(st.Name)
+	id, err := tableIdent(Database(ctx), st.Name)
 	if err != nil {
 		return nil, err
 	}
-	// The query must bind now; its columns are the view's.
-	n, err := plan.Bind(ctx, planCatalog{s}, st.Query)
+	// The query must bind now, as it will when read: in the default
+	// database (the stored text keeps names as written, and the database
+	// of the call that created it is not stored). Its columns are the view's.
+	cat := &viewCatalog{planCatalog: planCatalog{s, lake.DefaultNamespace}}
+	n, err := plan.Bind(ctx, cat, st.Query)
 	if err != nil {
 		return nil, planError(err)
+	}
+	if db := Database(ctx); db != lake.DefaultNamespace && cat.unqualified != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("a view's query resolves its names in the default database, not in %s: qualify %s", db, cat.unqualified.String()), Pos: pos(cat.unqualified.Pos)}
 	}
 	if len(st.Columns) > 0 && len(st.Columns) != n.Schema().NumFields() {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("view %s names %d columns but its query produces %d", st.Name.String(), len(st.Columns), n.Schema().NumFields()), Pos: pos(st.Columns[0].Pos)}
@@ -236,7 +242,7 @@ func (s *Session) dropDef(ctx context.Context, id table.Identifier, kind string,
 }
 
 func (s *Session) dropView(ctx context.Context, st *sql.DropView) (*Result, error) {
-	id, err := tableIdent(st.Name)
+	id, err := tableIdent(Database(ctx), st.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +255,20 @@ func (s *Session) definition(ctx context.Context, id table.Identifier) (*lake.De
 		return &d, nil
 	}
 	return s.wh.LoadDefinition(ctx, id)
+}
+
+// viewCatalog binds a new view's query and notes its first one-part table
+// name.
+type viewCatalog struct {
+	planCatalog
+	unqualified *sql.ObjectName
+}
+
+func (c *viewCatalog) Resolve(n sql.ObjectName) (table.Identifier, error) {
+	if len(n.Parts) == 1 && c.unqualified == nil {
+		c.unqualified = &n
+	}
+	return c.planCatalog.Resolve(n)
 }
 
 // object parses a definition into what the binder reads.
@@ -337,7 +357,7 @@ func (s *Session) describeDef(ctx context.Context, d *lake.Definition) (*Result,
 	}
 	var rows [][]string
 	if obj.View != nil {
-		n, err := plan.Bind(ctx, planCatalog{s}, obj.View.Query)
+		n, err := plan.Bind(ctx, planCatalog{s, lake.DefaultNamespace}, obj.View.Query)
 		if err != nil {
 			return nil, planError(err)
 		}

@@ -31,6 +31,11 @@ import (
 func (s *Session) insert(ctx context.Context, st *sql.Insert) (*Result, error) {
 	sg, err := s.stageInsert(ctx, st)
 	if errors.Is(err, errUnbounded) {
+		if db := Database(ctx); db != lake.DefaultNamespace {
+			// The job's text is planned again on every start, without the
+			// caller: its names must not depend on the call's database.
+			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("a continuous job resolves its names in the default database, not in %s: send it without a database and qualify its tables", db), Pos: pos(st.Pos)}
+		}
 		return s.submitJob(ctx, st)
 	}
 	if err != nil {

@@ -122,7 +122,7 @@ func (t *insertTarget) release() {
 // resolveTarget loads the table of an INSERT and maps its column list and
 // static partition onto the table's columns.
 func (s *Session) resolveTarget(ctx context.Context, st *sql.Insert, ev *expr.EvalContext) (*insertTarget, error) {
-	id, err := tableIdent(st.Table)
+	id, err := tableIdent(Database(ctx), st.Table)
 	if err != nil {
 		return nil, err
 	}

@@ -48,25 +48,27 @@ type Pin struct {
 // Cacheable reports whether equal Text and equal pins imply an equal result.
 func (p *Prepared) Cacheable() bool { return p.Deterministic && p.LakeOnly }
 
-// EstimatedBytes is what a run reads at most: for each scan with a pushed
-// filter, the bytes of the files that partition and min/max pruning keep;
-// for the others, all of the pinned snapshot's data files. Computed once,
-// when the statement is prepared, so that a first run is judged by what it
-// will really read (a per-key lookup prunes to one file of many).
+// EstimatedBytes is what a run reads at most: the bytes of the files its
+// scans keep after partition and min/max pruning. Known from the scans
+// planned when the statement is prepared, so that a first run is judged by
+// what it will really read (a per-key lookup prunes to one file of many).
 func (p *Prepared) EstimatedBytes() int64 { return p.estBytes }
 
-// estimateBytes sums the bytes n's scans read.
-func estimateBytes(ctx context.Context, n plan.Node) int64 {
+// planScans plans the files of every Iceberg scan in n, once: each run of
+// the prepared statement reads them (see plan.Scan.Planned) instead of
+// planning again, which for a filtered scan means reading its manifests.
+// It returns the bytes the scans keep. A scan that fails to plan is left
+// to fail when it runs, with its error, and counts its snapshot's size.
+func planScans(ctx context.Context, n plan.Node) int64 {
 	var total int64
 	var walk func(plan.Node)
 	walk = func(n plan.Node) {
-		if sc, ok := n.(*plan.Scan); ok {
-			if sc.Filter != nil {
-				ps, err := lake.PlanScan(ctx, sc.Table, lake.ScanOptions{Filter: sc.Filter, SnapshotID: sc.SnapshotID, AsOf: sc.AsOf})
-				if err == nil {
-					total += ps.Stats.BytesKept
-					return
-				}
+		if sc, ok := n.(*plan.Scan); ok && sc.Table != nil {
+			ps, err := lake.PlanScan(ctx, sc.Table, sc.Options())
+			if err == nil {
+				sc.Planned = ps
+				total += ps.Stats.BytesKept
+				return
 			}
 			snap := sc.Table.CurrentSnapshot()
 			if sc.SnapshotID != 0 {
@@ -91,14 +93,14 @@ func (s *Session) Prepare(ctx context.Context, q *sql.Query) (*Prepared, error) 
 	p.Deterministic = deterministic(p.Text)
 	// Planning allocates only plan-lifetime constants: not from a query's budget.
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
-	node, err := plan.Bind(ctx, &pinningCatalog{planCatalog: planCatalog{s}, p: p}, q)
+	node, err := plan.Bind(ctx, &pinningCatalog{planCatalog: planCatalog{s, Database(ctx)}, p: p}, q)
 	if err != nil {
 		return nil, planError(err)
 	}
 	if p.node, err = plan.Optimize(node, ev); err != nil {
 		return nil, planError(err)
 	}
-	p.estBytes = estimateBytes(ctx, p.node)
+	p.estBytes = planScans(ctx, p.node)
 	if u := plan.Unbounded(p.node); u != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("%s is an unbounded %s table: a SELECT would never end; read it in a continuous job (INSERT INTO a lake table SELECT … FROM it)", strings.Join(u.Ident, "."), u.Source.Spec.Options["connector"]), Pos: pos(q.Pos)}
 	}
@@ -148,6 +150,10 @@ func (s *Session) Run(ctx context.Context, p *Prepared) (*Result, error) {
 type pinningCatalog struct {
 	planCatalog
 	p *Prepared
+}
+
+func (c *pinningCatalog) ForView(table.Identifier) plan.Catalog {
+	return &pinningCatalog{planCatalog: planCatalog{c.s, lake.DefaultNamespace}, p: c.p}
 }
 
 func (c *pinningCatalog) Load(ctx context.Context, id table.Identifier) (*plan.Object, error) {

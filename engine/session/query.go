@@ -13,6 +13,7 @@ import (
 	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/engine/sql"
+	"github.com/wharfdata/wharf/lake"
 )
 
 // Query limits; RELIABILITY.md Q3 and S4.
@@ -64,7 +65,7 @@ func (s *Session) explain(ctx context.Context, e *sql.Explain) (*Result, error) 
 }
 
 func (s *Session) plan(ctx context.Context, q *sql.Query, ev *expr.EvalContext) (plan.Node, error) {
-	node, err := plan.Bind(ctx, planCatalog{s}, q)
+	node, err := plan.Bind(ctx, planCatalog{s, Database(ctx)}, q)
 	if err != nil {
 		return nil, planError(err)
 	}
@@ -75,10 +76,20 @@ func (s *Session) plan(ctx context.Context, q *sql.Query, ev *expr.EvalContext) 
 	return node, nil
 }
 
-// planCatalog gives the binder the session's name resolution and tables.
-type planCatalog struct{ s *Session }
+// planCatalog gives the binder the session's tables, with one-part names
+// resolved in the call's database.
+type planCatalog struct {
+	s  *Session
+	db string
+}
 
-func (c planCatalog) Resolve(n sql.ObjectName) (table.Identifier, error) { return tableIdent(n) }
+func (c planCatalog) Resolve(n sql.ObjectName) (table.Identifier, error) { return tableIdent(c.db, n) }
+
+// ForView resolves a view's names in the default database, whatever the
+// database of the statement reading it (see createView).
+func (c planCatalog) ForView(table.Identifier) plan.Catalog {
+	return planCatalog{c.s, lake.DefaultNamespace}
+}
 
 // planError maps binder errors to statement errors.
 func planError(err error) error {

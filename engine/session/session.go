@@ -150,9 +150,31 @@ func (s *Session) Verify(ctx context.Context, ident table.Identifier) (*lake.Ver
 	return lake.Verify(ctx, tbl)
 }
 
-// tableIdent resolves [catalog.][db.]name. Flink's default catalog and
-// database names are accepted as aliases of wharf's.
-func tableIdent(n sql.ObjectName) (table.Identifier, error) {
+// dbKey is the context key of a call's current database.
+type dbKey struct{}
+
+// WithDatabase returns a context in which statements resolve one-part table
+// names in db rather than in the default database ("" keeps the default).
+// The database travels with each call, not in the Session, so concurrent
+// callers of one Session (the front ends' clients) each have their own.
+func WithDatabase(ctx context.Context, db string) context.Context {
+	if db == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, dbKey{}, db)
+}
+
+// Database is the current database of a call's context.
+func Database(ctx context.Context) string {
+	if db, ok := ctx.Value(dbKey{}).(string); ok {
+		return db
+	}
+	return lake.DefaultNamespace
+}
+
+// tableIdent resolves [catalog.][db.]name, a one-part name in db. Flink's
+// default catalog and database names are accepted as aliases of wharf's.
+func tableIdent(db string, n sql.ObjectName) (table.Identifier, error) {
 	parts := make([]string, len(n.Parts))
 	for i, p := range n.Parts {
 		parts[i] = p.Name
@@ -162,6 +184,9 @@ func tableIdent(n sql.ObjectName) (table.Identifier, error) {
 			return nil, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("catalog %q does not exist (wharf has one catalog, \"wharf\")", parts[0]), Pos: pos(n.Pos)}
 		}
 		parts = parts[1:]
+	}
+	if len(parts) == 1 {
+		parts = []string{db, parts[0]}
 	}
 	if len(parts) == 2 && parts[0] == "default_database" {
 		parts[0] = lake.DefaultNamespace

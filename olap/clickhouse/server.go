@@ -148,6 +148,9 @@ func (s *Server) execute(ctx context.Context, c *client, text string, settings m
 		defer cancel()
 	}
 	out := &outcome{format: st.format, settings: merged}
+	// The client's database applies to this statement only: the session
+	// is shared by every client.
+	ctx = session.WithDatabase(ctx, c.database)
 	res, handled, err := s.answer(ctx, c, st, readOnly)
 	if !handled {
 		res, err = s.b.Exec(ctx, st.text, readOnly)
