@@ -125,7 +125,7 @@ func TestVerify(t *testing.T) {
 	}}}
 	ts := newTestServer(t, fb)
 	code, _, body := do(t, ts, "POST", "/v1/tables/db/t/verify", "", "")
-	want := `{"ok":false,"table":"db.t","snapshots":2,"checks":[{"name":"txid-unique","checked":2},{"name":"files-exist","checked":4,"violations":["missing f.parquet"]}]}`
+	want := `{"ok":false,"table":"db.t","snapshots":2,"rows":0,"checks":[{"name":"txid-unique","checked":2},{"name":"files-exist","checked":4,"violations":["missing f.parquet"]}]}`
 	if code != 200 || strings.TrimSpace(string(body)) != want {
 		t.Fatalf("%d %s", code, body)
 	}

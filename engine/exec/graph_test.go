@@ -180,3 +180,29 @@ func TestProjectCarriesRowKinds(t *testing.T) {
 	got.Release()
 	b.Release()
 }
+
+// A filter keeps a BOOLEAN column's values and NULLs (arrow-go v18.8.0's
+// filter kernel turns the values after a NULL into NULLs).
+func TestFilterKeepsBooleanNulls(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.DefaultAllocator
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64}, {Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true}}, nil)
+	kb, bb := array.NewInt64Builder(mem), array.NewBooleanBuilder(mem)
+	kb.AppendValues([]int64{1, 2, 3, 4, 5}, nil)
+	bb.AppendValues([]bool{true, false, true, false, true}, []bool{true, false, true, true, true})
+	b := array.NewRecordBatch(schema, []arrow.Array{kb.NewArray(), bb.NewArray()}, 5)
+	defer b.Release()
+	odd := func(*expr.EvalContext, arrow.RecordBatch) (arrow.Array, error) {
+		m := array.NewBooleanBuilder(mem)
+		m.AppendValues([]bool{true, false, true, false, true}, nil)
+		return m.NewArray(), nil
+	}
+	var got string
+	f := NewFilter(odd, &expr.EvalContext{Ctx: ctx, Alloc: mem})
+	if err := f.Process(ctx, b, emitFunc(func(r arrow.RecordBatch) { got = fmt.Sprint(r.Column(0), r.Column(1)); r.Release() })); err != nil {
+		t.Fatal(err)
+	}
+	if got != "[1 3 5] [true true true]" {
+		t.Fatalf("kept %s", got)
+	}
+}

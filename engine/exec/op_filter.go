@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/expr"
 )
@@ -44,7 +45,7 @@ func (f *Filter) Process(ctx context.Context, b arrow.RecordBatch, out Emitter) 
 		}
 	}
 	// Slow path: select.
-	kept, err := compute.FilterRecordBatch(compute.WithAllocator(ctx, f.ev.Alloc), b, mask, compute.DefaultFilterOptions())
+	kept, err := filterBatch(ctx, f.ev.Alloc, b, bools)
 	if err != nil {
 		return err
 	}
@@ -62,3 +63,31 @@ func countTrue(b *array.Boolean) int {
 
 func (f *Filter) Finish(context.Context, Emitter) error { return nil }
 func (f *Filter) Close()                                {}
+
+// filterBatch keeps b's rows where mask is TRUE. arrow-go v18.8.0's filter
+// kernel gets BOOLEAN columns with NULLs wrong (rows after a NULL come out
+// NULL), so a batch with such a column is taken by index instead.
+func filterBatch(ctx context.Context, alloc memory.Allocator, b arrow.RecordBatch, mask *array.Boolean) (arrow.RecordBatch, error) {
+	safe := true
+	for _, c := range b.Columns() {
+		if c.DataType().ID() == arrow.BOOL && c.NullN() > 0 {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return compute.FilterRecordBatch(compute.WithAllocator(ctx, alloc), b, mask, compute.DefaultFilterOptions())
+	}
+	var idx []int32
+	for i := range mask.Len() {
+		if mask.IsValid(i) && mask.Value(i) {
+			idx = append(idx, int32(i))
+		}
+	}
+	cols, err := takeColumns(ctx, alloc, b.Columns(), idx)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAll(cols)
+	return array.NewRecordBatch(b.Schema(), cols, int64(len(idx))), nil
+}

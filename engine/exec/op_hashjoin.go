@@ -331,7 +331,11 @@ func (h *HashJoin) residual(ctx context.Context, rec arrow.RecordBatch, n int) (
 	if all {
 		return nil, nil, nil
 	}
-	kept, err := compute.FilterRecordBatch(compute.WithAllocator(ctx, h.ev.Alloc), rec, cond, compute.DefaultFilterOptions())
+	bools, ok := cond.(*array.Boolean)
+	if !ok {
+		return nil, nil, fmt.Errorf("BUG: join condition produced %s, not BOOLEAN", cond.DataType())
+	}
+	kept, err := filterBatch(ctx, h.ev.Alloc, rec, bools)
 	if err != nil {
 		return nil, nil, err
 	}
