@@ -19,11 +19,11 @@ import (
 func WithJobs(m *runtime.Manager) Option { return func(s *Session) { s.jobs = m } }
 
 // streamable checks that a continuous job's plan is one the runtime runs —
-// filters and projections over one unbounded source, with at most one
-// window aggregation (GROUP BY window_start, window_end of a window TVF on
-// the source's watermark column), GROUP BYs without windows and Top-Ns
-// (which update their results, see exec.Updating) — and returns its
-// longest window.
+// filters, projections and lookup joins over one unbounded source, with at
+// most one window aggregation (GROUP BY window_start, window_end of a
+// window TVF on the source's watermark column), GROUP BYs without windows
+// and Top-Ns (which update their results, see exec.Updating) — and returns
+// its longest window.
 func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 	aggs := 0
 	var walk func(n plan.Node) error
@@ -49,6 +49,11 @@ func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 				maxWindow = max(maxWindow, n.Size)
 			}
 			return walk(n.Input)
+		case *plan.Join:
+			// A lookup join reads a table, not a stream, on its right.
+			if n.Lookup && plan.Unbounded(n.Right) == nil {
+				return walk(n.Left)
+			}
 		case *plan.Aggregate:
 			if !exec.Updating(n) {
 				// A window aggregation: its windows close on the watermark.
