@@ -72,7 +72,8 @@ type streamSide struct {
 	outer    bool  // this side's rows are kept without a match (LEFT for the left side)
 	timeCol  int   // Bounds' time column, -1 without Bounds
 	life     int64 // Bounds: a row dies when the watermark reaches its time plus life
-	rows     map[string][]*joinRow
+	rows     map[string][]*joinRow // by key
+	byRow    map[string]*joinRow   // by encoding: equal rows have equal keys
 	expiring expiryHeap
 	bytes    int64
 	nullRow  []byte // the encoding of a row of NULLs
@@ -84,6 +85,7 @@ type streamSide struct {
 type joinRow struct {
 	row     []byte
 	key     string
+	pos     int   // in its key's list
 	count   int64 // copies held; 0 once removed
 	matches int64 // rows of the other side it matches, with their copies
 	touched int64 // processing time (ns) of the last insert or match
@@ -107,7 +109,7 @@ func NewStreamJoin(j *plan.Join, opt StreamJoinOptions, ev *expr.EvalContext) (*
 	children := [2]plan.Node{j.Left, j.Right}
 	keys := [2][]expr.Expr{j.LeftKeys, j.RightKeys}
 	for i := range s.sides {
-		side := &streamSide{rows: map[string][]*joinRow{}, timeCol: -1}
+		side := &streamSide{rows: map[string][]*joinRow{}, byRow: map[string]*joinRow{}, timeCol: -1}
 		for _, f := range children[i].Schema().Fields() {
 			if !keyType(f.Type) {
 				return nil, fmt.Errorf("a streaming join cannot hold column %s of type %s yet", f.Name, f.Type)
@@ -271,7 +273,7 @@ func (s *StreamJoin) process(ctx context.Context, me int, b arrow.RecordBatch, o
 			}
 			continue
 		}
-		removed := keepRow && self.remove(string(self.keyEnc.row(i)), row)
+		removed := keepRow && self.remove(row)
 		// Under Bounds, a held row's NULL-padded row was not emitted yet.
 		if matched == 0 && self.outer && (s.opt.Bounds == nil || !removed) {
 			o.add(Delete, 1, row, nil)
@@ -324,12 +326,10 @@ func (s *StreamJoin) filterResidual(ctx context.Context, me int, ci []int32, cr 
 // insert adds a copy of row (key key) with matches matches of the other
 // side.
 func (side *streamSide) insert(key string, row []byte, matches, now, expiry int64) {
-	for _, r := range side.rows[key] {
-		if string(r.row) == string(row) {
-			r.count++
-			r.touched = now
-			return
-		}
+	if r := side.byRow[string(row)]; r != nil {
+		r.count++
+		r.touched = now
+		return
 	}
 	r := &joinRow{row: append([]byte(nil), row...), key: key, count: 1, matches: matches, touched: now, expiry: expiry}
 	side.add(r)
@@ -341,7 +341,9 @@ func (side *streamSide) add(r *joinRow) {
 	if !ok {
 		side.bytes += int64(len(r.key)) + rowOverhead
 	}
+	r.pos = len(rows)
 	side.rows[r.key] = append(rows, r)
+	side.byRow[string(r.row)] = r
 	side.bytes += int64(len(r.row)) + rowOverhead
 	if r.expiry != math.MaxInt64 {
 		heap.Push(&side.expiring, r)
@@ -350,16 +352,15 @@ func (side *streamSide) add(r *joinRow) {
 
 // remove drops a copy of row; false when the state holds none (it
 // expired, or was never inserted).
-func (side *streamSide) remove(key string, row []byte) bool {
-	for _, r := range side.rows[key] {
-		if string(r.row) == string(row) {
-			if r.count--; r.count == 0 {
-				side.drop(r)
-			}
-			return true
-		}
+func (side *streamSide) remove(row []byte) bool {
+	r := side.byRow[string(row)]
+	if r == nil {
+		return false
 	}
-	return false
+	if r.count--; r.count == 0 {
+		side.drop(r)
+	}
+	return true
 }
 
 // drop removes r from its key's list (its heap entry, if any, is skipped
@@ -367,14 +368,11 @@ func (side *streamSide) remove(key string, row []byte) bool {
 func (side *streamSide) drop(r *joinRow) {
 	r.count = 0
 	rows := side.rows[r.key]
-	for i, x := range rows {
-		if x == r {
-			rows[i] = rows[len(rows)-1]
-			rows[len(rows)-1] = nil
-			rows = rows[:len(rows)-1]
-			break
-		}
-	}
+	last := rows[len(rows)-1]
+	rows[r.pos], last.pos = last, r.pos
+	rows[len(rows)-1] = nil
+	rows = rows[:len(rows)-1]
+	delete(side.byRow, string(r.row))
 	side.bytes -= int64(len(r.row)) + rowOverhead
 	if len(rows) == 0 {
 		delete(side.rows, r.key)
@@ -472,7 +470,7 @@ func (s *StreamJoin) Finish(context.Context, Emitter) error { return nil }
 
 func (s *StreamJoin) Close() {
 	for _, side := range s.sides {
-		side.rows, side.expiring, side.bytes = map[string][]*joinRow{}, nil, 0
+		side.rows, side.byRow, side.expiring, side.bytes = map[string][]*joinRow{}, map[string]*joinRow{}, nil, 0
 	}
 }
 

@@ -88,6 +88,9 @@ func (s *StreamJoin) restore(state []byte) error {
 				if !validRow(side.types, r.row) || r.count <= 0 || r.matches < 0 {
 					return fmt.Errorf("streaming join state at byte %d: a row that does not decode", at)
 				}
+				if side.byRow[string(r.row)] != nil {
+					return fmt.Errorf("streaming join state at byte %d: row repeated", at)
+				}
 				side.add(r)
 			}
 		}
