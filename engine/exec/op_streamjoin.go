@@ -69,9 +69,9 @@ type streamSide struct {
 	types    []arrow.DataType
 	keys     []expr.Evaluator
 	keyTypes []arrow.DataType
-	outer    bool  // this side's rows are kept without a match (LEFT for the left side)
-	timeCol  int   // Bounds' time column, -1 without Bounds
-	life     int64 // Bounds: a row dies when the watermark reaches its time plus life
+	outer    bool                  // this side's rows are kept without a match (LEFT for the left side)
+	timeCol  int                   // Bounds' time column, -1 without Bounds
+	life     int64                 // Bounds: a row dies when the watermark reaches its time plus life
 	rows     map[string][]*joinRow // by key
 	byRow    map[string]*joinRow   // by encoding: equal rows have equal keys
 	expiring expiryHeap

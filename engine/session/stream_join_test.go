@@ -67,7 +67,7 @@ func TestNexmarkStreamJoins(t *testing.T) {
 	mustExec(t, s, `CREATE TABLE auction (id BIGINT, itemName STRING, description STRING, initialBid BIGINT, reserve BIGINT, dateTime TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra STRING`+wm+fmt.Sprintf(gen, "auction"))
 	mustExec(t, s, `CREATE TABLE person (id BIGINT, name STRING, emailAddress STRING, creditCard STRING, city STRING, state STRING, dateTime TIMESTAMP(3), extra STRING`+wm+fmt.Sprintf(gen, "person"))
 	queries := map[string]string{
-		"interval": `INSERT INTO x SELECT * FROM bid AS B JOIN auction AS A ON B.auction = A.id AND B.dateTime BETWEEN A.dateTime - INTERVAL '1' SECOND AND A.dateTime + INTERVAL '2' SECOND`,
+		"interval":      `INSERT INTO x SELECT * FROM bid AS B JOIN auction AS A ON B.auction = A.id AND B.dateTime BETWEEN A.dateTime - INTERVAL '1' SECOND AND A.dateTime + INTERVAL '2' SECOND`,
 		"interval-left": `INSERT INTO x SELECT * FROM auction AS A LEFT JOIN bid AS B ON B.auction = A.id AND B.dateTime > A.dateTime AND B.dateTime < A.dateTime + INTERVAL '3' SECOND`,
 	}
 	for _, q := range []string{"q3", "q4", "q5", "q7", "q8", "q9", "q20"} {
