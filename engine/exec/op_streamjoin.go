@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -83,7 +84,7 @@ type streamSide struct {
 
 // joinRow is one distinct stored row.
 type joinRow struct {
-	row     []byte
+	row     string // the encoding; a string, so that byRow shares it
 	key     string
 	pos     int   // in its key's list
 	count   int64 // copies held; 0 once removed
@@ -241,21 +242,21 @@ func (s *StreamJoin) process(ctx context.Context, me int, b arrow.RecordBatch, o
 			m := cr[c]
 			matched += m.count
 			if kind.Retracts() {
-				o.add(Delete, m.count, row, m.row)
+				o.add(Delete, m.count, row, readOnly(m.row))
 				if m.matches > 0 {
 					m.matches--
 				}
 				if other.outer && m.matches == 0 && s.opt.Bounds == nil {
-					o.add(Insert, m.count, nil, m.row)
+					o.add(Insert, m.count, nil, readOnly(m.row))
 				}
 				continue
 			}
 			if other.outer && m.matches == 0 && s.opt.Bounds == nil {
-				o.add(Delete, m.count, nil, m.row)
+				o.add(Delete, m.count, nil, readOnly(m.row))
 			}
 			m.matches++
 			m.touched = now
-			o.add(Insert, m.count, row, m.row)
+			o.add(Insert, m.count, row, readOnly(m.row))
 		}
 		expiry := int64(math.MaxInt64)
 		if self.timeCol >= 0 {
@@ -269,7 +270,7 @@ func (s *StreamJoin) process(ctx context.Context, me int, b arrow.RecordBatch, o
 				o.add(Insert, 1, row, nil)
 			}
 			if keepRow {
-				self.insert(string(self.keyEnc.row(i)), row, matched, now, expiry)
+				self.insert(self.keyEnc.row(i), row, matched, now, expiry)
 			}
 			continue
 		}
@@ -295,7 +296,7 @@ func (s *StreamJoin) filterResidual(ctx context.Context, me int, ci []int32, cr 
 		to := min(from+maxJoinBatch, len(ci))
 		mine, theirs := make([][]byte, to-from), make([][]byte, to-from)
 		for k := from; k < to; k++ {
-			mine[k-from], theirs[k-from] = self.rowEnc.row(int(ci[k])), cr[k].row
+			mine[k-from], theirs[k-from] = self.rowEnc.row(int(ci[k])), readOnly(cr[k].row)
 		}
 		left, right := decodeRows(s.ev.Alloc, self.types, mine), decodeRows(s.ev.Alloc, other.types, theirs)
 		if me == 1 {
@@ -325,14 +326,17 @@ func (s *StreamJoin) filterResidual(ctx context.Context, me int, ci []int32, cr 
 
 // insert adds a copy of row (key key) with matches matches of the other
 // side.
-func (side *streamSide) insert(key string, row []byte, matches, now, expiry int64) {
+func (side *streamSide) insert(key, row []byte, matches, now, expiry int64) {
 	if r := side.byRow[string(row)]; r != nil {
 		r.count++
 		r.touched = now
 		return
 	}
-	r := &joinRow{row: append([]byte(nil), row...), key: key, count: 1, matches: matches, touched: now, expiry: expiry}
-	side.add(r)
+	k := string(key)
+	if rows := side.rows[string(key)]; len(rows) > 0 {
+		k = rows[0].key // Fast path: share the key's string
+	}
+	side.add(&joinRow{row: string(row), key: k, count: 1, matches: matches, touched: now, expiry: expiry})
 }
 
 // add indexes a new stored row.
@@ -343,7 +347,7 @@ func (side *streamSide) add(r *joinRow) {
 	}
 	r.pos = len(rows)
 	side.rows[r.key] = append(rows, r)
-	side.byRow[string(r.row)] = r
+	side.byRow[r.row] = r
 	side.bytes += int64(len(r.row)) + rowOverhead
 	if r.expiry != math.MaxInt64 {
 		heap.Push(&side.expiring, r)
@@ -372,7 +376,7 @@ func (side *streamSide) drop(r *joinRow) {
 	rows[r.pos], last.pos = last, r.pos
 	rows[len(rows)-1] = nil
 	rows = rows[:len(rows)-1]
-	delete(side.byRow, string(r.row))
+	delete(side.byRow, r.row)
 	side.bytes -= int64(len(r.row)) + rowOverhead
 	if len(rows) == 0 {
 		delete(side.rows, r.key)
@@ -421,7 +425,7 @@ func (s *StreamJoin) OnWatermark(ctx context.Context, wm int64, out Emitter) err
 				continue // retracted earlier
 			}
 			if side.outer && r.matches == 0 {
-				o.add(Insert, r.count, r.row, nil)
+				o.add(Insert, r.count, readOnly(r.row), nil)
 			}
 			side.drop(r)
 		}
@@ -476,6 +480,10 @@ func (s *StreamJoin) Close() {
 
 // StateBytes estimates the bytes the two tables hold.
 func (s *StreamJoin) StateBytes() int64 { return s.sides[0].bytes + s.sides[1].bytes }
+
+// readOnly is the bytes of s without a copy, for decodeRows, which only
+// reads them.
+func readOnly(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func sideName(me int) string { return [2]string{"left", "right"}[me] }
 

@@ -33,7 +33,7 @@ func (s *StreamJoin) SnapshotState(dst []byte) ([]byte, error) {
 			dst = appendBytes(dst, []byte(k))
 			dst = binary.AppendUvarint(dst, uint64(len(rows)))
 			for _, r := range rows {
-				dst = appendBytes(dst, r.row)
+				dst = appendBytes(dst, readOnly(r.row))
 				dst = binary.AppendVarint(dst, r.count)
 				dst = binary.AppendVarint(dst, r.matches)
 				dst = binary.AppendVarint(dst, r.touched)
@@ -80,15 +80,15 @@ func (s *StreamJoin) restore(state []byte) error {
 			nrows := d.count()
 			for range nrows {
 				at := d.off
-				r := &joinRow{key: key, row: d.bytes()}
+				r := &joinRow{key: key, row: string(d.bytes())}
 				r.count, r.matches, r.touched, r.expiry = d.varint(), d.varint(), d.varint(), d.varint()
 				if d.err != nil {
 					return d.err
 				}
-				if !validRow(side.types, r.row) || r.count <= 0 || r.matches < 0 {
+				if !validRow(side.types, readOnly(r.row)) || r.count <= 0 || r.matches < 0 {
 					return fmt.Errorf("streaming join state at byte %d: a row that does not decode", at)
 				}
-				if side.byRow[string(r.row)] != nil {
+				if side.byRow[r.row] != nil {
 					return fmt.Errorf("streaming join state at byte %d: row repeated", at)
 				}
 				side.add(r)
