@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,46 @@ func TestBoundedJoinState(t *testing.T) {
 			}
 			t.Logf("peak state %d bytes, %d rows out", peak, out.Len())
 		})
+	}
+}
+
+// TestBoundedJoinLateAndTTL: under Bounds, a row the watermark already
+// passed is joined but not kept (an outer one is emitted at once), and a
+// row that leaves by TTL is emitted like one the watermark passed.
+func TestBoundedJoinLateAndTTL(t *testing.T) {
+	ctx := context.Background()
+	c := boundedCases(plan.JoinLeft)["interval"]
+	now := time.Unix(1000, 0)
+	op, err := exec.NewStreamJoin(c.join, exec.StreamJoinOptions{Bounds: &c.bounds, TTL: time.Minute, Now: func() time.Time { return now }}, testEval())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer op.Close()
+	out := exectest.NewMultiset()
+	if err := op.OnWatermark(ctx, 10_000_000, out); err != nil {
+		t.Fatal(err)
+	}
+	k := int64(1)
+	late := toBatches(leftSchema, []row{{kind: exec.Insert, k: &k, x: "late", t: 0}}, 1, false)[0]
+	if err := op.Process(ctx, late, out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 1 || op.StateBytes() != 0 {
+		t.Fatalf("a late row: %d rows out (want 1), %d bytes kept (want 0)", out.Len(), op.StateBytes())
+	}
+	early := toBatches(leftSchema, []row{{kind: exec.Insert, k: &k, x: "kept", t: 20_000_000}}, 1, false)[0]
+	if err := op.Process(ctx, early, out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 1 || op.StateBytes() == 0 {
+		t.Fatalf("a row in time: %d rows out (want 1), %d bytes kept", out.Len(), op.StateBytes())
+	}
+	now = now.Add(2 * time.Minute)
+	if err := op.OnBarrier(ctx, 1, out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.Rows()
+	if len(got) != 2 || !strings.HasPrefix(got[0], "1|kept|") || !strings.HasSuffix(got[0], "|NULL|NULL|NULL") || op.StateBytes() != 0 {
+		t.Fatalf("after the TTL: %q, %d bytes kept", got, op.StateBytes())
 	}
 }

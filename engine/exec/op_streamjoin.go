@@ -22,7 +22,9 @@ type StreamJoinOptions struct {
 	// matched for TTL of processing time leaves the state, at the first
 	// barrier or watermark after that (so it is kept at least TTL). A row
 	// that expired matches nothing later and is not retracted from the
-	// output. 0 keeps rows until Bounds or a retraction remove them.
+	// output (under Bounds, an outer side's unmatched row is emitted
+	// NULL-padded as it expires). 0 keeps rows until Bounds or a
+	// retraction remove them.
 	TTL time.Duration
 	// Now is the processing-time clock for TTL; nil is time.Now.
 	Now func() time.Time
@@ -433,38 +435,47 @@ func (s *StreamJoin) OnWatermark(ctx context.Context, wm int64, out Emitter) err
 			return err
 		}
 	}
-	s.sweepTTL()
-	return nil
+	return s.sweepTTL(ctx, out)
 }
 
-// OnBarrier sweeps rows past their TTL; the join emits nothing at a
-// barrier.
-func (s *StreamJoin) OnBarrier(context.Context, uint64, Emitter) error {
-	s.sweepTTL()
-	return nil
+// OnBarrier sweeps rows past their TTL.
+func (s *StreamJoin) OnBarrier(ctx context.Context, _ uint64, out Emitter) error {
+	return s.sweepTTL(ctx, out)
 }
 
 // sweepTTL drops rows untouched for TTL, at most every quarter of TTL (a
-// sweep walks the whole state).
-func (s *StreamJoin) sweepTTL() {
+// sweep walks the whole state). Under Bounds, an outer side's unmatched
+// rows are emitted as they leave, as the watermark would have.
+func (s *StreamJoin) sweepTTL(ctx context.Context, out Emitter) error {
 	if s.opt.TTL <= 0 {
-		return
+		return nil
 	}
 	now := s.opt.Now().UnixNano()
 	if now < s.nextSweep {
-		return
+		return nil
 	}
 	s.nextSweep = now + int64(s.opt.TTL/4)
 	cutoff := now - int64(s.opt.TTL)
-	for _, side := range s.sides {
+	o := &s.emitBuffer
+	for me, side := range s.sides {
+		o.reset(me)
 		for _, rows := range side.rows {
 			for i := len(rows) - 1; i >= 0; i-- {
-				if rows[i].touched < cutoff {
-					side.drop(rows[i])
+				r := rows[i]
+				if r.touched >= cutoff {
+					continue
 				}
+				if s.opt.Bounds != nil && side.outer && r.matches == 0 {
+					o.add(Insert, r.count, readOnly(r.row), nil)
+				}
+				side.drop(r)
 			}
 		}
+		if err := s.flush(ctx, out); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // Finish: a streaming join's input does not end; a bounded run (tests)
