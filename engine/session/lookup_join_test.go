@@ -57,15 +57,15 @@ func TestLookupJoinJob(t *testing.T) {
 	mustExec(t, s, `INSERT INTO customers VALUES `+dim("old"))
 	mustExec(t, s, `CREATE TABLE orders_src (id BIGINT NOT NULL, `+"`user`"+` STRING, amount DECIMAL(10, 2), ts TIMESTAMP(3))
 		WITH ('connector' = 'kafka', 'topic' = 'orders', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
-	mustExec(t, s, `CREATE TABLE enriched (id BIGINT, customer STRING, label STRING) WITH ('wharf.commit-interval' = '200 ms')`)
-	if _, err := s.Exec(ctx, "INSERT INTO enriched SELECT o.id, o.`user`, c.label FROM orders_src AS o RIGHT JOIN customers FOR SYSTEM_TIME AS OF o.ts AS c ON o.`user` = c.name", false); err == nil || !strings.Contains(err.Error(), "INNER or LEFT") {
+	mustExec(t, s, `CREATE TABLE enriched (id BIGINT, customer STRING, label STRING, ts TIMESTAMP(3)) WITH ('wharf.commit-interval' = '200 ms')`)
+	if _, err := s.Exec(ctx, "INSERT INTO enriched SELECT o.id, o.`user`, c.label, o.ts FROM orders_src AS o RIGHT JOIN customers FOR SYSTEM_TIME AS OF o.ts AS c ON o.`user` = c.name", false); err == nil || !strings.Contains(err.Error(), "INNER or LEFT") {
 		t.Fatalf("a RIGHT lookup join: %v", err)
 	}
-	r := mustExec(t, s, "EXPLAIN SELECT o.id, o.`user`, c.label FROM orders_src AS o LEFT JOIN customers FOR SYSTEM_TIME AS OF o.ts AS c ON o.`user` = c.name")
+	r := mustExec(t, s, "EXPLAIN SELECT o.id, o.`user`, c.label, o.ts FROM orders_src AS o LEFT JOIN customers FOR SYSTEM_TIME AS OF o.ts AS c ON o.`user` = c.name")
 	if plan := strings.Join(render(t, r), "\n"); !strings.Contains(plan, "Join left lookup") {
 		t.Fatalf("EXPLAIN:\n%s", plan)
 	}
-	r = mustExec(t, s, "INSERT INTO enriched SELECT o.id, o.`user`, c.label FROM orders_src AS o LEFT JOIN customers FOR SYSTEM_TIME AS OF o.ts AS c ON o.`user` = c.name")
+	r = mustExec(t, s, "INSERT INTO enriched SELECT o.id, o.`user`, c.label, o.ts FROM orders_src AS o LEFT JOIN customers FOR SYSTEM_TIME AS OF o.ts AS c ON o.`user` = c.name")
 	if r.Kind != session.ResultJob {
 		t.Fatalf("result %+v", r)
 	}
@@ -92,6 +92,19 @@ func TestLookupJoinJob(t *testing.T) {
 	waitRows(t, s, "enriched", next+1000)
 	checkRows(t, s, `SELECT COUNT(*), COUNT(label), COUNT(DISTINCT label), MIN(label) FROM enriched WHERE id >= 10000 AND (label IS NULL OR label LIKE 'new%')`,
 		fmt.Sprintf("1000|%d|12|new0", 1000-countUsers(10_000, 11_000, 12)-nullUsers(10_000, 11_000)))
+
+	// As a batch query, a lookup join joins the table as it is now.
+	labelled := render(t, mustExec(t, s, `SELECT COUNT(*) FROM enriched WHERE label IS NOT NULL`))[0]
+	checkRows(t, s, `SELECT COUNT(*), MIN(c.label) FROM enriched AS e JOIN customers FOR SYSTEM_TIME AS OF e.ts AS c ON e.customer = c.name`, labelled+"|new0")
+	for q, msg := range map[string]string{
+		`SELECT * FROM enriched AS e JOIN customers FOR SYSTEM_TIME AS OF e.ts AS c ON e.customer <> c.name`: "needs an equality",
+		`SELECT * FROM enriched AS e JOIN orders_src FOR SYSTEM_TIME AS OF e.ts AS c ON e.id = c.id`:         "needs an Iceberg table",
+		`SELECT * FROM enriched AS e JOIN customers FOR SYSTEM_TIME AS OF e.id AS c ON e.customer = c.name`:  "needs a TIMESTAMP",
+	} {
+		if _, err := s.Exec(ctx, q, false); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: %v, want an error saying %q", q, err, msg)
+		}
+	}
 }
 
 // countUsers counts ids in [from, to) whose user "u<id%13>" is user u,
