@@ -29,9 +29,9 @@ type TimeBounds struct {
 //     both inputs have emitted every row of that window.
 //   - An interval join: the residual bounds one side's event time by the
 //     other's, l.t + lo <= r.t <= l.t + hi (BETWEEN, <, <=, >, >=, with
-//     constant day-time intervals), where both are their source's
-//     WATERMARK column. A left row dies when the watermark passes t + hi,
-//     a right row when it passes t - lo.
+//     constant day-time intervals), where each is its source's WATERMARK
+//     column or a window_end as above (Nexmark q7). A left row dies when
+//     the watermark passes t + hi, a right row when it passes t - lo.
 //
 // ok is false for any other join, which then keeps its rows until a TTL.
 func JoinTimeBounds(j *plan.Join) (b TimeBounds, ok bool) {
@@ -88,7 +88,7 @@ func JoinTimeBounds(j *plan.Join) (b TimeBounds, ok bool) {
 	}
 	for _, p := range order {
 		bd := found[p]
-		if bd.lo == math.MinInt64 || bd.hi == math.MaxInt64 || !watermarked(j.Left, p.l) || !watermarked(j.Right, p.r) {
+		if bd.lo == math.MinInt64 || bd.hi == math.MaxInt64 || !eventTime(j.Left, p.l) || !eventTime(j.Right, p.r) {
 			continue
 		}
 		return TimeBounds{LeftCol: p.l, RightCol: p.r, LeftLife: bd.hi + 1, RightLife: 1 - bd.lo}, true
@@ -175,6 +175,13 @@ func conjunctsOf(e expr.Expr) []expr.Expr {
 	}
 	return []expr.Expr{e}
 }
+
+// eventTime says whether the rows still to come to output column col of
+// n are at or after the watermark: a WATERMARK column, or a window_end
+// (an open window's end is after the watermark; a window aggregation
+// emits a window when the watermark reaches its end, before the join sees
+// that watermark).
+func eventTime(n plan.Node, col int) bool { return watermarked(n, col) || windowEnd(n, col) }
 
 // watermarked says whether output column col of n is its source's
 // WATERMARK column, passed through unchanged.
