@@ -154,6 +154,25 @@ func NewStreamJoin(j *plan.Join, opt StreamJoinOptions, ev *expr.EvalContext) (*
 	return s, nil
 }
 
+// newStreamJoin builds the operator joining two unbounded inputs (see
+// Query.addStreamJoin): a StreamJoin whose state the watermark bounds when
+// JoinTimeBounds recognizes the join, and which keeps every row otherwise
+// (no TTL yet: a job has no place to set table.exec.state.ttl).
+func newStreamJoin(n *plan.Join, ev *expr.EvalContext) (TwoInput, error) {
+	opt := StreamJoinOptions{LeftUpdating: Updating(n.Left), RightUpdating: Updating(n.Right)}
+	if b, ok := JoinTimeBounds(n); ok {
+		opt.Bounds = &b
+	}
+	return NewStreamJoin(n, opt, ev)
+}
+
+// streamJoinUpdating says whether the StreamJoin of n emits retractions
+// over append-only inputs: an outer join the watermark does not bound.
+func streamJoinUpdating(n *plan.Join) bool {
+	_, bounded := JoinTimeBounds(n)
+	return n.Kind != plan.JoinInner && !bounded
+}
+
 // Updating says whether the output can carry retractions, and so has the
 // trailing RowKindColumn: when an input is a changelog, or when an outer
 // join has no Bounds (its NULL-padded rows are retracted when a match

@@ -2,8 +2,6 @@ package exec
 
 import (
 	"encoding/binary"
-	"errors"
-	"fmt"
 	"math"
 	"slices"
 
@@ -13,39 +11,35 @@ import (
 // streamJoinStateVersion is the first byte of a StreamJoin's snapshot.
 // Version 1: the watermark, then per side (left, right) the number of
 // keys and, per key in byte order, the key, its number of rows and per row
-// the row's encoding, copies, matches, last touch and expiry. Integers
-// are varints; byte strings a uvarint length and the bytes.
+// the row's encoding, copies, matches, last touch and expiry (see
+// state_codec.go for the integers and byte strings).
 const streamJoinStateVersion = 1
 
 // SnapshotState appends the two tables to dst.
 func (s *StreamJoin) SnapshotState(dst []byte) ([]byte, error) {
-	dst = append(dst, streamJoinStateVersion)
-	dst = binary.AppendVarint(dst, s.wm)
+	w := &stateWriter{b: append(dst, streamJoinStateVersion)}
+	w.varint(s.wm)
 	for _, side := range s.sides {
 		keys := make([]string, 0, len(side.rows))
 		for k := range side.rows {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		dst = binary.AppendUvarint(dst, uint64(len(keys)))
+		w.uvarint(uint64(len(keys)))
 		for _, k := range keys {
 			rows := side.rows[k]
-			dst = appendBytes(dst, []byte(k))
-			dst = binary.AppendUvarint(dst, uint64(len(rows)))
+			w.bytes(readOnly(k))
+			w.uvarint(uint64(len(rows)))
 			for _, r := range rows {
-				dst = appendBytes(dst, readOnly(r.row))
-				dst = binary.AppendVarint(dst, r.count)
-				dst = binary.AppendVarint(dst, r.matches)
-				dst = binary.AppendVarint(dst, r.touched)
-				dst = binary.AppendVarint(dst, r.expiry)
+				w.bytes(readOnly(r.row))
+				w.varint(r.count)
+				w.varint(r.matches)
+				w.varint(r.touched)
+				w.varint(r.expiry)
 			}
 		}
 	}
-	return dst, nil
-}
-
-func appendBytes(dst, b []byte) []byte {
-	return append(binary.AppendUvarint(dst, uint64(len(b))), b...)
+	return w.b, nil
 }
 
 // RestoreState replaces the tables with a snapshot's. Bad bytes give an
@@ -61,119 +55,43 @@ func (s *StreamJoin) RestoreState(state []byte) error {
 }
 
 func (s *StreamJoin) restore(state []byte) error {
-	d := stateDecoder{buf: state}
-	if v := d.byte(); d.err == nil && v != streamJoinStateVersion {
-		return fmt.Errorf("streaming join state at byte 0: version %d, this wharf reads version %d", v, streamJoinStateVersion)
-	}
-	s.wm = d.varint()
+	r := &stateReader{what: "streaming join", b: state}
+	r.header(streamJoinStateVersion)
+	s.wm = r.varint()
 	for _, side := range s.sides {
-		nkeys := d.count()
-		for range nkeys {
-			at := d.off
-			key := string(d.bytes())
-			if d.err == nil && (len(side.keys) > 0 && !validRow(side.keyTypes, []byte(key)) || len(side.keys) == 0 && key != "") {
-				return fmt.Errorf("streaming join state at byte %d: a key that does not decode", at)
+		for range r.count(2) { // a key: its length and its number of rows
+			at := r.off
+			key := string(r.bytes())
+			if r.err == nil && !(len(side.keys) > 0 && validRow(side.keyTypes, readOnly(key)) || len(side.keys) == 0 && key == "") {
+				r.off = at
+				r.fail("a key that does not decode")
 			}
-			if _, dup := side.rows[key]; dup && d.err == nil {
-				return fmt.Errorf("streaming join state at byte %d: key repeated", at)
+			if _, dup := side.rows[key]; dup && r.err == nil {
+				r.off = at
+				r.fail("key repeated")
 			}
-			nrows := d.count()
-			for range nrows {
-				at := d.off
-				r := &joinRow{key: key, row: string(d.bytes())}
-				r.count, r.matches, r.touched, r.expiry = d.varint(), d.varint(), d.varint(), d.varint()
-				if d.err != nil {
-					return d.err
+			for range r.count(6) { // a row: its encoding and five numbers
+				at := r.off
+				jr := &joinRow{key: key, row: string(r.bytes())}
+				jr.count, jr.matches, jr.touched, jr.expiry = r.varint(), r.varint(), r.varint(), r.varint()
+				if r.err != nil {
+					return r.err
 				}
-				if !validRow(side.types, readOnly(r.row)) || r.count <= 0 || r.matches < 0 {
-					return fmt.Errorf("streaming join state at byte %d: a row that does not decode", at)
+				if !validRow(side.types, readOnly(jr.row)) || jr.count <= 0 || jr.matches < 0 {
+					r.off = at
+					r.fail("a row that does not decode")
+				} else if side.byRow[jr.row] != nil {
+					r.off = at
+					r.fail("row repeated")
 				}
-				if side.byRow[r.row] != nil {
-					return fmt.Errorf("streaming join state at byte %d: row repeated", at)
+				if r.err != nil {
+					return r.err
 				}
-				side.add(r)
+				side.add(jr)
 			}
 		}
 	}
-	if d.err == nil && d.off != len(state) {
-		return fmt.Errorf("streaming join state at byte %d: %d bytes after the end", d.off, len(state)-d.off)
-	}
-	return d.err
-}
-
-// stateDecoder reads a snapshot, keeping its first error.
-type stateDecoder struct {
-	buf []byte
-	off int
-	err error
-}
-
-var errStateTruncated = errors.New("truncated")
-
-func (d *stateDecoder) fail(what string) {
-	if d.err == nil {
-		d.err = fmt.Errorf("streaming join state at byte %d: %s %w", d.off, what, errStateTruncated)
-	}
-}
-
-func (d *stateDecoder) byte() byte {
-	if d.err != nil || d.off >= len(d.buf) {
-		d.fail("version")
-		return 0
-	}
-	d.off++
-	return d.buf[d.off-1]
-}
-
-func (d *stateDecoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.buf[d.off:])
-	if n <= 0 {
-		d.fail("integer")
-		return 0
-	}
-	d.off += n
-	return v
-}
-
-func (d *stateDecoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.buf[d.off:])
-	if n <= 0 {
-		d.fail("length")
-		return 0
-	}
-	d.off += n
-	return v
-}
-
-// count reads a number of items, bounded by the bytes left (every item
-// takes at least one).
-func (d *stateDecoder) count() int {
-	v := d.uvarint()
-	if v > uint64(len(d.buf)-d.off) {
-		d.fail("count")
-		return 0
-	}
-	return int(v)
-}
-
-func (d *stateDecoder) bytes() []byte {
-	l := d.uvarint()
-	if d.err != nil {
-		return nil
-	}
-	if l > uint64(len(d.buf)-d.off) {
-		d.fail("byte string")
-		return nil
-	}
-	b := append([]byte(nil), d.buf[d.off:d.off+int(l)]...)
-	d.off += int(l)
-	return b
+	return r.done()
 }
 
 // validRow says whether row is exactly one rowEncoder encoding of values
