@@ -177,6 +177,18 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		}
 		q.Operators = append(q.Operators, agg)
 	case *plan.Join:
+		if q.streaming && n.Lookup {
+			// A lookup join probes the table looked up, read by the join.
+			if err := q.add(ctx, n.Left, ev); err != nil {
+				return err
+			}
+			j, err := NewLookupJoin(n, LookupJoinOptions{}, ev)
+			if err != nil {
+				return err
+			}
+			q.Operators = append(q.Operators, j)
+			break
+		}
 		if q.streaming && plan.Unbounded(n.Right) != nil {
 			return q.addStreamJoin(ctx, n, ev)
 		}

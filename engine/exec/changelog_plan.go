@@ -12,13 +12,18 @@ import (
 
 // Updating says whether a continuous job's plan n produces a changelog
 // (rows it later retracts): a GROUP BY over an unbounded input that is not
-// a window aggregation over an append-only one, a Top-N, or anything over
-// either. Its results then need a sink that applies updates (a table with
-// a PRIMARY KEY).
+// a window aggregation over an append-only one, a Top-N, an outer join of
+// two unbounded inputs that is not a window or interval join, or anything
+// over these. Its results then need a sink that applies updates (a table
+// with a PRIMARY KEY).
 func Updating(n plan.Node) bool {
 	switch n := n.(type) {
 	case *plan.Aggregate:
 		return readsUnbounded(n) && !isWindowAgg(n)
+	case *plan.Join:
+		if !n.Lookup && readsUnbounded(n.Left) && readsUnbounded(n.Right) && streamJoinUpdating(n) {
+			return true
+		}
 	case *plan.Filter:
 		if _, ok := n.Input.(*plan.Window); ok && readsUnbounded(n) {
 			return true

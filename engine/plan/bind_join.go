@@ -160,9 +160,16 @@ func (b *binder) join(j *sql.Join) (Node, *scope, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	right, rs, err := b.from(j.Right)
+	rightRef, lookup, err := b.lookupRef(j, ls)
 	if err != nil {
 		return nil, nil, err
+	}
+	right, rs, err := b.from(rightRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, isScan := right.(*Scan); lookup && !isScan {
+		return nil, nil, errAt(Invalid, j.Right.Position(), "a lookup join (FOR SYSTEM_TIME AS OF a column) needs an Iceberg table on its right")
 	}
 	for _, r := range rs.cols {
 		for _, l := range ls.cols {
@@ -187,12 +194,50 @@ func (b *binder) join(j *sql.Join) (Node, *scope, error) {
 		if !arrow.TypeEqual(cond.Type(), arrow.FixedWidthTypes.Boolean) {
 			return nil, nil, errAt(Invalid, j.On.Position(), "ON needs a BOOLEAN condition, not %s", typeName(cond.Type()))
 		}
+	case len(j.Using) > 0 && lookup:
+		return nil, nil, errAt(Invalid, j.Pos, "write a lookup join's condition with ON")
 	case len(j.Using) > 0:
 		return b.using(j, kind, left, right, ls, rs, sc)
 	}
 	n := NewJoin(left, right, kind, cond)
+	if lookup {
+		if len(n.LeftKeys) == 0 {
+			return nil, nil, errAt(Invalid, j.Pos, "a lookup join needs an equality between a column of the table looked up and the other side in ON")
+		}
+		n.Lookup = true
+	}
 	sc.fields = n.Schema().Fields()
 	return n, sc, nil
+}
+
+// lookupRef recognizes a lookup join: its right side is a table FOR
+// SYSTEM_TIME AS OF an expression over the left side's columns (Flink's
+// processing-time temporal join, `FOR SYSTEM_TIME AS OF o.proc_time`). It
+// returns the right side to bind, without the time, and whether it is one.
+// A constant time is time travel and stays with the table.
+func (b *binder) lookupRef(j *sql.Join, ls *scope) (sql.TableExpr, bool, error) {
+	t, ok := j.Right.(*sql.TableRef)
+	if !ok || t.SystemTime == nil || b.lookupCTE(t.Name) != nil {
+		return j.Right, false, nil
+	}
+	at, err := b.expr(t.SystemTime, ls.in("FOR SYSTEM_TIME AS OF"))
+	if err != nil {
+		return j.Right, false, nil // not over the left side: time travel binds it
+	}
+	reads := map[int]bool{}
+	refs(at, reads)
+	if len(reads) == 0 {
+		return j.Right, false, nil
+	}
+	if at.Type().ID() != arrow.TIMESTAMP {
+		return nil, false, errAt(Invalid, t.SystemTime.Position(), "FOR SYSTEM_TIME AS OF needs a TIMESTAMP, not %s", typeName(at.Type()))
+	}
+	if j.Kind != sql.JoinInner && j.Kind != sql.JoinLeft {
+		return nil, false, errAt(Invalid, j.Pos, "a lookup join (FOR SYSTEM_TIME AS OF) is an INNER or LEFT join, not %s", j.Kind)
+	}
+	plain := *t
+	plain.SystemTime = nil
+	return &plain, true, nil
 }
 
 // using binds JOIN … USING (cols): the equalities of the named columns,

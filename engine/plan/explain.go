@@ -110,6 +110,9 @@ func explain(est *estimator, b *strings.Builder, n Node, depth int) error {
 		if n.Kind == JoinInner && len(n.LeftKeys) == 0 && n.Residual == nil {
 			kind = "cross"
 		}
+		if n.Lookup {
+			kind += " lookup"
+		}
 		fmt.Fprintf(b, "%sJoin %s", pad, kind)
 		if len(n.LeftKeys) > 0 {
 			keys := make([]string, len(n.LeftKeys))

@@ -29,7 +29,13 @@ type Join struct {
 	Kind                JoinKind
 	LeftKeys, RightKeys []expr.Expr
 	Residual            expr.Expr // nil: none
-	schema              *arrow.Schema
+	// Lookup marks a lookup join (JOIN t FOR SYSTEM_TIME AS OF l.col):
+	// Right reads an Iceberg table, which a continuous job looks up at its
+	// current snapshot as each left row arrives (processing time), rather
+	// than joining its changes. Kind is INNER or LEFT; the join is never
+	// reordered. A batch query joins the table's current snapshot.
+	Lookup bool
+	schema *arrow.Schema
 }
 
 // NewJoin builds a join on cond (nil for a cross join): its equalities

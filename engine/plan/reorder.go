@@ -28,7 +28,7 @@ func reorderJoins(n Node, e *estimator) Node {
 		return n
 	}
 	j, isJoin := n.(*Join)
-	if isJoin && j.Kind == JoinInner && deterministicJoin(j) {
+	if isJoin && j.Kind == JoinInner && reorderable(j) {
 		var g joinGraph
 		g.flatten(j, 0, e)
 		return g.build(j, e)
@@ -47,8 +47,11 @@ func reorderJoins(n Node, e *estimator) Node {
 	return n
 }
 
-func deterministicJoin(j *Join) bool {
-	return j.Residual == nil || deterministic(j.Residual)
+// reorderable says whether j's inputs may be reordered or swapped: not
+// when its residual is not deterministic, nor for a lookup join, whose
+// right side must stay the table looked up.
+func reorderable(j *Join) bool {
+	return !j.Lookup && (j.Residual == nil || deterministic(j.Residual))
 }
 
 // joinGraph is a flattened tree of inner joins: its inputs, and its
@@ -64,7 +67,7 @@ type joinGraph struct {
 // flatten adds the inputs and conditions of n, whose columns start at off.
 func (g *joinGraph) flatten(n Node, off int, e *estimator) {
 	j, ok := n.(*Join)
-	if !ok || j.Kind != JoinInner || !deterministicJoin(j) {
+	if !ok || j.Kind != JoinInner || !reorderable(j) {
 		in := reorderJoins(n, e)
 		g.inputs = append(g.inputs, in)
 		g.offsets = append(g.offsets, off)
@@ -244,7 +247,7 @@ func restoreOrder(tree Node, layout []int, orig Node) Node {
 // swapOuter puts the smaller input of an outer join on the build side.
 func swapOuter(j *Join, e *estimator) Node {
 	kind, ok := map[JoinKind]JoinKind{JoinLeft: JoinRight, JoinRight: JoinLeft, JoinFull: JoinFull}[j.Kind]
-	if !ok || e.rows(j.Left) >= e.rows(j.Right) || !deterministicJoin(j) {
+	if !ok || e.rows(j.Left) >= e.rows(j.Right) || !reorderable(j) {
 		return j
 	}
 	nl, nr := j.Left.Schema().NumFields(), j.Right.Schema().NumFields()

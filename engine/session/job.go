@@ -19,11 +19,11 @@ import (
 func WithJobs(m *runtime.Manager) Option { return func(s *Session) { s.jobs = m } }
 
 // streamable checks that a continuous job's plan is one the runtime runs —
-// filters and projections over one unbounded source, with at most one
-// window aggregation (GROUP BY window_start, window_end of a window TVF on
-// the source's watermark column), GROUP BYs without windows and Top-Ns
-// (which update their results, see exec.Updating) — and returns its
-// longest window.
+// filters, projections, lookup joins and joins of two unbounded inputs,
+// with at most one window aggregation (GROUP BY window_start, window_end of
+// a window TVF on the source's watermark column), GROUP BYs without
+// windows and Top-Ns (which update their results, see exec.Updating) — and
+// returns its longest window.
 func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 	aggs := 0
 	var walk func(n plan.Node) error
@@ -49,6 +49,18 @@ func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 				maxWindow = max(maxWindow, n.Size)
 			}
 			return walk(n.Input)
+		case *plan.Join:
+			// A lookup join reads a table, not a stream, on its right.
+			if n.Lookup && plan.Unbounded(n.Right) == nil {
+				return walk(n.Left)
+			}
+			// A join of two streams (exec.StreamJoin).
+			if !n.Lookup && plan.Unbounded(n.Left) != nil && plan.Unbounded(n.Right) != nil && n.Kind != plan.JoinSemi && n.Kind != plan.JoinAnti {
+				if err := walk(n.Left); err != nil {
+					return err
+				}
+				return walk(n.Right)
+			}
 		case *plan.Aggregate:
 			if !exec.Updating(n) {
 				// A window aggregation: its windows close on the watermark.
@@ -63,7 +75,7 @@ func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 			return walk(n.Input)
 		}
 		what := fmt.Sprintf("%T", n)[len("*plan."):]
-		return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("continuous jobs run filters, projections, one window aggregation, GROUP BYs and Top-Ns over one unbounded source so far; %s over an unbounded source (joins, ORDER BY, LIMIT, other OVER windows, several window aggregations) comes next", what), Pos: pos(at)}
+		return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("continuous jobs run filters, projections, joins of two streams, lookup joins, one window aggregation, GROUP BYs and Top-Ns so far; %s over an unbounded source (a join of a stream with a table not read FOR SYSTEM_TIME AS OF, ORDER BY, LIMIT, other OVER windows, several window aggregations) comes next", what), Pos: pos(at)}
 	}
 	return maxWindow, walk(n)
 }

@@ -65,7 +65,7 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 		"q11": "endtime <= TIMESTAMP '%s'",
 	}
 	const watermark = `, WATERMARK FOR dateTime AS dateTime - INTERVAL '0.5' SECOND`
-	for _, q := range []string{"q0", "q1", "q2", "q14", "q21", "q22", "q15", "q16", "q17", "q18", "q19", "q11"} {
+	for _, q := range []string{"q0", "q1", "q2", "q3", "q14", "q20", "q21", "q22", "q15", "q16", "q17", "q18", "q19", "q11"} {
 		t.Run(q, func(t *testing.T) {
 			sink, insert := nexmarkQuery(t, q)
 			name, _, _ := strings.Cut(sink, "(")
