@@ -696,9 +696,47 @@ func (p *pred) eval(cols map[int]arrow.Array, n int) []bool {
 			}
 		}
 	default:
+		if a, ok := cols[p.field].(*array.Int64); ok && a.NullN() == 0 && p.intCompare(a.Int64Values(), out) {
+			break // Fast path: a comparison on a BIGINT column without NULLs.
+		}
 		p.rowsMatch(n, getter(cols[p.field]), out)
 	}
 	return out
+}
+
+// intCompare evaluates a comparison leaf on int64 values; false for other
+// operations.
+func (p *pred) intCompare(vs []int64, out []bool) bool {
+	k := p.lit.i
+	switch p.op {
+	case iceberg.OpEQ:
+		for i, v := range vs {
+			out[i] = v == k
+		}
+	case iceberg.OpNEQ:
+		for i, v := range vs {
+			out[i] = v != k
+		}
+	case iceberg.OpLT:
+		for i, v := range vs {
+			out[i] = v < k
+		}
+	case iceberg.OpLTEQ:
+		for i, v := range vs {
+			out[i] = v <= k
+		}
+	case iceberg.OpGT:
+		for i, v := range vs {
+			out[i] = v > k
+		}
+	case iceberg.OpGTEQ:
+		for i, v := range vs {
+			out[i] = v >= k
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // getter reads row i of an array built by readColumn as a scalar.

@@ -32,19 +32,26 @@ func BenchmarkGate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer wh.Close()
+	// "iceberg-go" reads filtered scans with iceberg-go's reader instead of
+	// lake's filter-first reader (the path before it), for before/after in
+	// one run.
 	// "small-lane" classifies every SELECT as small, as if the first run of a
 	// statement were judged by its pruned size rather than its tables' (see
 	// the report in RESULTS.md).
 	for _, sc := range []struct {
-		name string
-		hot  int64
-		cfg  olap.Config
+		name      string
+		hot       int64
+		cfg       olap.Config
+		icebergGo bool
 	}{
-		{"cached", 1000, olap.Config{}},
-		{"uncached", 0, olap.Config{}},
-		{"uncached-small-lane", 0, olap.Config{HeavyBytes: 1 << 50}},
+		{"cached", 1000, olap.Config{}, false},
+		{"uncached", 0, olap.Config{}, false},
+		{"uncached-iceberg-go", 0, olap.Config{}, true},
+		{"uncached-small-lane", 0, olap.Config{HeavyBytes: 1 << 50}, false},
 	} {
 		b.Run(sc.name, func(b *testing.B) {
+			lake.FilterFirst = !sc.icebergGo
+			defer func() { lake.FilterFirst = true }()
 			g := olap.New(session.New(wh), olap.WithConfig(sc.cfg))
 			mix := Mix{Rows: rows, Hot: sc.hot, AggShare: 0.2}
 			if err := Warm(ctx, conns, mix.All(), gateDo(g)); err != nil {
