@@ -118,7 +118,7 @@ func (r *firstReader) read(ctx context.Context, tasks []table.FileScanTask, fall
 	return func(yield func(arrow.RecordBatch, error) bool) {
 		for _, t := range tasks {
 			if readable(t) {
-				err := r.readFile(ctx, t.File, yield)
+				err := r.readFile(ctx, t.File.FilePath(), t.File.FileSizeBytes(), yield)
 				if err == nil {
 					continue
 				}
@@ -152,8 +152,8 @@ type leafCol struct {
 	typ arrow.DataType
 }
 
-func (r *firstReader) readFile(ctx context.Context, df iceberg.DataFile, yield func(arrow.RecordBatch, error) bool) error {
-	pf, closer, err := r.cache.open(r.fio, df.FilePath(), df.FileSizeBytes())
+func (r *firstReader) readFile(ctx context.Context, path string, size int64, yield func(arrow.RecordBatch, error) bool) error {
+	pf, closer, err := r.cache.open(r.fio, path, size)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (r *firstReader) readFile(ctx context.Context, df iceberg.DataFile, yield f
 		}
 		rec, err := r.rowGroup(rg, cols)
 		if err != nil {
-			return fmt.Errorf("data file %s: %w", df.FilePath(), err)
+			return fmt.Errorf("data file %s: %w", path, err)
 		}
 		if rec == nil {
 			continue
@@ -288,19 +288,22 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol) (arrow.Re
 		}
 		fcols[id] = a
 	}
-	mask := r.filter.eval(fcols, m)
-	var sel []rng
-	kept, i := 0, 0
-	for _, c := range cand {
-		for row := c.a; row < c.b; row, i = row+1, i+1 {
-			if !mask[i] {
-				continue
-			}
-			kept++
-			if k := len(sel); k > 0 && sel[k-1].b == row {
-				sel[k-1].b++
-			} else {
-				sel = append(sel, rng{row, row + 1})
+	sel, kept := cand, m // a filter without columns is TRUE here (FALSE kept no pages)
+	if len(r.fkeys) > 0 {
+		sel, kept = nil, 0
+		mask := r.filter.eval(fcols, m)
+		i := 0
+		for _, c := range cand {
+			for row := c.a; row < c.b; row, i = row+1, i+1 {
+				if !mask[i] {
+					continue
+				}
+				kept++
+				if k := len(sel); k > 0 && sel[k-1].b == row {
+					sel[k-1].b++
+				} else {
+					sel = append(sel, rng{row, row + 1})
+				}
 			}
 		}
 	}
@@ -386,6 +389,9 @@ func (r *firstReader) readColumn(cc pqgo.ColumnChunk, rs []rng, typ arrow.DataTy
 				pv.reset(p)
 				loaded = true
 				end = pos + p.NumRows()
+				if a >= end && oi != nil { // the page is short of what the offset index says
+					return nil, fmt.Errorf("column %d: page at row %d has %d rows, row %d expected in it", cc.Column(), pos, p.NumRows(), a)
+				}
 			}
 			to := min(c.b, end)
 			if err := pv.appendTo(b, int(a-pos), int(to-pos)); err != nil {
@@ -589,12 +595,12 @@ func (p *pred) pages(chunks []pqgo.ColumnChunk, cols map[int]leafCol, n int64) [
 		if !p.mightMatch(b) {
 			continue
 		}
-		a, e := oi.FirstRowIndex(i), n
+		a, e := min(max(oi.FirstRowIndex(i), 0), n), n
 		if i+1 < oi.NumPages() {
-			e = oi.FirstRowIndex(i + 1)
+			e = min(max(oi.FirstRowIndex(i+1), a), n)
 		}
-		if k := len(out); k > 0 && out[k-1].b == a {
-			out[k-1].b = e
+		if k := len(out); k > 0 && out[k-1].b >= a {
+			out[k-1].b = max(out[k-1].b, e)
 		} else if a < e {
 			out = append(out, rng{a, e})
 		}

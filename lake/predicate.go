@@ -234,7 +234,6 @@ func (p *pred) fields(dst []int) []int {
 type bounds struct {
 	min, max   scalar // k == kNone: unknown
 	nulls      int64  // -1: unknown
-	rows       int64
 	allNull    bool
 	maxUnbound bool // max is only a truncated prefix and no upper bound
 }

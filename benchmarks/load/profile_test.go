@@ -59,6 +59,7 @@ func BenchmarkGate(b *testing.B) {
 			}
 			var seq, rejected atomic.Uint64
 			b.SetParallelism(max(1, conns/runtime.GOMAXPROCS(0))) // conns goroutines in all
+			before := lake.FilterFirstStats()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				rng := rand.New(rand.NewPCG(3, seq.Add(1)))
@@ -77,6 +78,11 @@ func BenchmarkGate(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(rejected.Load())/float64(b.N), "rejected/op")
+			// What the filter-first reader decoded per statement (0 for
+			// iceberg-go's reader, which decodes whole row groups).
+			after := lake.FilterFirstStats()
+			b.ReportMetric(float64(after.Pages-before.Pages)/float64(b.N), "pages/op")
+			b.ReportMetric(float64(after.PageBytes-before.PageBytes)/float64(b.N), "page-B/op")
 		})
 	}
 }
