@@ -47,6 +47,10 @@ type PlannedScan struct {
 	tasks    []table.FileScanTask
 	empty    *arrow.Schema // set for a table without snapshots
 	filtered bool          // a row filter was pushed down
+	// For the filter-first reader (see Read).
+	tbl    *table.Table
+	filter iceberg.BooleanExpression
+	snap   *table.Snapshot
 }
 
 // RowCount is how many rows the scan reads, from the data files' record
@@ -72,7 +76,45 @@ func (p *PlannedScan) Read(ctx context.Context) (*arrow.Schema, iter.Seq2[arrow.
 	if p.empty != nil {
 		return p.empty, func(func(arrow.RecordBatch, error) bool) {}, nil
 	}
+	if p.filtered && FilterFirst {
+		r, ok, err := p.firstReader(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			fallback := func(t table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error) {
+				_, batches, err := p.scan.ReadTasks(ctx, []table.FileScanTask{t})
+				return batches, err
+			}
+			return r.out, r.read(ctx, p.tasks, fallback), nil
+		}
+	}
 	return p.scan.ReadTasks(ctx, p.tasks)
+}
+
+// FilterFirst turns the filter-first reader on (the default); off, every
+// scan is read by iceberg-go's reader. For benchmarks and differential tests.
+var FilterFirst = true
+
+// firstReader prepares the filter-first reader; ok is false for a scan it
+// leaves to iceberg-go: one whose snapshot has another schema than the
+// table's current one (iceberg-go then decides which applies), or a filter
+// or column type it does not handle.
+func (p *PlannedScan) firstReader(ctx context.Context) (*firstReader, bool, error) {
+	md := p.tbl.Metadata()
+	schema := md.CurrentSchema()
+	if p.snap.SchemaID != nil && *p.snap.SchemaID != schema.ID {
+		return nil, false, nil
+	}
+	proj, err := p.scan.Projection()
+	if err != nil {
+		return nil, false, err
+	}
+	fio, err := p.tbl.FS(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("table %s file IO: %w", p.tbl.Identifier(), err)
+	}
+	return newFirstReader(fio, footers, schema, proj, p.filter, md.Properties())
 }
 
 // PlanScan plans a scan of tbl: the projection and filter are pushed down to
@@ -133,5 +175,6 @@ func planScan(ctx context.Context, tbl *table.Table, opts ScanOptions, mc *Manif
 		st.FilesTotal, _ = strconv.Atoi(snap.Summary.Properties["total-data-files"])
 		st.BytesTotal, _ = strconv.ParseInt(snap.Summary.Properties["total-files-size"], 10, 64)
 	}
-	return &PlannedScan{Stats: st, scan: s, tasks: tasks, filtered: opts.Filter != nil}, nil
+	return &PlannedScan{Stats: st, scan: s, tasks: tasks, filtered: opts.Filter != nil,
+		tbl: tbl, filter: opts.Filter, snap: snap}, nil
 }

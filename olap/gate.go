@@ -18,6 +18,7 @@ import (
 
 	"github.com/wharfdata/wharf/engine/session"
 	"github.com/wharfdata/wharf/engine/sql"
+	"github.com/wharfdata/wharf/lake"
 )
 
 // Config tunes a Gate; zero fields take the defaults of DefaultConfig.
@@ -29,6 +30,9 @@ type Config struct {
 	HeavyBytes       int64
 	ResultCacheBytes int64 // 0 = DefaultConfig's; negative = no result cache
 	PreparedEntries  int   // prepared SELECTs kept
+	// FooterCacheBytes re-bounds the process's Parquet footer and page-index
+	// cache (lake.Footers); 0 keeps lake.DefaultFooterCacheBytes.
+	FooterCacheBytes int64
 }
 
 // DefaultConfig sizes the lanes for this machine: small queries are short
@@ -139,7 +143,10 @@ func New(s *session.Session, opts ...Option) *Gate {
 		o.reg = prometheus.NewRegistry()
 	}
 	g := &Gate{Session: s, cfg: o.cfg.withDefaults()}
-	g.m = newMetrics(o.reg, func() *resultCache { return g.results }, s.Warehouse().Tables(), s.Warehouse().Manifests())
+	if g.cfg.FooterCacheBytes > 0 {
+		lake.SetFooterCacheBytes(g.cfg.FooterCacheBytes)
+	}
+	g.m = newMetrics(o.reg, func() *resultCache { return g.results }, s.Warehouse().Tables(), s.Warehouse().Manifests(), s.Warehouse().Footers())
 	g.lanes[LaneSmall] = newLane(LaneSmall, g.cfg.Small, g.m.lanes[LaneSmall])
 	g.lanes[LaneHeavy] = newLane(LaneHeavy, g.cfg.Heavy, g.m.lanes[LaneHeavy])
 	g.results = newResultCache(max(0, g.cfg.ResultCacheBytes), g.m)

@@ -23,7 +23,7 @@ type laneMetrics struct {
 	queued, running                                 prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.TableCache, manifests *lake.ManifestCache) *metrics {
+func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.TableCache, manifests *lake.ManifestCache, footers *lake.FooterCache) *metrics {
 	admitted := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wharf_olap_admitted_total", Help: "Statements admitted to run, by lane.",
 	}, []string{"lane"}))
@@ -96,6 +96,32 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "wharf_olap_manifest_cache_bytes", Help: "Approximate bytes of decoded manifests held.",
 	}, func() float64 { return float64(manifests.Stats().Bytes) }))
+	for outcome, read := range map[string]func(lake.FooterCacheStats) int64{
+		"hit":   func(s lake.FooterCacheStats) int64 { return s.Hits },
+		"miss":  func(s lake.FooterCacheStats) int64 { return s.Misses },
+		"evict": func(s lake.FooterCacheStats) int64 { return s.Evictions },
+	} {
+		register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "wharf_olap_footer_cache_total",
+			Help:        "Parquet data files opened by the filter-first reader: footer and page index held (hit), read (miss), dropped for space (evict).",
+			ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, func() float64 { return float64(read(footers.Stats())) }))
+	}
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wharf_olap_footer_cache_bytes", Help: "Bytes of Parquet footers and page indexes held.",
+	}, func() float64 { return float64(footers.Stats().Bytes) }))
+	for what, read := range map[string]func(lake.ReaderStats) int64{
+		"row_groups":         func(s lake.ReaderStats) int64 { return s.RowGroups },
+		"row_groups_skipped": func(s lake.ReaderStats) int64 { return s.RowGroupsSkipped },
+		"pages":              func(s lake.ReaderStats) int64 { return s.Pages },
+		"page_bytes":         func(s lake.ReaderStats) int64 { return s.PageBytes },
+	} {
+		register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "wharf_olap_filter_first_total",
+			Help:        "Work of the filter-first reader of filtered scans: row groups read and skipped by their page index, pages decoded and their compressed bytes.",
+			ConstLabels: prometheus.Labels{"what": what},
+		}, func() float64 { return float64(read(lake.FilterFirstStats())) }))
+	}
 	return m
 }
 

@@ -32,19 +32,26 @@ func BenchmarkGate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer wh.Close()
+	// "iceberg-go" reads filtered scans with iceberg-go's reader instead of
+	// lake's filter-first reader (the path before it), for before/after in
+	// one run.
 	// "small-lane" classifies every SELECT as small, as if the first run of a
 	// statement were judged by its pruned size rather than its tables' (see
 	// the report in RESULTS.md).
 	for _, sc := range []struct {
-		name string
-		hot  int64
-		cfg  olap.Config
+		name      string
+		hot       int64
+		cfg       olap.Config
+		icebergGo bool
 	}{
-		{"cached", 1000, olap.Config{}},
-		{"uncached", 0, olap.Config{}},
-		{"uncached-small-lane", 0, olap.Config{HeavyBytes: 1 << 50}},
+		{"cached", 1000, olap.Config{}, false},
+		{"uncached", 0, olap.Config{}, false},
+		{"uncached-iceberg-go", 0, olap.Config{}, true},
+		{"uncached-small-lane", 0, olap.Config{HeavyBytes: 1 << 50}, false},
 	} {
 		b.Run(sc.name, func(b *testing.B) {
+			lake.FilterFirst = !sc.icebergGo
+			defer func() { lake.FilterFirst = true }()
 			g := olap.New(session.New(wh), olap.WithConfig(sc.cfg))
 			mix := Mix{Rows: rows, Hot: sc.hot, AggShare: 0.2}
 			if err := Warm(ctx, conns, mix.All(), gateDo(g)); err != nil {
@@ -52,6 +59,7 @@ func BenchmarkGate(b *testing.B) {
 			}
 			var seq, rejected atomic.Uint64
 			b.SetParallelism(max(1, conns/runtime.GOMAXPROCS(0))) // conns goroutines in all
+			before := lake.FilterFirstStats()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				rng := rand.New(rand.NewPCG(3, seq.Add(1)))
@@ -70,6 +78,11 @@ func BenchmarkGate(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(rejected.Load())/float64(b.N), "rejected/op")
+			// What the filter-first reader decoded per statement (0 for
+			// iceberg-go's reader, which decodes whole row groups).
+			after := lake.FilterFirstStats()
+			b.ReportMetric(float64(after.Pages-before.Pages)/float64(b.N), "pages/op")
+			b.ReportMetric(float64(after.PageBytes-before.PageBytes)/float64(b.N), "page-B/op")
 		})
 	}
 }

@@ -1,0 +1,187 @@
+package lake
+
+import (
+	"container/list"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	icebergio "github.com/apache/iceberg-go/io"
+	pqgo "github.com/parquet-go/parquet-go"
+)
+
+// DefaultFooterCacheBytes bounds the process's Parquet footer cache.
+const DefaultFooterCacheBytes = 32 << 20
+
+// footers is the process's footer cache, shared like manifests: keyed by the
+// full path of an immutable data file.
+var footers = NewFooterCache(DefaultFooterCacheBytes)
+
+// Footers is the footer cache the filter-first reader uses (one per process).
+func (w *Warehouse) Footers() *FooterCache { return footers }
+
+// SetFooterCacheBytes re-bounds the process's footer cache (config knob
+// olap.footer-cache-bytes); what is held over the new bound is evicted.
+func SetFooterCacheBytes(n int64) { footers.resize(n) }
+
+// A FooterCache holds the tails of Parquet data files — the page index
+// (column and offset indexes) and the footer, which parquet-go reads
+// whenever it opens a file — keyed by path and bounded by their byte size,
+// evicting the least recently used. Data files are never rewritten in
+// place, so a cached tail never goes stale. Opening a file whose tail is
+// cached costs no read of it: only parsing. Safe for concurrent use.
+type FooterCache struct {
+	mu    sync.Mutex
+	max   int64
+	used  int64
+	order *list.List // front = most recent; elements hold *fileTail
+	m     map[string]*list.Element
+
+	hits, misses, evictions atomic.Int64
+}
+
+type fileTail struct {
+	path string
+	off  int64 // file offset of b[0]; b runs to the end of the file
+	b    []byte
+}
+
+// FooterCacheStats are a FooterCache's counters since it was created and
+// what it holds now.
+type FooterCacheStats struct {
+	Hits      int64 // files opened from a cached tail
+	Misses    int64 // files whose tail was read
+	Evictions int64 // tails dropped for space
+	Bytes     int64 // bytes held
+	Files     int64 // tails held
+}
+
+// NewFooterCache returns an empty cache holding up to maxBytes.
+func NewFooterCache(maxBytes int64) *FooterCache {
+	return &FooterCache{max: maxBytes, order: list.New(), m: map[string]*list.Element{}}
+}
+
+// Stats returns the counters.
+func (c *FooterCache) Stats() FooterCacheStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return FooterCacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(),
+		Bytes: c.used, Files: int64(len(c.m))}
+}
+
+func (c *FooterCache) resize(n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.max = n
+	c.evict()
+}
+
+func (c *FooterCache) get(path string) *fileTail {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.m[path]
+	if !ok {
+		return nil
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*fileTail)
+}
+
+func (c *FooterCache) put(t *fileTail) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, dup := c.m[t.path]; dup || int64(len(t.b)) > c.max {
+		return
+	}
+	c.m[t.path] = c.order.PushFront(t)
+	c.used += int64(len(t.b))
+	c.evict()
+}
+
+func (c *FooterCache) evict() {
+	for c.used > c.max {
+		el := c.order.Back()
+		t := el.Value.(*fileTail)
+		c.order.Remove(el)
+		delete(c.m, t.path)
+		c.used -= int64(len(t.b))
+		c.evictions.Add(1)
+	}
+}
+
+// open opens the Parquet file at path (size bytes) with its page index,
+// serving its tail from the cache when held and caching it otherwise. The
+// caller closes the returned closer once done with the file.
+func (c *FooterCache) open(fio icebergio.IO, path string, size int64) (*pqgo.File, io.Closer, error) {
+	f, err := fio.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("data file %s: %w", path, err)
+	}
+	opts := []pqgo.FileOption{pqgo.SkipBloomFilters(true), pqgo.SkipPageIndex(false)}
+	if t := c.get(path); t != nil { // Fast path: no read of the tail.
+		c.hits.Add(1)
+		pf, err := pqgo.OpenFile(tailReader{f, t}, size, opts...)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("data file %s: %w", path, err)
+		}
+		return pf, f, nil
+	}
+	c.misses.Add(1)
+	pf, err := pqgo.OpenFile(f, size, opts...)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("data file %s: %w", path, err)
+	}
+	if t, err := readTail(f, pf, path, size); err == nil {
+		c.put(t)
+	} // else: a file without a readable tail range is just not cached
+	return pf, f, nil
+}
+
+// readTail reads the file's page index and footer: from the first column
+// or offset index to the end.
+func readTail(r io.ReaderAt, pf *pqgo.File, path string, size int64) (*fileTail, error) {
+	var last [8]byte
+	if _, err := r.ReadAt(last[:], size-8); err != nil {
+		return nil, err
+	}
+	off := size - 8 - int64(binary.LittleEndian.Uint32(last[:4]))
+	for _, rg := range pf.Metadata().RowGroups {
+		for _, cc := range rg.Columns {
+			for _, o := range []int64{cc.ColumnIndexOffset, cc.OffsetIndexOffset} {
+				if o > 0 && o < off {
+					off = o
+				}
+			}
+		}
+	}
+	if off < 0 || off >= size {
+		return nil, fmt.Errorf("data file %s: footer out of range", path)
+	}
+	b := make([]byte, size-off)
+	if _, err := r.ReadAt(b, off); err != nil {
+		return nil, err
+	}
+	return &fileTail{path: path, off: off, b: b}, nil
+}
+
+// tailReader serves reads within the cached tail from memory and the rest
+// from the file.
+type tailReader struct {
+	f io.ReaderAt
+	t *fileTail
+}
+
+func (r tailReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.t.off {
+		n := copy(p, r.t.b[min(off-r.t.off, int64(len(r.t.b))):])
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
+	}
+	return r.f.ReadAt(p, off)
+}

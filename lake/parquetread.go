@@ -1,0 +1,809 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/big"
+	"sort"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go"
+	icebergio "github.com/apache/iceberg-go/io"
+	"github.com/apache/iceberg-go/table"
+	pqgo "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
+)
+
+// errFallback says a data file is left to iceberg-go's reader: its columns
+// are not what the filter-first reader decodes (no field ids, a promoted or
+// nested type). It is never returned to callers.
+var errFallback = errors.New("data file left to iceberg-go's reader")
+
+// ReaderStats count the filter-first reader's work since the process
+// started: row groups and pages read or skipped by their page index, and the
+// compressed bytes of the pages read.
+type ReaderStats struct {
+	RowGroups, RowGroupsSkipped int64
+	Pages, PageBytes            int64
+}
+
+var readerStats struct{ rowGroups, rowGroupsSkipped, pages, pageBytes atomic.Int64 }
+
+// FilterFirstStats returns the filter-first reader's counters.
+func FilterFirstStats() ReaderStats {
+	return ReaderStats{RowGroups: readerStats.rowGroups.Load(), RowGroupsSkipped: readerStats.rowGroupsSkipped.Load(),
+		Pages: readerStats.pages.Load(), PageBytes: readerStats.pageBytes.Load()}
+}
+
+// maxBatchRows bounds the batches the filter-first reader yields.
+const maxBatchRows = 1 << 16
+
+// A firstReader reads filtered scans filter first (late materialization):
+// per row group it keeps the pages whose column-index bounds may satisfy the
+// filter, decodes only the filter's columns of those pages, evaluates the
+// filter on them, and decodes the other projected columns only for the
+// pages holding matching rows. Its rows are exactly those of iceberg-go's
+// reader for the same tasks, in the same order.
+type firstReader struct {
+	fio    icebergio.IO
+	cache  *FooterCache
+	filter *pred
+	fkeys  []int                  // field ids the filter reads
+	out    *arrow.Schema          // the scan's output, as iceberg-go's reader's
+	outIDs []int                  // field id of each output column
+	types  map[int]arrow.DataType // Arrow type of every top-level field
+	mem    memory.Allocator
+}
+
+// newFirstReader prepares a filter-first read of a scan of schema with
+// projection proj. ok is false when the scan is not one it reads (a filter
+// it does not evaluate, an output type it does not build).
+func newFirstReader(fio icebergio.IO, cache *FooterCache, schema, proj *iceberg.Schema, filter iceberg.BooleanExpression, props iceberg.Properties) (*firstReader, bool, error) {
+	bound, err := iceberg.BindExpr(schema, filter, true)
+	if err != nil {
+		return nil, false, err
+	}
+	p, err := compileFilter(bound, schema)
+	if errors.Is(err, errUnsupportedFilter) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := table.SchemaToArrowSchemaWithOptions(proj, table.ArrowSchemaOptions{TableProperties: props})
+	if err != nil {
+		return nil, false, err
+	}
+	all, err := table.SchemaToArrowSchemaWithOptions(schema, table.ArrowSchemaOptions{TableProperties: props})
+	if err != nil {
+		return nil, false, err
+	}
+	r := &firstReader{fio: fio, cache: cache, filter: p, fkeys: p.fields(nil), out: out,
+		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator}
+	for i, f := range schema.Fields() {
+		r.types[f.ID] = all.Field(i).Type
+	}
+	for _, f := range proj.Fields() {
+		if !isTopLevel(schema, f.ID) || !buildable(r.types[f.ID]) {
+			return nil, false, nil
+		}
+		r.outIDs = append(r.outIDs, f.ID)
+	}
+	for _, id := range r.fkeys {
+		if !buildable(r.types[id]) {
+			return nil, false, nil
+		}
+	}
+	return r, true, nil
+}
+
+// readable says whether the reader can read task t itself: a whole Parquet
+// data file without deletes.
+func readable(t table.FileScanTask) bool {
+	f := t.File
+	return f.FileFormat() == iceberg.ParquetFile && t.Start == 0 &&
+		(t.Length == 0 || t.Length == f.FileSizeBytes()) &&
+		len(t.DeleteFiles) == 0 && len(t.EqualityDeleteFiles) == 0 && len(t.DeletionVectorFiles) == 0
+}
+
+// read yields the batches of tasks, handing the tasks it does not read to
+// fallback (iceberg-go's reader) one at a time.
+func (r *firstReader) read(ctx context.Context, tasks []table.FileScanTask, fallback func(table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error)) iter.Seq2[arrow.RecordBatch, error] {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		for _, t := range tasks {
+			if readable(t) {
+				err := r.readFile(ctx, t.File.FilePath(), t.File.FileSizeBytes(), yield)
+				if err == nil {
+					continue
+				}
+				if !errors.Is(err, errFallback) {
+					if !errors.Is(err, errStopped) {
+						yield(nil, err)
+					}
+					return
+				}
+			}
+			batches, err := fallback(t)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for b, err := range batches {
+				if !yield(b, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// errStopped says the consumer stopped iterating.
+var errStopped = errors.New("iteration stopped")
+
+// A leafCol is the Parquet leaf column of a top-level field.
+type leafCol struct {
+	idx int
+	typ arrow.DataType
+}
+
+func (r *firstReader) readFile(ctx context.Context, path string, size int64, yield func(arrow.RecordBatch, error) bool) error {
+	pf, closer, err := r.cache.open(r.fio, path, size)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	cols, err := r.columns(pf)
+	if err != nil {
+		return err
+	}
+	for _, rg := range pf.RowGroups() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec, err := r.rowGroup(rg, cols)
+		if err != nil {
+			return fmt.Errorf("data file %s: %w", path, err)
+		}
+		if rec == nil {
+			continue
+		}
+		n := rec.NumRows()
+		for lo := int64(0); lo < n; lo += maxBatchRows {
+			b := rec
+			if lo > 0 || n > maxBatchRows {
+				b = rec.NewSlice(lo, min(lo+maxBatchRows, n))
+			}
+			if !yield(b, nil) {
+				if b != rec {
+					rec.Release()
+				}
+				return errStopped
+			}
+		}
+		if n > maxBatchRows {
+			rec.Release()
+		}
+	}
+	return nil
+}
+
+// columns maps the fields the reader reads to the file's leaf columns by
+// field id; errFallback when one is missing (added after the file was
+// written), of another physical type (promoted) or not flat.
+func (r *firstReader) columns(pf *pqgo.File) (map[int]leafCol, error) {
+	byID := map[int]*pqgo.Column{}
+	for _, c := range pf.Root().Columns() {
+		if c.ID() > 0 {
+			byID[c.ID()] = c
+		}
+	}
+	cols := map[int]leafCol{}
+	for _, ids := range [][]int{r.fkeys, r.outIDs} {
+		for _, id := range ids {
+			c, ok := byID[id]
+			typ := r.types[id]
+			if !ok || !c.Leaf() || c.MaxRepetitionLevel() != 0 || c.MaxDefinitionLevel() > 1 || !physicalFits(typ, c.Type()) {
+				return nil, errFallback
+			}
+			cols[id] = leafCol{idx: c.Index(), typ: typ}
+		}
+	}
+	return cols, nil
+}
+
+// buildable says whether the reader builds Arrow arrays of type t.
+func buildable(t arrow.DataType) bool {
+	switch t.(type) {
+	case *arrow.BooleanType, *arrow.Int32Type, *arrow.Int64Type, *arrow.Float32Type, *arrow.Float64Type,
+		*arrow.Date32Type, *arrow.Time64Type, *arrow.TimestampType, *arrow.StringType, *arrow.LargeStringType,
+		*arrow.BinaryType, *arrow.LargeBinaryType, *arrow.FixedSizeBinaryType, *arrow.Decimal128Type:
+		return true
+	}
+	return false
+}
+
+// physicalFits says whether a Parquet column of type pt decodes to t
+// without conversion.
+func physicalFits(t arrow.DataType, pt pqgo.Type) bool {
+	k := pt.Kind()
+	switch t := t.(type) {
+	case *arrow.BooleanType:
+		return k == pqgo.Boolean
+	case *arrow.Int32Type, *arrow.Date32Type:
+		return k == pqgo.Int32
+	case *arrow.Int64Type, *arrow.Time64Type, *arrow.TimestampType:
+		return k == pqgo.Int64
+	case *arrow.Float32Type:
+		return k == pqgo.Float
+	case *arrow.Float64Type:
+		return k == pqgo.Double
+	case *arrow.StringType, *arrow.LargeStringType, *arrow.BinaryType, *arrow.LargeBinaryType:
+		return k == pqgo.ByteArray
+	case *arrow.FixedSizeBinaryType:
+		return k == pqgo.FixedLenByteArray && pt.Length() == t.ByteWidth
+	case *arrow.Decimal128Type:
+		switch k {
+		case pqgo.Int32, pqgo.Int64:
+			return true
+		case pqgo.FixedLenByteArray:
+			return pt.Length() <= 16
+		}
+	}
+	return false
+}
+
+// A rng is the rows [a, b) of a row group.
+type rng struct{ a, b int64 }
+
+// rowGroup reads the matching rows of one row group; nil when none match.
+func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol) (arrow.RecordBatch, error) {
+	chunks := rg.ColumnChunks()
+	n := rg.NumRows()
+	readerStats.rowGroups.Add(1)
+	cand := r.filter.pages(chunks, cols, n)
+	if len(cand) == 0 {
+		readerStats.rowGroupsSkipped.Add(1)
+		return nil, nil
+	}
+	m := 0
+	for _, c := range cand {
+		m += int(c.b - c.a)
+	}
+	fcols := make(map[int]arrow.Array, len(r.fkeys))
+	defer func() {
+		for _, a := range fcols {
+			a.Release()
+		}
+	}()
+	for _, id := range r.fkeys {
+		a, err := r.readColumn(chunks[cols[id].idx], cand, cols[id].typ)
+		if err != nil {
+			return nil, err
+		}
+		fcols[id] = a
+	}
+	sel, kept := cand, m // a filter without columns is TRUE here (FALSE kept no pages)
+	if len(r.fkeys) > 0 {
+		sel, kept = nil, 0
+		mask := r.filter.eval(fcols, m)
+		i := 0
+		for _, c := range cand {
+			for row := c.a; row < c.b; row, i = row+1, i+1 {
+				if !mask[i] {
+					continue
+				}
+				kept++
+				if k := len(sel); k > 0 && sel[k-1].b == row {
+					sel[k-1].b++
+				} else {
+					sel = append(sel, rng{row, row + 1})
+				}
+			}
+		}
+	}
+	if kept == 0 {
+		return nil, nil
+	}
+	// A projected filter column is decoded again for the kept rows rather
+	// than filtered: arrow-go v18.8.0's compute.FilterArray drops the values
+	// of boolean arrays (true comes out NULL).
+	arrs := make([]arrow.Array, len(r.outIDs))
+	for j, id := range r.outIDs {
+		var a arrow.Array
+		var err error
+		if fa, ok := fcols[id]; ok && kept == m {
+			fa.Retain()
+			a = fa
+		} else {
+			a, err = r.readColumn(chunks[cols[id].idx], sel, cols[id].typ)
+		}
+		if err != nil {
+			for _, a := range arrs[:j] {
+				a.Release()
+			}
+			return nil, err
+		}
+		arrs[j] = a
+	}
+	rec := array.NewRecordBatch(r.out, arrs, int64(kept))
+	for _, a := range arrs {
+		a.Release()
+	}
+	return rec, nil
+}
+
+// readColumn decodes the rows rs (sorted, disjoint) of a column chunk,
+// reading only the pages that hold them: it jumps to a page by the offset
+// index, and reads on from a page to the next. Pages are never sliced.
+func (r *firstReader) readColumn(cc pqgo.ColumnChunk, rs []rng, typ arrow.DataType) (arrow.Array, error) {
+	pages := cc.Pages()
+	defer pages.Close()
+	oi, err := cc.OffsetIndex()
+	if err != nil {
+		oi = nil // read the pages in order
+	}
+	b := array.NewBuilder(r.mem, typ)
+	defer b.Release()
+	var (
+		pv       pageView
+		pos, end int64 // rows of the page in pv
+		loaded   bool
+	)
+	defer func() {
+		if loaded {
+			pqgo.Release(pv.page)
+		}
+	}()
+	for _, c := range rs {
+		for a := c.a; a < c.b; {
+			for !loaded || a >= end {
+				if loaded {
+					pqgo.Release(pv.page)
+					loaded = false
+				}
+				pos = end
+				if oi != nil {
+					i := sort.Search(oi.NumPages(), func(i int) bool { return oi.FirstRowIndex(i) > a }) - 1
+					if i < 0 {
+						return nil, fmt.Errorf("column %d: no page holds row %d", cc.Column(), a)
+					}
+					if first := oi.FirstRowIndex(i); first != end || end == 0 {
+						if err := pages.SeekToRow(first); err != nil {
+							return nil, fmt.Errorf("column %d: seek to row %d: %w", cc.Column(), first, err)
+						}
+						pos = first
+					}
+					readerStats.pageBytes.Add(oi.CompressedPageSize(i))
+				}
+				p, err := pages.ReadPage()
+				if err != nil {
+					return nil, fmt.Errorf("column %d: page at row %d: %w", cc.Column(), pos, err)
+				}
+				readerStats.pages.Add(1)
+				pv.reset(p)
+				loaded = true
+				end = pos + p.NumRows()
+				if a >= end && oi != nil { // the page is short of what the offset index says
+					return nil, fmt.Errorf("column %d: page at row %d has %d rows, row %d expected in it", cc.Column(), pos, p.NumRows(), a)
+				}
+			}
+			to := min(c.b, end)
+			if err := pv.appendTo(b, int(a-pos), int(to-pos)); err != nil {
+				return nil, fmt.Errorf("column %d: rows %d-%d: %w", cc.Column(), a, to, err)
+			}
+			a = to
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// A pageView addresses the values of one data page by row.
+type pageView struct {
+	page pqgo.Page
+	defs []byte  // definition levels; nil for a required column
+	nn   []int32 // nn[i]: non-null values before row i (built on first use)
+	idx  []int32 // dictionary indexes; nil for plain pages
+	vals encoding.Values
+}
+
+func (v *pageView) reset(p pqgo.Page) {
+	*v = pageView{page: p, defs: p.DefinitionLevels(), nn: v.nn[:0]}
+	if len(v.defs) == 0 {
+		v.defs = nil
+	}
+	if d := p.Dictionary(); d != nil {
+		data := p.Data()
+		v.idx = data.Int32()
+		v.vals = d.Page().Data()
+	} else {
+		v.vals = p.Data()
+	}
+}
+
+// slot returns the value slot of row i (in the dictionary for a dictionary
+// page); ok is false for NULL.
+func (v *pageView) slot(i int) (int, bool) {
+	k := i
+	if v.defs != nil {
+		if v.defs[i] == 0 {
+			return 0, false
+		}
+		if len(v.nn) == 0 {
+			v.nn = append(v.nn, make([]int32, len(v.defs))...)
+			var c int32
+			for j, d := range v.defs {
+				v.nn[j] = c
+				if d != 0 {
+					c++
+				}
+			}
+		}
+		k = int(v.nn[i])
+	}
+	if v.idx != nil {
+		k = int(v.idx[k])
+	}
+	return k, true
+}
+
+func appendRows[T any](v *pageView, from, to int, vals []T, put func(T), null func()) error {
+	for i := from; i < to; i++ {
+		k, ok := v.slot(i)
+		switch {
+		case !ok:
+			null()
+		case k >= len(vals):
+			return fmt.Errorf("value %d of %d out of range", k, len(vals))
+		default:
+			put(vals[k])
+		}
+	}
+	return nil
+}
+
+// appendTo appends rows [from, to) of the page to b.
+func (v *pageView) appendTo(b array.Builder, from, to int) error {
+	switch b := b.(type) {
+	case *array.BooleanBuilder:
+		bits := v.vals.Boolean() // LSB first; pages are never sliced, so from bit 0
+		for i := from; i < to; i++ {
+			k, ok := v.slot(i)
+			switch {
+			case !ok:
+				b.AppendNull()
+			case k/8 >= len(bits):
+				return fmt.Errorf("boolean value %d out of range", k)
+			default:
+				b.Append(bits[k/8]>>(k%8)&1 != 0)
+			}
+		}
+		return nil
+	case *array.Int32Builder:
+		return appendRows(v, from, to, v.vals.Int32(), b.Append, b.AppendNull)
+	case *array.Date32Builder:
+		return appendRows(v, from, to, v.vals.Int32(), func(x int32) { b.Append(arrow.Date32(x)) }, b.AppendNull)
+	case *array.Int64Builder:
+		return appendRows(v, from, to, v.vals.Int64(), b.Append, b.AppendNull)
+	case *array.Time64Builder:
+		return appendRows(v, from, to, v.vals.Int64(), func(x int64) { b.Append(arrow.Time64(x)) }, b.AppendNull)
+	case *array.TimestampBuilder:
+		return appendRows(v, from, to, v.vals.Int64(), func(x int64) { b.Append(arrow.Timestamp(x)) }, b.AppendNull)
+	case *array.Float32Builder:
+		return appendRows(v, from, to, v.vals.Float(), b.Append, b.AppendNull)
+	case *array.Float64Builder:
+		return appendRows(v, from, to, v.vals.Double(), b.Append, b.AppendNull)
+	case *array.Decimal128Builder:
+		switch v.vals.Kind() {
+		case encoding.Int32:
+			return appendRows(v, from, to, v.vals.Int32(), func(x int32) { b.Append(decimal128.FromI64(int64(x))) }, b.AppendNull)
+		case encoding.Int64:
+			return appendRows(v, from, to, v.vals.Int64(), func(x int64) { b.Append(decimal128.FromI64(x)) }, b.AppendNull)
+		}
+		return v.appendFixed(from, to, func(x []byte) { b.Append(decimalOfBigEndian(x)) }, b.AppendNull)
+	case *array.FixedSizeBinaryBuilder:
+		return v.appendFixed(from, to, b.Append, b.AppendNull)
+	case *array.StringBuilder:
+		return v.appendBytes(from, to, b.BinaryBuilder.Append, b.AppendNull)
+	case *array.LargeStringBuilder:
+		return v.appendBytes(from, to, b.BinaryBuilder.Append, b.AppendNull)
+	case *array.BinaryBuilder:
+		return v.appendBytes(from, to, b.Append, b.AppendNull)
+	}
+	return fmt.Errorf("%w: no decoder for %s", errFallback, b.Type())
+}
+
+func (v *pageView) appendBytes(from, to int, put func([]byte), null func()) error {
+	data, offs := v.vals.ByteArray()
+	for i := from; i < to; i++ {
+		k, ok := v.slot(i)
+		switch {
+		case !ok:
+			null()
+		case k+1 >= len(offs) || offs[k] > offs[k+1] || int(offs[k+1]) > len(data):
+			return fmt.Errorf("byte array value %d out of range", k)
+		default:
+			put(data[offs[k]:offs[k+1]])
+		}
+	}
+	return nil
+}
+
+func (v *pageView) appendFixed(from, to int, put func([]byte), null func()) error {
+	data, size := v.vals.FixedLenByteArray()
+	for i := from; i < to; i++ {
+		k, ok := v.slot(i)
+		switch {
+		case !ok:
+			null()
+		case size <= 0 || (k+1)*size > len(data):
+			return fmt.Errorf("fixed-length value %d out of range", k)
+		default:
+			put(data[k*size : (k+1)*size])
+		}
+	}
+	return nil
+}
+
+// decimalOfBigEndian reads a big-endian two's complement unscaled decimal
+// of up to 16 bytes.
+func decimalOfBigEndian(b []byte) decimal128.Num {
+	x := new(big.Int).SetBytes(b)
+	if len(b) > 0 && b[0]&0x80 != 0 {
+		x.Sub(x, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+	}
+	return decimal128.FromBigInt(x)
+}
+
+// pages returns the rows of a row group of n rows whose pages may hold rows
+// satisfying p, by the column indexes of the filter's columns.
+func (p *pred) pages(chunks []pqgo.ColumnChunk, cols map[int]leafCol, n int64) []rng {
+	switch p.op {
+	case iceberg.OpTrue:
+		return []rng{{0, n}}
+	case iceberg.OpFalse:
+		return nil
+	case iceberg.OpAnd:
+		return intersect(p.l.pages(chunks, cols, n), p.r.pages(chunks, cols, n))
+	case iceberg.OpOr:
+		return union(p.l.pages(chunks, cols, n), p.r.pages(chunks, cols, n))
+	}
+	all := []rng{{0, n}}
+	cc := chunks[cols[p.field].idx]
+	ci, err := cc.ColumnIndex()
+	if err != nil {
+		return all
+	}
+	oi, err := cc.OffsetIndex()
+	if err != nil || oi.NumPages() != ci.NumPages() {
+		return all
+	}
+	kind := cc.Type().Kind()
+	var out []rng
+	for i := range ci.NumPages() {
+		b := bounds{nulls: -1, allNull: ci.NullPage(i)}
+		if !b.allNull {
+			b.min = valueScalar(ci.MinValue(i), kind)
+			b.max = valueScalar(ci.MaxValue(i), kind)
+			b.maxUnbound = b.max.k == kBytes && truncatedMax(b.max.b)
+		}
+		if !p.mightMatch(b) {
+			continue
+		}
+		a, e := min(max(oi.FirstRowIndex(i), 0), n), n
+		if i+1 < oi.NumPages() {
+			e = min(max(oi.FirstRowIndex(i+1), a), n)
+		}
+		if k := len(out); k > 0 && out[k-1].b >= a {
+			out[k-1].b = max(out[k-1].b, e)
+		} else if a < e {
+			out = append(out, rng{a, e})
+		}
+	}
+	return out
+}
+
+// truncatedMax reports a column-index max that parquet-go could not round up
+// after truncating (all 0xFF at its 16-byte limit): not an upper bound.
+func truncatedMax(s string) bool {
+	if len(s) < pqgo.DefaultColumnIndexSizeLimit {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] != 0xFF {
+			return false
+		}
+	}
+	return true
+}
+
+func valueScalar(v pqgo.Value, k pqgo.Kind) scalar {
+	if v.IsNull() {
+		return scalar{}
+	}
+	switch k {
+	case pqgo.Boolean:
+		if v.Boolean() {
+			return scalar{k: kInt, i: 1}
+		}
+		return scalar{k: kInt}
+	case pqgo.Int32:
+		return scalar{k: kInt, i: int64(v.Int32())}
+	case pqgo.Int64:
+		return scalar{k: kInt, i: v.Int64()}
+	case pqgo.Float:
+		return scalar{k: kFloat, f: float64(v.Float())}
+	case pqgo.Double:
+		return scalar{k: kFloat, f: v.Double()}
+	case pqgo.ByteArray, pqgo.FixedLenByteArray:
+		return scalar{k: kBytes, b: string(v.ByteArray())}
+	}
+	return scalar{}
+}
+
+func intersect(x, y []rng) []rng {
+	var out []rng
+	for i, j := 0, 0; i < len(x) && j < len(y); {
+		a, b := max(x[i].a, y[j].a), min(x[i].b, y[j].b)
+		if a < b {
+			out = append(out, rng{a, b})
+		}
+		if x[i].b < y[j].b {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+func union(x, y []rng) []rng {
+	var out []rng
+	add := func(r rng) {
+		if k := len(out); k > 0 && r.a <= out[k-1].b {
+			out[k-1].b = max(out[k-1].b, r.b)
+		} else {
+			out = append(out, r)
+		}
+	}
+	for i, j := 0, 0; i < len(x) || j < len(y); {
+		if j == len(y) || (i < len(x) && x[i].a <= y[j].a) {
+			add(x[i])
+			i++
+		} else {
+			add(y[j])
+			j++
+		}
+	}
+	return out
+}
+
+// eval evaluates p on n rows of the filter's columns.
+func (p *pred) eval(cols map[int]arrow.Array, n int) []bool {
+	out := make([]bool, n)
+	switch p.op {
+	case iceberg.OpTrue:
+		for i := range out {
+			out[i] = true
+		}
+	case iceberg.OpFalse:
+	case iceberg.OpAnd, iceberg.OpOr:
+		l, r := p.l.eval(cols, n), p.r.eval(cols, n)
+		for i := range out {
+			if p.op == iceberg.OpAnd {
+				out[i] = l[i] && r[i]
+			} else {
+				out[i] = l[i] || r[i]
+			}
+		}
+	default:
+		if a, ok := cols[p.field].(*array.Int64); ok && a.NullN() == 0 && p.intCompare(a.Int64Values(), out) {
+			break // Fast path: a comparison on a BIGINT column without NULLs.
+		}
+		p.rowsMatch(n, getter(cols[p.field]), out)
+	}
+	return out
+}
+
+// intCompare evaluates a comparison leaf on int64 values; false for other
+// operations.
+func (p *pred) intCompare(vs []int64, out []bool) bool {
+	k := p.lit.i
+	switch p.op {
+	case iceberg.OpEQ:
+		for i, v := range vs {
+			out[i] = v == k
+		}
+	case iceberg.OpNEQ:
+		for i, v := range vs {
+			out[i] = v != k
+		}
+	case iceberg.OpLT:
+		for i, v := range vs {
+			out[i] = v < k
+		}
+	case iceberg.OpLTEQ:
+		for i, v := range vs {
+			out[i] = v <= k
+		}
+	case iceberg.OpGT:
+		for i, v := range vs {
+			out[i] = v > k
+		}
+	case iceberg.OpGTEQ:
+		for i, v := range vs {
+			out[i] = v >= k
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// getter reads row i of an array built by readColumn as a scalar.
+func getter(a arrow.Array) func(i int) (scalar, bool) {
+	null := func(i int) bool { return a.IsNull(i) }
+	ints := func(f func(i int) int64) func(int) (scalar, bool) {
+		return func(i int) (scalar, bool) {
+			if null(i) {
+				return scalar{}, false
+			}
+			return scalar{k: kInt, i: f(i)}, true
+		}
+	}
+	floats := func(f func(i int) float64) func(int) (scalar, bool) {
+		return func(i int) (scalar, bool) {
+			if null(i) {
+				return scalar{}, false
+			}
+			return scalar{k: kFloat, f: f(i)}, true
+		}
+	}
+	strs := func(f func(i int) string) func(int) (scalar, bool) {
+		return func(i int) (scalar, bool) {
+			if null(i) {
+				return scalar{}, false
+			}
+			return scalar{k: kBytes, b: f(i)}, true
+		}
+	}
+	switch a := a.(type) {
+	case *array.Boolean:
+		return ints(func(i int) int64 {
+			if a.Value(i) {
+				return 1
+			}
+			return 0
+		})
+	case *array.Int32:
+		return ints(func(i int) int64 { return int64(a.Value(i)) })
+	case *array.Date32:
+		return ints(func(i int) int64 { return int64(a.Value(i)) })
+	case *array.Int64:
+		return ints(a.Value)
+	case *array.Time64:
+		return ints(func(i int) int64 { return int64(a.Value(i)) })
+	case *array.Timestamp:
+		return ints(func(i int) int64 { return int64(a.Value(i)) })
+	case *array.Float32:
+		return floats(func(i int) float64 { return float64(a.Value(i)) })
+	case *array.Float64:
+		return floats(a.Value)
+	case *array.String:
+		return strs(a.Value)
+	case *array.LargeString:
+		return strs(a.Value)
+	case *array.Binary:
+		return strs(a.ValueString)
+	case *array.LargeBinary:
+		return strs(a.ValueString)
+	case *array.FixedSizeBinary:
+		return strs(func(i int) string { return string(a.Value(i)) })
+	}
+	return func(int) (scalar, bool) { return scalar{}, false }
+}
