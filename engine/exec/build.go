@@ -408,16 +408,6 @@ func buildWindow(n *plan.Window, ev *expr.EvalContext) (*Window, error) {
 	return NewWindow(n.Schema(), part, order, funcs, ev), nil
 }
 
-// groupsBy says whether the aggregation groups by input column col as is.
-func groupsBy(n *plan.Aggregate, col int) bool {
-	for _, g := range n.GroupBy {
-		if c, ok := g.(*expr.Column); ok && c.Index == col {
-			return true
-		}
-	}
-	return false
-}
-
 // addStreamJoin builds a join of two unbounded inputs: the left input is
 // this query's chain, the right one a query of its own (see Graph).
 func (q *Query) addStreamJoin(ctx context.Context, n *plan.Join, ev *expr.EvalContext) error {

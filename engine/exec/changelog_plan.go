@@ -42,7 +42,7 @@ func Updating(n plan.Node) bool {
 // window's results are final when the watermark passes its end.
 func isWindowAgg(n *plan.Aggregate) bool {
 	start, end, _, ok := plan.WindowColumns(n.Input)
-	return ok && groupsBy(n, start) && groupsBy(n, end) && !Updating(n.Input)
+	return ok && n.GroupsBy(start) && n.GroupsBy(end) && !Updating(n.Input)
 }
 
 func readsUnbounded(n plan.Node) bool {

@@ -123,6 +123,16 @@ type Aggregate struct {
 	schema  *arrow.Schema
 }
 
+// GroupsBy says whether a's keys include input column col itself.
+func (a *Aggregate) GroupsBy(col int) bool {
+	for _, g := range a.GroupBy {
+		if c, ok := g.(*expr.Column); ok && c.Index == col {
+			return true
+		}
+	}
+	return false
+}
+
 // AggCall is one aggregate function call over the Aggregate's input.
 type AggCall struct {
 	Func     string    // canonical: COUNT, SUM, AVG, MIN, MAX, STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP, FIRST_VALUE, LAST_VALUE, LISTAGG, APPROX_COUNT_DISTINCT

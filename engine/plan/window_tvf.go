@@ -209,7 +209,9 @@ func (w *WindowTVF) String() string {
 
 // WindowColumns finds, among n's output columns, the window_start and
 // window_end of a window TVF below it, through filters and projections
-// that pass them on unchanged.
+// that pass them on unchanged, and through window aggregations (grouped by
+// both), whose windows a later aggregation may group by again (Flink's
+// window propagation).
 func WindowColumns(n Node) (start, end int, tvf *WindowTVF, ok bool) {
 	// trace maps an output column of n to a column of the TVF, or -1.
 	var trace func(n Node, col int) (int, *WindowTVF)
@@ -222,6 +224,15 @@ func WindowColumns(n Node) (start, end int, tvf *WindowTVF, ok bool) {
 		case *Project:
 			c, ok := n.Exprs[col].(*expr.Column)
 			if !ok {
+				return -1, nil
+			}
+			return trace(n.Input, c.Index)
+		case *Aggregate:
+			if col >= len(n.GroupBy) {
+				return -1, nil
+			}
+			c, ok := n.GroupBy[col].(*expr.Column)
+			if s, e, _, windowed := WindowColumns(n.Input); !ok || !windowed || !n.GroupsBy(s) || !n.GroupsBy(e) {
 				return -1, nil
 			}
 			return trace(n.Input, c.Index)

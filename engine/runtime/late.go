@@ -12,6 +12,7 @@ import (
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 
+	"github.com/wharfdata/wharf/engine/exec"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/lake"
 )
@@ -40,10 +41,14 @@ func openLateRows(ctx context.Context, wh *lake.Warehouse, target *table.Table, 
 	if name == "" {
 		return nil, nil
 	}
-	agg := findAggregate(node)
-	if agg == nil {
+	aggs := windowAggregates(node, nil)
+	if len(aggs) == 0 {
 		return nil, fmt.Errorf("%s: the job has no window aggregation, so no rows can be late", PropLateRowsTable)
 	}
+	if len(aggs) > 1 {
+		return nil, fmt.Errorf("%s: the job has %d window aggregations, whose late rows differ in columns: one table cannot keep them", PropLateRowsTable, len(aggs))
+	}
+	agg := aggs[0]
 	id, err := lake.Ident(strings.Split(name, ".")...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", PropLateRowsTable, err)
@@ -71,16 +76,16 @@ func openLateRows(ctx context.Context, wh *lake.Warehouse, target *table.Table, 
 	return &lateRows{tbl: tbl, schema: schema}, nil
 }
 
-func findAggregate(n plan.Node) *plan.Aggregate {
-	if a, ok := n.(*plan.Aggregate); ok {
-		return a
+// windowAggregates appends n's window aggregations (those that do not
+// update their results) to out.
+func windowAggregates(n plan.Node, out []*plan.Aggregate) []*plan.Aggregate {
+	if a, ok := n.(*plan.Aggregate); ok && !exec.Updating(a) {
+		out = append(out, a)
 	}
 	for _, c := range n.Children() {
-		if a := findAggregate(c); a != nil {
-			return a
-		}
+		out = windowAggregates(c, out)
 	}
-	return nil
+	return out
 }
 
 // add takes late rows (owning the batch).

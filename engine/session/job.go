@@ -20,12 +20,11 @@ func WithJobs(m *runtime.Manager) Option { return func(s *Session) { s.jobs = m 
 
 // streamable checks that a continuous job's plan is one the runtime runs —
 // filters, projections, lookup joins and joins of two unbounded inputs,
-// with at most one window aggregation (GROUP BY window_start, window_end of
-// a window TVF on the source's watermark column), GROUP BYs without
-// windows and Top-Ns (which update their results, see exec.Updating) — and
-// returns its longest window.
+// window aggregations (GROUP BY window_start, window_end of a window TVF on
+// the source's watermark column), GROUP BYs without windows and Top-Ns
+// (which update their results, see exec.Updating) — and returns its
+// longest window.
 func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
-	aggs := 0
 	var walk func(n plan.Node) error
 	walk = func(n plan.Node) error {
 		switch n := n.(type) {
@@ -64,9 +63,6 @@ func streamable(n plan.Node, at sql.Pos) (maxWindow int64, err error) {
 		case *plan.Aggregate:
 			if !exec.Updating(n) {
 				// A window aggregation: its windows close on the watermark.
-				if aggs++; aggs > 1 {
-					break
-				}
 				return walk(n.Input)
 			}
 			if err := exec.CheckGroupAgg(n); err != nil {

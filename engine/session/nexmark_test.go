@@ -63,9 +63,13 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 	// batch result is cut at the job's last watermark (%s below).
 	closed := map[string]string{
 		"q11": "endtime <= TIMESTAMP '%s'",
+		"q8":  "stime <= TIMESTAMP '%s' - INTERVAL '10' SECOND",
 	}
+	// q5's rows do not say their window: its table must be part of the
+	// batch result (the windows closed so far), and not empty.
+	partial := map[string]bool{"q5": true}
 	const watermark = `, WATERMARK FOR dateTime AS dateTime - INTERVAL '0.5' SECOND`
-	for _, q := range []string{"q0", "q1", "q2", "q3", "q14", "q20", "q21", "q22", "q15", "q16", "q17", "q18", "q19", "q11"} {
+	for _, q := range []string{"q0", "q1", "q2", "q3", "q14", "q20", "q21", "q22", "q15", "q16", "q17", "q18", "q19", "q11", "q4", "q9", "q8", "q5"} {
 		t.Run(q, func(t *testing.T) {
 			sink, insert := nexmarkQuery(t, q)
 			name, _, _ := strings.Cut(sink, "(")
@@ -131,6 +135,12 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 				cols = "auction, bidder, dateTime"
 			}
 			streamed := render(t, mustExec(t, s, `SELECT COUNT(*) FROM `+name+where))[0]
+			if partial[q] {
+				checkRows(t, s, `SELECT COUNT(*) > 0 FROM `+name, "true")
+				checkRows(t, s, `SELECT COUNT(*) FROM (SELECT * FROM `+name+` EXCEPT ALL SELECT * FROM `+name+`_batch)`, "0")
+				t.Logf("%s: %s rows, all in the batch result, from events %s", q, streamed, strings.Join(consumed, ", "))
+				return
+			}
 			checkRows(t, s, `SELECT COUNT(*) FROM `+name+`_batch`+where, streamed)
 			checkRows(t, s, `SELECT COUNT(*) FROM `+name, streamed) // only closed windows were emitted
 			checkRows(t, s, `SELECT COUNT(*) FROM (SELECT `+cols+` FROM `+name+where+` EXCEPT ALL SELECT `+cols+` FROM `+name+`_batch`+where+`)`, "0")
