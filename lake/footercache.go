@@ -48,26 +48,16 @@ type fileTail struct {
 	b    []byte
 }
 
-// FooterCacheStats are a FooterCache's counters since it was created and
-// what it holds now.
-type FooterCacheStats struct {
-	Hits      int64 // files opened from a cached tail
-	Misses    int64 // files whose tail was read
-	Evictions int64 // tails dropped for space
-	Bytes     int64 // bytes held
-	Files     int64 // tails held
-}
-
 // NewFooterCache returns an empty cache holding up to maxBytes.
 func NewFooterCache(maxBytes int64) *FooterCache {
 	return &FooterCache{max: maxBytes, order: list.New(), m: map[string]*list.Element{}}
 }
 
 // Stats returns the counters.
-func (c *FooterCache) Stats() FooterCacheStats {
+func (c *FooterCache) Stats() CacheStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return FooterCacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(),
+	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(),
 		Bytes: c.used, Files: int64(len(c.m))}
 }
 

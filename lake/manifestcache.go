@@ -44,14 +44,14 @@ type manifestCached struct {
 	cost int64
 }
 
-// ManifestCacheStats are a ManifestCache's counters since it was created and
-// what it holds now.
-type ManifestCacheStats struct {
-	Hits      int64 // files served decoded
-	Misses    int64 // files read and decoded
+// CacheStats are a byte-bounded file cache's counters since it was
+// created (ManifestCache, FooterCache) and what it holds now.
+type CacheStats struct {
+	Hits      int64 // files served from the cache
+	Misses    int64 // files read (and decoded)
 	Evictions int64 // files dropped for space
 	Bytes     int64 // approximate size of what is held
-	Files     int64 // manifest lists and manifests held
+	Files     int64 // files held
 }
 
 // NewManifestCache returns an empty cache holding up to maxBytes.
@@ -60,10 +60,10 @@ func NewManifestCache(maxBytes int64) *ManifestCache {
 }
 
 // Stats returns the counters.
-func (c *ManifestCache) Stats() ManifestCacheStats {
+func (c *ManifestCache) Stats() CacheStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return ManifestCacheStats{
+	return CacheStats{
 		Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(),
 		Bytes: c.used, Files: int64(len(c.m)),
 	}

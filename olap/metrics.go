@@ -82,34 +82,10 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 			ConstLabels: prometheus.Labels{"outcome": outcome},
 		}, func() float64 { return float64(read(tables.Stats())) }))
 	}
-	for outcome, read := range map[string]func(lake.ManifestCacheStats) int64{
-		"hit":   func(s lake.ManifestCacheStats) int64 { return s.Hits },
-		"miss":  func(s lake.ManifestCacheStats) int64 { return s.Misses },
-		"evict": func(s lake.ManifestCacheStats) int64 { return s.Evictions },
-	} {
-		register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name:        "wharf_olap_manifest_cache_total",
-			Help:        "Manifest lists and manifests a scan planned from: decoded before (hit), read and decoded (miss), dropped for space (evict).",
-			ConstLabels: prometheus.Labels{"outcome": outcome},
-		}, func() float64 { return float64(read(manifests.Stats())) }))
-	}
-	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "wharf_olap_manifest_cache_bytes", Help: "Approximate bytes of decoded manifests held.",
-	}, func() float64 { return float64(manifests.Stats().Bytes) }))
-	for outcome, read := range map[string]func(lake.FooterCacheStats) int64{
-		"hit":   func(s lake.FooterCacheStats) int64 { return s.Hits },
-		"miss":  func(s lake.FooterCacheStats) int64 { return s.Misses },
-		"evict": func(s lake.FooterCacheStats) int64 { return s.Evictions },
-	} {
-		register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name:        "wharf_olap_footer_cache_total",
-			Help:        "Parquet data files opened by the filter-first reader: footer and page index held (hit), read (miss), dropped for space (evict).",
-			ConstLabels: prometheus.Labels{"outcome": outcome},
-		}, func() float64 { return float64(read(footers.Stats())) }))
-	}
-	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "wharf_olap_footer_cache_bytes", Help: "Bytes of Parquet footers and page indexes held.",
-	}, func() float64 { return float64(footers.Stats().Bytes) }))
+	registerCache(reg, "wharf_olap_manifest_cache", "Manifest lists and manifests a scan planned from: decoded before (hit), read and decoded (miss), dropped for space (evict).",
+		"Approximate bytes of decoded manifests held.", manifests.Stats)
+	registerCache(reg, "wharf_olap_footer_cache", "Parquet data files opened by the filter-first reader: footer and page index held (hit), read (miss), dropped for space (evict).",
+		"Bytes of Parquet footers and page indexes held.", footers.Stats)
 	for what, read := range map[string]func(lake.ReaderStats) int64{
 		"row_groups":         func(s lake.ReaderStats) int64 { return s.RowGroups },
 		"row_groups_skipped": func(s lake.ReaderStats) int64 { return s.RowGroupsSkipped },
@@ -127,6 +103,22 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 
 // register registers c, or returns the collector already registered under
 // the same description (tests build several gates over one registry).
+// registerCache registers a byte-bounded cache's name_total{outcome} and
+// name_bytes.
+func registerCache(reg prometheus.Registerer, name, help, bytesHelp string, stats func() lake.CacheStats) {
+	for outcome, read := range map[string]func(lake.CacheStats) int64{
+		"hit":   func(s lake.CacheStats) int64 { return s.Hits },
+		"miss":  func(s lake.CacheStats) int64 { return s.Misses },
+		"evict": func(s lake.CacheStats) int64 { return s.Evictions },
+	} {
+		register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: name + "_total", Help: help, ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, func() float64 { return float64(read(stats())) }))
+	}
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name + "_bytes", Help: bytesHelp},
+		func() float64 { return float64(stats().Bytes) }))
+}
+
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	if err := reg.Register(c); err != nil {
 		var are prometheus.AlreadyRegisteredError

@@ -7,49 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/exec"
+	"github.com/wharfdata/wharf/engine/exec/exectest"
 	"github.com/wharfdata/wharf/engine/expr"
 )
-
-// changelogRows applies a changelog to a multiset of rendered rows,
-// failing on a retraction of a row that is not there.
-type changelogRows struct {
-	t    *testing.T
-	rows map[string]int
-}
-
-func (m *changelogRows) Emit(_ context.Context, b arrow.RecordBatch) error {
-	defer b.Release()
-	kinds := exec.RowKinds(b)
-	if kinds == nil {
-		m.t.Fatal("an updating query's output is not a changelog")
-	}
-	for i := range int(b.NumRows()) {
-		var cells []string
-		for c := range int(b.NumCols()) - 1 {
-			if col := b.Column(c); col.IsNull(i) {
-				cells = append(cells, "NULL")
-			} else {
-				cells = append(cells, col.ValueStr(i))
-			}
-		}
-		row := strings.Join(cells, "|")
-		if exec.RowKind(kinds.Value(i)).Retracts() {
-			if m.rows[row] == 0 {
-				m.t.Fatalf("%s retracts %q, which is not there", exec.RowKind(kinds.Value(i)), row)
-			}
-			if m.rows[row]--; m.rows[row] == 0 {
-				delete(m.rows, row)
-			}
-			continue
-		}
-		m.rows[row]++
-	}
-	return nil
-}
 
 // TestChangelogJobsEqualBatch plans Nexmark q15–q19 (GROUP BY without a
 // window, Top-N, deduplication) and aggregates over aggregates as
@@ -92,7 +55,7 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 			}
 			defer p.Release()
 			ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, SessionTimeZone: "UTC"}
-			got := &changelogRows{t: t, rows: map[string]int{}}
+			got := exectest.NewMultiset()
 			newGraph := func() *exec.Graph {
 				b, err := exec.BuildStream(ctx, p.Node, ev)
 				if err != nil {
@@ -125,38 +88,20 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			g.Close()
-			want := map[string]int{}
-			for _, row := range render(t, mustExec(t, s, strings.ReplaceAll(j.query, "FROM bid", "FROM bid_b"))) {
-				want[row]++
-			}
+			want := exectest.MultisetOf(render(t, mustExec(t, s, strings.ReplaceAll(j.query, "FROM bid", "FROM bid_b"))))
 			if q == "q18" {
 				// Two bids of a bidder on an auction in the same millisecond
 				// tie: Flink's deduplication keeps the later one, the batch
 				// ROW_NUMBER the first; compare what the tie does not decide.
-				got.rows, want = project(got.rows, 0, 1, 5), project(want, 0, 1, 5)
+				got, want = got.Project(0, 1, 5), want.Project(0, 1, 5)
 			}
-			if len(want) == 0 {
+			if want.Len() == 0 {
 				t.Fatal("no rows")
 			}
-			diff := 0
-			for row, n := range want {
-				if got.rows[row] != n {
-					if diff++; diff <= 5 {
-						t.Errorf("%q: streamed %d times, batch %d", row, got.rows[row], n)
-					}
-				}
+			if d := got.Diff(want); d != "" {
+				t.Fatalf("the streamed result differs from the batch result:\n%s", d)
 			}
-			for row, n := range got.rows {
-				if _, ok := want[row]; !ok {
-					if diff++; diff <= 5 {
-						t.Errorf("%q: streamed %d times, batch 0", row, n)
-					}
-				}
-			}
-			if diff > 0 {
-				t.Fatalf("%d of %d rows differ", diff, len(want))
-			}
-			t.Logf("%d rows equal the batch result after %d epochs (state restored at %d)", len(want), epoch, snapAt)
+			t.Logf("%d rows equal the batch result after %d epochs (state restored at %d)", want.Len(), epoch, snapAt)
 		})
 	}
 }
@@ -174,18 +119,4 @@ func restored(t *testing.T, g, fresh *exec.Graph) *exec.Graph {
 	}
 	g.Close()
 	return fresh
-}
-
-// project keeps columns cols of each row of a multiset.
-func project(rows map[string]int, cols ...int) map[string]int {
-	out := map[string]int{}
-	for row, n := range rows {
-		cells := strings.Split(row, "|")
-		var kept []string
-		for _, c := range cols {
-			kept = append(kept, cells[c])
-		}
-		out[strings.Join(kept, "|")] += n
-	}
-	return out
 }

@@ -60,6 +60,29 @@ func (m *Multiset) Apply(b arrow.RecordBatch) error {
 	return nil
 }
 
+// MultisetOf returns the multiset of rendered rows (see RenderRow).
+func MultisetOf(rows []string) *Multiset {
+	m := NewMultiset()
+	for _, r := range rows {
+		m.rows[r]++
+	}
+	return m
+}
+
+// Project keeps columns cols (by position) of each row.
+func (m *Multiset) Project(cols ...int) *Multiset {
+	out := NewMultiset()
+	for row, n := range m.rows {
+		cells := strings.Split(row, "|")
+		kept := make([]string, len(cols))
+		for i, c := range cols {
+			kept[i] = cells[c]
+		}
+		out.rows[strings.Join(kept, "|")] += n
+	}
+	return out
+}
+
 // Rows lists the rows, each as often as it is held, sorted.
 func (m *Multiset) Rows() []string {
 	var out []string
