@@ -269,6 +269,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	}
 	version := jobVersion(j.rec.SQL)
 	epoch := res.NextEpoch
+	var stateBuf []byte // operator snapshots, reused
 	for stopping := false; !stopping; {
 		tw.begin()
 		timer := time.NewTimer(p.Interval)
@@ -362,12 +363,13 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			sources = append(sources, slices.SortedFunc(maps.Values(in.pending), func(a, b commit.Range) int { return int(a.Partition) - int(b.Partition) })...)
 		}
 		if g.Stateful() {
-			b, err := g.Snapshot(nil)
-			if err != nil {
+			// The buffer is reused epoch after epoch: a large state is
+			// not grown again from nothing, nor left to the collector.
+			if stateBuf, err = g.Snapshot(stateBuf[:0]); err != nil {
 				return committed, errkind.Wrap(errkind.Fatal, err)
 			}
 			next.Operators = stateKey(j.rec.ID, epoch, res.Generation)
-			if err := j.m.wh.Records().Put(ctx, next.Operators, b); err != nil {
+			if err := j.m.wh.Records().Put(ctx, next.Operators, stateBuf); err != nil {
 				return committed, fmt.Errorf("operator state of epoch %d: %w", epoch, err)
 			}
 		}

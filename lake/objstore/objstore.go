@@ -46,7 +46,8 @@ type Store interface {
 	// Get returns the whole object.
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Put writes the object, replacing any previous one, atomically: readers see
-	// the old bytes or the new ones, never a part.
+	// the old bytes or the new ones, never a part. It does not keep data
+	// after it returns.
 	Put(ctx context.Context, key string, data []byte) error
 	// CreateIfAbsent writes the object only if the key is free. When it is
 	// taken, the error is an *ExistsError holding the existing bytes.
