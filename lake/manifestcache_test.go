@@ -13,7 +13,8 @@ import (
 	"github.com/wharfdata/wharf/lake/commit"
 )
 
-// taskKey is what a planned task means to a reader.
+// taskKey is what a planned task means to a reader. The residual is left
+// out: cached planning leaves it nil (the reader applies the whole filter).
 func taskKey(t table.FileScanTask) string {
 	seq := int64(-1)
 	if t.DataSequenceNumber != nil {
@@ -23,9 +24,9 @@ func taskKey(t table.FileScanTask) string {
 	if t.FirstRowID != nil {
 		first = *t.FirstRowID
 	}
-	return fmt.Sprintf("%s [%d+%d] rows=%d spec=%d seq=%d first=%d deletes=%d/%d/%d residual=%v",
+	return fmt.Sprintf("%s [%d+%d] rows=%d spec=%d seq=%d first=%d deletes=%d/%d/%d",
 		t.File.FilePath(), t.Start, t.Length, t.File.Count(), t.File.SpecID(), seq, first,
-		len(t.DeleteFiles), len(t.EqualityDeleteFiles), len(t.DeletionVectorFiles), t.Residual)
+		len(t.DeleteFiles), len(t.EqualityDeleteFiles), len(t.DeletionVectorFiles))
 }
 
 // samePlan plans opts over a fresh cache and checks the tasks, in order, and

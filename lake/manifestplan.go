@@ -9,13 +9,26 @@ import (
 )
 
 // planCached plans the files of snap from the manifest cache, producing the
-// tasks iceberg-go's Scan.PlanFiles would, in the same order. ok is false for
-// the scans it leaves to iceberg-go: a row filter (its partition, summary and
-// metrics evaluators are not exported), delete manifests (delete matching),
-// and v1 snapshots that embed their manifest paths.
+// tasks iceberg-go's Scan.PlanFiles would, in the same order, less their
+// residuals (nil: the reader applies the whole filter). A filter prunes
+// files by their partition values and column bounds (filePruner), keeping
+// every file PlanFiles keeps and perhaps a few more. ok is false for the
+// scans it leaves to iceberg-go: delete manifests (delete matching), v1
+// snapshots that embed their manifest paths, and filters that do not bind
+// (iceberg-go reports the error).
 func planCached(ctx context.Context, c *ManifestCache, tbl *table.Table, snap *table.Snapshot, filter iceberg.BooleanExpression) (tasks []table.FileScanTask, ok bool, err error) {
-	if (filter != nil && !filter.Equals(iceberg.AlwaysTrue{})) || snap.ManifestList == "" {
+	if snap.ManifestList == "" {
 		return nil, false, nil
+	}
+	var prune *filePruner
+	if filter != nil && !filter.Equals(iceberg.AlwaysTrue{}) {
+		schema, found := snapshotSchema(tbl.Metadata(), snap)
+		if !found {
+			return nil, false, nil
+		}
+		if prune, err = newFilePruner(tbl.Metadata(), schema, filter); err != nil {
+			return nil, false, nil
+		}
 	}
 	fio, err := tbl.FS(ctx)
 	if err != nil {
@@ -55,6 +68,15 @@ func planCached(ctx context.Context, c *ManifestCache, tbl *table.Table, snap *t
 			// when nothing is filtered.
 			if df.Count() == 0 {
 				continue
+			}
+			if prune != nil {
+				keep, err := prune.keep(df)
+				if err != nil {
+					return nil, false, fmt.Errorf("table %s: pruning %s: %w", tbl.Identifier(), df.FilePath(), err)
+				}
+				if !keep {
+					continue
+				}
 			}
 			t := table.FileScanTask{File: df, Length: df.FileSizeBytes(), FirstRowID: df.FirstRowID()}
 			if seq := e.SequenceNum(); seq >= 0 {
@@ -103,4 +125,19 @@ func appendSplit(tasks []table.FileScanTask, t table.FileScanTask, target int64)
 func appendRange(tasks []table.FileScanTask, t table.FileScanTask, start, end int64) []table.FileScanTask {
 	t.Start, t.Length = start, end-start
 	return append(tasks, t)
+}
+
+// snapshotSchema is the schema PlanFiles binds a filter to for a scan of
+// snap (planScan always names its snapshot): the snapshot's own, else the
+// current one.
+func snapshotSchema(md table.Metadata, snap *table.Snapshot) (*iceberg.Schema, bool) {
+	if snap.SchemaID == nil {
+		return md.CurrentSchema(), true
+	}
+	for _, s := range md.Schemas() {
+		if s.ID == *snap.SchemaID {
+			return s, true
+		}
+	}
+	return nil, false
 }

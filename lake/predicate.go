@@ -122,25 +122,36 @@ type pred struct {
 // compileFilter compiles a filter bound to schema. It returns
 // errUnsupportedFilter (wrapped) for what it does not evaluate.
 func compileFilter(bound iceberg.BooleanExpression, schema *iceberg.Schema) (*pred, error) {
+	return compile(bound, &compiler{schema: schema})
+}
+
+// compilePruning compiles a filter bound to schema for pruning by bounds
+// alone: a leaf it does not evaluate becomes TRUE. With NOTs pushed to the
+// leaves the filter is monotone in them, so that only keeps more.
+func compilePruning(bound iceberg.BooleanExpression, schema *iceberg.Schema) (*pred, error) {
+	return compile(bound, &compiler{schema: schema, lenient: true})
+}
+
+func compile(bound iceberg.BooleanExpression, c *compiler) (*pred, error) {
 	e, err := iceberg.RewriteNotExpr(bound)
 	if err != nil {
 		return nil, err
 	}
-	v := &compiler{schema: schema}
-	p, err := iceberg.VisitExpr[*pred](e, v)
+	p, err := iceberg.VisitExpr[*pred](e, c)
 	if err == nil {
-		err = v.err
+		err = c.err
 	}
 	return p, err
 }
 
 type compiler struct {
-	schema *iceberg.Schema
-	err    error
+	schema  *iceberg.Schema
+	lenient bool // unsupported leaves become TRUE instead of an error
+	err     error
 }
 
 func (c *compiler) fail(format string, args ...any) *pred {
-	if c.err == nil {
+	if c.err == nil && !c.lenient {
 		c.err = fmt.Errorf("%w: "+format, append([]any{errUnsupportedFilter}, args...)...)
 	}
 	return &pred{op: iceberg.OpTrue}
@@ -236,6 +247,9 @@ type bounds struct {
 	nulls      int64  // -1: unknown
 	allNull    bool
 	maxUnbound bool // max is only a truncated prefix and no upper bound
+	// floatBounds says min and max of a float column bound its non-NaN
+	// values (Iceberg's file bounds); else floats are not pruned.
+	floatBounds bool
 }
 
 // mightMatch says whether some row summarized by b can satisfy the leaf p.
@@ -252,8 +266,9 @@ func (p *pred) mightMatch(b bounds) bool {
 	if b.allNull {
 		return false // every other leaf is false on NULL
 	}
-	// Floats are not pruned: NaN orders differently in writers' statistics.
-	if p.kind == kFloat || b.min.k != p.kind || b.max.k != p.kind {
+	// Floats are pruned by Iceberg's file bounds only: NaN orders
+	// differently in writers' Parquet statistics.
+	if (p.kind == kFloat && !b.floatBounds) || b.min.k != p.kind || b.max.k != p.kind {
 		return true
 	}
 	hi := func(v scalar, strict bool) bool { // v above the max?

@@ -117,10 +117,10 @@ func (p *PlannedScan) firstReader(ctx context.Context) (*firstReader, bool, erro
 	return newFirstReader(fio, footers, schema, proj, p.filter, md.Properties())
 }
 
-// PlanScan plans a scan of tbl: the projection and filter are pushed down to
-// iceberg-go's planner (manifest partition pruning, file min/max pruning) and
-// reader (row-group pruning, exact row filtering). Unfiltered scans are
-// planned from the process's manifest cache instead (see planCached).
+// PlanScan plans a scan of tbl from the process's manifest cache (see
+// planCached: partition and file min/max pruning), or through iceberg-go's
+// planner for the scans planCached leaves to it; the filter is pushed down
+// to the reader (row-group and page pruning, exact row filtering).
 func PlanScan(ctx context.Context, tbl *table.Table, opts ScanOptions) (*PlannedScan, error) {
 	return planScan(ctx, tbl, opts, manifests)
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"testing"
 
+	"github.com/apache/iceberg-go"
+
 	"github.com/wharfdata/wharf/lake"
 )
 
 // BenchmarkPlanScanManyCommits plans a scan of a table of 200 single-file
 // commits: iceberg-go's planning, the manifest cache cold (a new cache per
-// plan) and warm.
+// plan) and warm, unfiltered and for a one-key lookup.
 func BenchmarkPlanScanManyCommits(b *testing.B) {
 	ctx := context.Background()
 	wh := newWarehouse(b, false, "")
@@ -22,22 +24,30 @@ func BenchmarkPlanScanManyCommits(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	run := func(b *testing.B, cache func() *lake.ManifestCache) {
-		b.ReportAllocs()
-		for b.Loop() {
-			ps, err := lake.PlanScanWith(ctx, tbl, lake.ScanOptions{}, cache())
-			if err != nil {
-				b.Fatal(err)
-			}
-			if ps.Stats.FilesKept != 200 {
-				b.Fatalf("%d files", ps.Stats.FilesKept)
+	// appendCommits gives commit i the one key -(i+1): the lookup keeps one file.
+	lookup := lake.ScanOptions{Filter: iceberg.EqualTo(iceberg.Reference("key"), int64(-151))}
+	for _, sc := range []struct {
+		name  string
+		opts  lake.ScanOptions
+		files int
+	}{{"all", lake.ScanOptions{}, 200}, {"lookup", lookup, 1}} {
+		run := func(b *testing.B, cache func() *lake.ManifestCache) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ps, err := lake.PlanScanWith(ctx, tbl, sc.opts, cache())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if ps.Stats.FilesKept != sc.files {
+					b.Fatalf("%d files", ps.Stats.FilesKept)
+				}
 			}
 		}
+		b.Run(sc.name+"/iceberg-go", func(b *testing.B) { run(b, func() *lake.ManifestCache { return nil }) })
+		b.Run(sc.name+"/cold", func(b *testing.B) {
+			run(b, func() *lake.ManifestCache { return lake.NewManifestCache(lake.DefaultManifestCacheBytes) })
+		})
+		warm := lake.NewManifestCache(lake.DefaultManifestCacheBytes)
+		b.Run(sc.name+"/warm", func(b *testing.B) { run(b, func() *lake.ManifestCache { return warm }) })
 	}
-	b.Run("iceberg-go", func(b *testing.B) { run(b, func() *lake.ManifestCache { return nil }) })
-	b.Run("cold", func(b *testing.B) {
-		run(b, func() *lake.ManifestCache { return lake.NewManifestCache(lake.DefaultManifestCacheBytes) })
-	})
-	warm := lake.NewManifestCache(lake.DefaultManifestCacheBytes)
-	b.Run("warm", func(b *testing.B) { run(b, func() *lake.ManifestCache { return warm }) })
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wharfdata/wharf/lake"
 )
 
 // BenchmarkHits times the web-analytics queries (those of
@@ -34,6 +36,11 @@ import (
 // -bench 'Hits/(q1|q2)' selects queries by ID (family_name). With
 // -hits.profile DIR each query's timed wharf runs (setup and warm-up left
 // out, unlike -cpuprofile) are CPU-profiled into DIR/<id>.pprof.
+//
+// With -hits.readers each query with a WHERE clause also runs on wharf with
+// lake.FilterFirst off (sub-benchmark wharf-iceberg-go: iceberg-go's reader,
+// the path before the filter-first reader), between its wharf and DuckDB
+// runs; the table then compares the two readers too.
 func BenchmarkHits(b *testing.B) {
 	e := getEnv(b)
 	qs, err := hitsQueries()
@@ -54,8 +61,22 @@ func BenchmarkHits(b *testing.B) {
 			}
 			b.StopTimer()
 			stop()
-			hitsTally.add(q.ID(), 0, b.Elapsed()/time.Duration(b.N))
+			hitsTally.add(q.ID(), engWharf, b.Elapsed()/time.Duration(b.N))
 		})
+		if *compareReaders && whereRE.MatchString(q.SQL) {
+			b.Run(id+"/wharf-iceberg-go", func(b *testing.B) {
+				lake.FilterFirst = false
+				defer func() { lake.FilterFirst = true }()
+				hitsTally.warm(b, id+"/wharf-iceberg-go", func() error { return runWharf(ctx, e, q.SQL) })
+				b.ResetTimer()
+				for range b.N {
+					if err := runWharf(ctx, e, q.SQL); err != nil {
+						b.Fatal(err)
+					}
+				}
+				hitsTally.add(q.ID(), engIcebergGo, b.Elapsed()/time.Duration(b.N))
+			})
+		}
 		b.Run(id+"/duckdb", func(b *testing.B) {
 			hitsTally.warm(b, id+"/duckdb", func() error { return runDuck(ctx, e.duck, q.Duck) })
 			b.ResetTimer()
@@ -64,7 +85,7 @@ func BenchmarkHits(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			hitsTally.add(q.ID(), 1, b.Elapsed()/time.Duration(b.N))
+			hitsTally.add(q.ID(), engDuck, b.Elapsed()/time.Duration(b.N))
 		})
 	}
 	b.Logf("hits %d rows, %d files, %.1f MiB; medians of %d run(s) per query:\n%s",
@@ -75,6 +96,11 @@ func BenchmarkHits(b *testing.B) {
 		}
 	}
 }
+
+var compareReaders = flag.Bool("hits.readers", false, "also run the queries with a WHERE clause with lake.FilterFirst off")
+
+// whereRE finds the queries the filter-first reader may serve.
+var whereRE = regexp.MustCompile(`(?i)\bwhere\b`)
 
 var profileDir = flag.String("hits.profile", "", "write a CPU profile of each query's timed wharf runs into this directory")
 
@@ -159,13 +185,21 @@ func runDuck(ctx context.Context, db *sql.DB, text string) error {
 	return rs.Err()
 }
 
-// tally keeps every round's ns/op per query and engine (0 wharf, 1 DuckDB).
+// Engines of a tally.
+const (
+	engWharf     = iota
+	engDuck      // DuckDB
+	engIcebergGo // wharf with lake.FilterFirst off
+	numEngines
+)
+
+// tally keeps every round's ns/op per query and engine.
 type tally struct {
-	times  map[string][2][]time.Duration
+	times  map[string][numEngines][]time.Duration
 	warmed map[string]bool
 }
 
-var hitsTally = tally{times: map[string][2][]time.Duration{}, warmed: map[string]bool{}}
+var hitsTally = tally{times: map[string][numEngines][]time.Duration{}, warmed: map[string]bool{}}
 
 // warm runs f once per key and test binary: the untimed warm-up run.
 func (t *tally) warm(b *testing.B, key string, f func() error) {
@@ -188,7 +222,7 @@ func (t *tally) add(id string, engine int, d time.Duration) {
 func (t *tally) runs() int {
 	n := 0
 	for _, v := range t.times {
-		n = max(n, len(v[0]))
+		n = max(n, len(v[engWharf]))
 	}
 	return n
 }
@@ -205,39 +239,51 @@ func median(ds []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// table is the per-query report, worst ratio first, then the sums.
+// table is the per-query report, worst ratio first, then the sums. With
+// iceberg-go reader times it has a second table over the queries that have
+// them: filter-first against iceberg-go's reader, worst (highest) first.
 func (t *tally) table(qs []query) string {
+	var sb strings.Builder
+	t.ratios(&sb, qs, engWharf, engDuck, "wharf ms", "DuckDB ms")
+	if slices.ContainsFunc(qs, func(q query) bool { return len(t.times[q.ID()][engIcebergGo]) > 0 }) {
+		sb.WriteString("\n")
+		t.ratios(&sb, qs, engWharf, engIcebergGo, "filter-first ms", "iceberg-go reader ms")
+	}
+	return sb.String()
+}
+
+// ratios writes the medians of engines a and b for the queries measured on
+// both, with ratio a/b, worst first, then the sums.
+func (t *tally) ratios(sb *strings.Builder, qs []query, a, b int, nameA, nameB string) {
 	type line struct {
-		id          string
-		wharf, duck time.Duration
+		id   string
+		a, b time.Duration
 	}
 	var lines []line
-	var sumW, sumD time.Duration
+	var sumA, sumB time.Duration
 	for _, q := range qs {
 		v, ok := t.times[q.ID()]
-		if !ok || len(v[0]) == 0 || len(v[1]) == 0 {
+		if !ok || len(v[a]) == 0 || len(v[b]) == 0 {
 			continue
 		}
-		l := line{q.ID(), median(v[0]), median(v[1])}
+		l := line{q.ID(), median(v[a]), median(v[b])}
 		lines = append(lines, l)
-		sumW, sumD = sumW+l.wharf, sumD+l.duck
+		sumA, sumB = sumA+l.a, sumB+l.b
 	}
-	slices.SortStableFunc(lines, func(a, b line) int {
-		ra, rb := float64(a.wharf)/float64(a.duck), float64(b.wharf)/float64(b.duck)
+	slices.SortStableFunc(lines, func(x, y line) int {
+		rx, ry := float64(x.a)/float64(x.b), float64(y.a)/float64(y.b)
 		switch {
-		case ra > rb:
+		case rx > ry:
 			return -1
-		case ra < rb:
+		case rx < ry:
 			return 1
 		}
 		return 0
 	})
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "| query | wharf ms | DuckDB ms | ratio |\n| --- | ---: | ---: | ---: |\n")
+	fmt.Fprintf(sb, "| query | %s | %s | ratio |\n| --- | ---: | ---: | ---: |\n", nameA, nameB)
 	for _, l := range lines {
-		fmt.Fprintf(&sb, "| %s | %.2f | %.2f | %.2f |\n", l.id, ms(l.wharf), ms(l.duck), float64(l.wharf)/float64(l.duck))
+		fmt.Fprintf(sb, "| %s | %.2f | %.2f | %.2f |\n", l.id, ms(l.a), ms(l.b), float64(l.a)/float64(l.b))
 	}
-	fmt.Fprintf(&sb, "| **sum (%d queries)** | **%.1f** | **%.1f** | **%.2f** |\n", len(lines), ms(sumW), ms(sumD), float64(sumW)/float64(sumD))
-	return sb.String()
+	fmt.Fprintf(sb, "| **sum (%d queries)** | **%.1f** | **%.1f** | **%.2f** |\n", len(lines), ms(sumA), ms(sumB), float64(sumA)/float64(sumB))
 }
