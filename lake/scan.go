@@ -130,9 +130,6 @@ func planScan(ctx context.Context, tbl *table.Table, opts ScanOptions, mc *Manif
 	if len(opts.Columns) > 0 {
 		sopts = append(sopts, table.WithSelectedFields(opts.Columns...))
 	}
-	if opts.Filter != nil {
-		sopts = append(sopts, table.WithRowFilter(opts.Filter))
-	}
 	snap := tbl.CurrentSnapshot()
 	switch {
 	case opts.SnapshotID != 0:
@@ -152,6 +149,10 @@ func planScan(ctx context.Context, tbl *table.Table, opts ScanOptions, mc *Manif
 		return &PlannedScan{empty: sc}, nil
 	}
 	sopts = append(sopts, table.WithSnapshotID(snap.SnapshotID))
+	unfiltered := tbl.Scan(sopts...)
+	if opts.Filter != nil {
+		sopts = append(sopts, table.WithRowFilter(opts.Filter))
+	}
 	s := tbl.Scan(sopts...)
 	var tasks []table.FileScanTask
 	var cached bool
@@ -160,7 +161,17 @@ func planScan(ctx context.Context, tbl *table.Table, opts ScanOptions, mc *Manif
 		tasks, cached, err = planCached(ctx, mc, tbl, snap, opts.Filter)
 	}
 	if err == nil && !cached {
-		tasks, err = s.PlanFiles(ctx)
+		planner := s
+		if mc != nil && opts.Filter != nil {
+			// iceberg-go v0.7 writes an empty string's partition bound
+			// as no bound and then prunes the whole manifest: a filtered
+			// scan of a table partitioned on a string column that holds
+			// "" finds too few rows. Where the cached planner cannot
+			// serve (delete files), every file is planned; the reader
+			// still applies the filter.
+			planner = unfiltered
+		}
+		tasks, err = planner.PlanFiles(ctx)
 	}
 	if err != nil {
 		return nil, err
