@@ -51,29 +51,23 @@ func Verify(ctx context.Context, tbl *table.Table) (*VerifyReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		mfs, err := cur.Manifests(fs)
-		if err != nil {
-			return nil, fmt.Errorf("read manifest list of snapshot %d: %w", cur.SnapshotID, err)
-		}
 		refs := map[string]int{}
 		counts := map[string]int64{}
 		var deletes []iceberg.DataFile
-		for _, mf := range mfs {
-			for e, err := range mf.Entries(fs, true) {
-				if err != nil {
-					return nil, fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
-				}
-				switch df := e.DataFile(); df.ContentType() {
-				case iceberg.EntryContentData:
-					refs[df.FilePath()]++
-					counts[df.FilePath()] = df.Count()
-					r.Rows += df.Count()
-					files.Checked++
-				case iceberg.EntryContentEqDeletes:
-					r.Rows = -1
-				default:
-					deletes = append(deletes, df)
-				}
+		for df, err := range commit.LiveFiles(ctx, tbl) {
+			if err != nil {
+				return nil, err
+			}
+			switch df.ContentType() {
+			case iceberg.EntryContentData:
+				refs[df.FilePath()]++
+				counts[df.FilePath()] = df.Count()
+				r.Rows += df.Count()
+				files.Checked++
+			case iceberg.EntryContentEqDeletes:
+				r.Rows = -1
+			default:
+				deletes = append(deletes, df)
 			}
 		}
 		dead, err := verifyPositionDeletes(ctx, fs, deletes, counts, &posdel)

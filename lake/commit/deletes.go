@@ -77,27 +77,12 @@ func rebuildDeletes(ctx context.Context, tbl *table.Table, refs []DeleteRef) ([]
 		want[r.DataFile] = true
 	}
 	live := map[string]iceberg.DataFile{}
-	if cur := tbl.CurrentSnapshot(); cur != nil {
-		fs, err := tbl.FS(ctx)
+	for df, err := range LiveFiles(ctx, tbl) {
 		if err != nil {
 			return nil, err
 		}
-		mfs, err := cur.Manifests(fs)
-		if err != nil {
-			return nil, fmt.Errorf("read manifest list of snapshot %d: %w", cur.SnapshotID, err)
-		}
-		for _, mf := range mfs {
-			if mf.ManifestContent() != iceberg.ManifestContentData {
-				continue
-			}
-			for e, err := range mf.Entries(fs, true) {
-				if err != nil {
-					return nil, fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
-				}
-				if df := e.DataFile(); want[df.FilePath()] {
-					live[df.FilePath()] = df
-				}
-			}
+		if df.ContentType() == iceberg.EntryContentData && want[df.FilePath()] {
+			live[df.FilePath()] = df
 		}
 	}
 	out := make([]iceberg.DataFile, 0, len(refs))

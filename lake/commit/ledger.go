@@ -730,27 +730,15 @@ func stage(ctx context.Context, tx *table.Transaction, tbl *table.Table, w work,
 		return tx.AddDataFiles(ctx, files, props)
 	}
 	var data, deletes []iceberg.DataFile
-	if cur := tbl.CurrentSnapshot(); cur != nil {
-		fs, err := tbl.FS(ctx)
+	for df, err := range LiveFiles(ctx, tbl) {
 		if err != nil {
 			return err
 		}
-		mfs, err := cur.Manifests(fs)
-		if err != nil {
-			return fmt.Errorf("read manifest list of snapshot %d: %w", cur.SnapshotID, err)
-		}
-		for _, mf := range mfs {
-			for e, err := range mf.Entries(fs, true) {
-				if err != nil {
-					return fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
-				}
-				if df := e.DataFile(); replace(df) {
-					if df.ContentType() == iceberg.EntryContentData {
-						data = append(data, df)
-					} else {
-						deletes = append(deletes, df)
-					}
-				}
+		if replace(df) {
+			if df.ContentType() == iceberg.EntryContentData {
+				data = append(data, df)
+			} else {
+				deletes = append(deletes, df)
 			}
 		}
 	}
