@@ -204,6 +204,25 @@ func contents(t *testing.T, wh *lake.Warehouse, id table.Identifier) map[int64]i
 	return got
 }
 
+// checkVerify runs wharf verify on the table: clean, and rows live.
+func checkVerify(t *testing.T, wh *lake.Warehouse, id table.Identifier, rows int) {
+	t.Helper()
+	tbl, err := wh.LoadTable(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := lake.Verify(context.Background(), tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("verify: %+v", rep.Checks)
+	}
+	if rep.Rows != int64(rows) {
+		t.Fatalf("verify counts %d rows, want %d", rep.Rows, rows)
+	}
+}
+
 func checkContents(t *testing.T, wh *lake.Warehouse, id table.Identifier, model map[int64]int64, when string) {
 	t.Helper()
 	got := contents(t, wh, id)
@@ -268,20 +287,7 @@ func TestUpsertRandomChangelog(t *testing.T) {
 						t.Fatalf("epoch %d: index holds %d keys, table %d", e+1, u.w.Keys(), len(model))
 					}
 				}
-				tbl, err := wh.LoadTable(context.Background(), id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rep, err := lake.Verify(context.Background(), tbl)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !rep.OK() {
-					t.Fatalf("verify: %+v", rep.Checks)
-				}
-				if rep.Rows != int64(len(model)) {
-					t.Fatalf("verify counts %d rows, want %d", rep.Rows, len(model))
-				}
+				checkVerify(t, wh, id, len(model))
 			})
 		}
 	}
@@ -328,7 +334,6 @@ func TestUpsertWithinEpoch(t *testing.T) {
 // pre-commit record and the catalog commit, recovers (a new writer indexes
 // the table afresh; recovery rebuilds the prepared position deletes).
 func TestUpsertAbortAndCrash(t *testing.T) {
-	ctx := context.Background()
 	wh := warehouseOn(t, "sqlite")
 	id := createPK(t, wh, "pk", &tagSpec)
 	r := rand.New(rand.NewPCG(2, 2))
@@ -373,20 +378,7 @@ func TestUpsertAbortAndCrash(t *testing.T) {
 	apply(model, more)
 	checkContents(t, wh, id, model, "after the epoch following recovery")
 
-	tbl, err := wh.LoadTable(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := lake.Verify(ctx, tbl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() {
-		t.Fatalf("verify: %+v", rep.Checks)
-	}
-	if rep.Rows != int64(len(model)) {
-		t.Fatalf("verify counts %d rows, want %d", rep.Rows, len(model))
-	}
+	checkVerify(t, wh, id, len(model))
 }
 
 // TestUpsertForeignCommits: a batch append (with new keys and a duplicate
@@ -491,17 +483,7 @@ func TestUpsertAmbiguousCommit(t *testing.T) {
 	u.epoch(cs)
 	apply(model, cs)
 	checkContents(t, wh, id, model, "after the next epoch")
-	tbl, err := wh.LoadTable(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := lake.Verify(ctx, tbl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() {
-		t.Fatalf("verify: %+v", rep.Checks)
-	}
+	checkVerify(t, wh, id, len(model))
 }
 
 // TestUpsertBadInput: bad kinds, null keys and tables without a key are
