@@ -6,11 +6,15 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/connector"
 	"github.com/wharfdata/wharf/engine/exec"
+	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/internal/errkind"
 	"github.com/wharfdata/wharf/lake/commit"
 )
@@ -149,5 +153,41 @@ func start(ctx context.Context, ins []*input, positions commit.Positions, st job
 		}
 		in.et.expect(splits)
 	}
+	return nil
+}
+
+// buildGraph builds p's operators ending in sink, and groups the graph's
+// leaves into the sources the job reads.
+func buildGraph(ctx context.Context, p *Plan, sink exec.Emitter) (*exec.Graph, []*input, error) {
+	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
+	q, err := exec.BuildStream(ctx, p.Node, ev)
+	if err != nil {
+		return nil, nil, errkind.Wrap(errkind.Fatal, err)
+	}
+	g := exec.NewGraph(q, sink)
+	ins, err := inputs(g, p.MaxWindow)
+	if err != nil {
+		g.Close()
+		return nil, nil, err
+	}
+	return g, ins, nil
+}
+
+// Check builds p's operators as a job would and reports what would stop
+// the job as it starts (a source read both through a window and around
+// one), so that submitting it fails instead.
+func Check(ctx context.Context, p *Plan) error {
+	g, _, err := buildGraph(ctx, p, discard{})
+	if err == nil {
+		g.Close()
+	}
+	return err
+}
+
+// discard is a sink for graphs that are never run.
+type discard struct{}
+
+func (discard) Emit(_ context.Context, b arrow.RecordBatch) error {
+	b.Release()
 	return nil
 }

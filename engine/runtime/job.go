@@ -11,12 +11,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/wharfdata/wharf/engine/connector"
 	"github.com/wharfdata/wharf/engine/exec"
-	"github.com/wharfdata/wharf/engine/expr"
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/internal/errkind"
 	"github.com/wharfdata/wharf/lake/commit"
@@ -198,11 +196,6 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	if err != nil {
 		return false, errkind.Wrap(errkind.Fatal, err)
 	}
-	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
-	q, err := exec.BuildStream(ctx, p.Node, ev)
-	if err != nil {
-		return false, errkind.Wrap(errkind.Fatal, err)
-	}
 	tw, err := newTableWriter(ctx, p)
 	if err != nil {
 		return false, err
@@ -212,12 +205,11 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			tw.abort()
 		}
 	}()
-	g := exec.NewGraph(q, tw.sink())
-	defer g.Close()
-	ins, err := inputs(g, p.MaxWindow)
+	g, ins, err := buildGraph(ctx, p, tw.sink())
 	if err != nil {
 		return false, err
 	}
+	defer g.Close()
 	defer func() {
 		for _, in := range ins {
 			if in.src != nil {

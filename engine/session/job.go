@@ -128,7 +128,11 @@ func (s *Session) submitJob(ctx context.Context, st *sql.Insert) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	err = runtime.Check(ctx, p)
 	p.Release()
+	if err != nil {
+		return nil, &Error{Code: CodeUnsupported, Msg: err.Error(), Pos: pos(st.Source.Pos)}
+	}
 	id, err := s.jobs.Submit(ctx, text)
 	if err != nil {
 		return nil, err

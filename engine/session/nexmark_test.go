@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -150,5 +151,34 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 				mustExec(t, s, `DROP TABLE IF EXISTS `+tbl)
 			}
 		})
+	}
+}
+
+// Nexmark q7 reads bid both directly and through a window: the job would
+// see replayed rows twice after a restart, so submitting it is refused (as
+// unsupported, with the reason) rather than failing once it runs.
+func TestNexmarkQ7Refused(t *testing.T) {
+	ctx := context.Background()
+	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	m := runtime.NewManager(wh)
+	defer m.Close(ctx)
+	s := session.New(wh, session.WithJobs(m))
+	if err := m.Resume(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, s, `CREATE TABLE bid (`+bidColumns+`, WATERMARK FOR dateTime AS dateTime - INTERVAL '0.5' SECOND) WITH ('connector' = 'nexmark', 'table' = 'bid', 'seed' = '42')`)
+	sink, insert := nexmarkQuery(t, "q7")
+	mustExec(t, s, `CREATE TABLE `+sink)
+	_, err = s.Exec(ctx, insert, false)
+	var se *session.Error
+	if !errors.As(err, &se) || se.Code != session.CodeUnsupported || !strings.Contains(se.Msg, "read both through a window aggregation and around one") {
+		t.Fatalf("q7: %v", err)
+	}
+	if jobs := m.Jobs(); len(jobs) != 0 {
+		t.Fatalf("a job was submitted: %+v", jobs)
 	}
 }
