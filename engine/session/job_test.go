@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go/table"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/wharfdata/wharf/engine/runtime"
@@ -60,35 +59,10 @@ func waitRows(t *testing.T, s *session.Session, tbl string, want int) {
 
 func TestContinuousJobKafka(t *testing.T) {
 	ctx := context.Background()
-	b, err := broker.Start("127.0.0.1:0", broker.WithPartitions(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 4, 1, nil, "orders"); err != nil {
-		t.Fatal(err)
-	}
-	cl.Close()
+	b := newTopic(t, "orders", 4)
 	produce(t, b.Addr(), "orders", 0, 2000)
-
-	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	start := func() (*session.Session, *runtime.Manager) {
-		m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
-		s := session.New(wh, session.WithBrokers(b.Addr()), session.WithJobs(m))
-		if err := m.Resume(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-		return s, m
-	}
-	s, m := start()
+	j := newJobServer(t, session.WithBrokers(b.Addr()))
+	s, m := j.s, j.m
 	mustExec(t, s, `CREATE TABLE orders_src (id BIGINT NOT NULL, `+"`user`"+` STRING, amount DECIMAL(10, 2), ts TIMESTAMP(3),
 		part INT METADATA FROM 'partition', off BIGINT METADATA FROM 'offset')
 		WITH ('connector' = 'kafka', 'topic' = 'orders', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
@@ -117,8 +91,8 @@ func TestContinuousJobKafka(t *testing.T) {
 	// Input while stopped; a new server (new manager) leaves a stopped job
 	// stopped until it is started, then reads exactly the rest.
 	produce(t, b.Addr(), "orders", 3000, 4000)
-	m.Close(ctx)
-	s, m = start()
+	j.restart(false)
+	s, m = j.s, j.m
 	if st, _ := m.Job(id); st.State != runtime.StateStopped {
 		t.Fatalf("job after restart: %+v", st)
 	}
@@ -130,10 +104,8 @@ func TestContinuousJobKafka(t *testing.T) {
 	// A hard stop (no final epoch, as in a crash) loses nothing committed
 	// and the next server resumes the running job by itself.
 	produce(t, b.Addr(), "orders", 4000, 5000)
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	m.Close(cctx)
-	s, m = start()
+	j.restart(true)
+	s, m = j.s, j.m
 	waitRows(t, s, "orders", want(5000))
 	checkRows(t, s, `SELECT COUNT(*), COUNT(DISTINCT id), SUM(id) FROM orders`, fmt.Sprintf("%d|%d|%d", want(5000), want(5000), sumKept(5000)))
 	if jobs := m.Jobs(); len(jobs) != 1 || jobs[0].State != runtime.StateRunning {
@@ -141,7 +113,7 @@ func TestContinuousJobKafka(t *testing.T) {
 	}
 	m.Close(ctx)
 
-	tbl, err := wh.LoadTable(ctx, table.Identifier{"default", "orders"})
+	tbl, err := j.wh.LoadTable(ctx, table.Identifier{"default", "orders"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,17 +183,8 @@ func TestContinuousJobDeadLetters(t *testing.T) {
 	send("in", `{"id":1}`, `{"id":"two"}`, `{"id":3}`, `not json`, `{"id":5}`)
 	send("strict", `{"id":1}`, `x`, `y`, `z`)
 
-	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
-	s := session.New(wh, session.WithBrokers(b.Addr()), session.WithJobs(m))
-	if err := m.Resume(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close(ctx)
+	j := newJobServer(t, session.WithBrokers(b.Addr()))
+	s, m := j.s, j.m
 	mustExec(t, s, `CREATE TABLE src (id BIGINT) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
 	mustExec(t, s, `CREATE TABLE ids (id BIGINT)`)
 	mustExec(t, s, `INSERT INTO ids SELECT id FROM src`)
@@ -277,17 +240,8 @@ func TestLateRowsTable(t *testing.T) {
 		}
 	}
 	send(1, 2, 3, 11, 12, 25) // windows [0,10) and [10,20) close at watermark 25
-	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
-	s := session.New(wh, session.WithBrokers(b.Addr()), session.WithJobs(m))
-	if err := m.Resume(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close(ctx)
+	j := newJobServer(t, session.WithBrokers(b.Addr()))
+	s, m := j.s, j.m
 	mustExec(t, s, `CREATE TABLE clicks (u BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = 'clicks', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
 	mustExec(t, s, `CREATE TABLE per10 (window_start TIMESTAMP(3), n BIGINT, users BIGINT) WITH ('wharf.late-rows.table' = 'default.late_clicks', 'wharf.commit-interval' = '200 ms')`)
 	id := mustExec(t, s, `INSERT INTO per10 SELECT window_start, COUNT(*), SUM(u) FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end`).JobID

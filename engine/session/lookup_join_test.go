@@ -7,13 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/wharfdata/wharf/engine/runtime"
 	"github.com/wharfdata/wharf/engine/session"
-	"github.com/wharfdata/wharf/internal/broker"
-	"github.com/wharfdata/wharf/lake"
 )
 
 // TestLookupJoinJob runs a continuous job that enriches a Kafka stream from
@@ -22,30 +16,8 @@ import (
 // rewrite was seen carry the new values.
 func TestLookupJoinJob(t *testing.T) {
 	ctx := context.Background()
-	b, err := broker.Start("127.0.0.1:0", broker.WithPartitions(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 4, 1, nil, "orders"); err != nil {
-		t.Fatal(err)
-	}
-	cl.Close()
-	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
-	defer m.Close(ctx)
-	s := session.New(wh, session.WithBrokers(b.Addr()), session.WithJobs(m))
-	if err := m.Resume(ctx, s); err != nil {
-		t.Fatal(err)
-	}
+	b := newTopic(t, "orders", 4)
+	s := newJobServer(t, session.WithBrokers(b.Addr())).s
 	dim := func(label string) string {
 		var rows []string
 		for u := range 12 { // u12 has no row: the LEFT JOIN keeps its orders with NULL

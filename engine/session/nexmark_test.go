@@ -11,7 +11,6 @@ import (
 
 	"github.com/wharfdata/wharf/engine/runtime"
 	"github.com/wharfdata/wharf/engine/session"
-	"github.com/wharfdata/wharf/lake"
 )
 
 const bidColumns = `auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING, dateTime TIMESTAMP(3), extra STRING`
@@ -44,22 +43,7 @@ var nexmarkColumns = map[string]string{
 // key, so what is compared is the upserted end state.
 func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 	ctx := context.Background()
-	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	var m *runtime.Manager
-	var s *session.Session
-	start := func() {
-		m = runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
-		s = session.New(wh, session.WithJobs(m))
-		if err := m.Resume(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	start()
-	defer func() { m.Close(ctx) }()
+	j := newJobServer(t)
 	// Windowed queries emit a window once the watermark passes its end: the
 	// batch result is cut at the job's last watermark (%s below).
 	closed := map[string]string{
@@ -75,14 +59,14 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 			sink, insert := nexmarkQuery(t, q)
 			name, _, _ := strings.Cut(sink, "(")
 			for tbl, cols := range nexmarkColumns {
-				mustExec(t, s, fmt.Sprintf(`CREATE TABLE %s (%s`+watermark+`) WITH ('connector' = 'nexmark', 'table' = '%s', 'seed' = '42', 'rate-limited' = 'true', 'first-event-rate' = '100000')`, tbl, cols, tbl))
+				mustExec(t, j.s, fmt.Sprintf(`CREATE TABLE %s (%s`+watermark+`) WITH ('connector' = 'nexmark', 'table' = '%s', 'seed' = '42', 'rate-limited' = 'true', 'first-event-rate' = '100000')`, tbl, cols, tbl))
 			}
-			mustExec(t, s, `CREATE TABLE `+sink)
-			r := mustExec(t, s, insert)
+			mustExec(t, j.s, `CREATE TABLE `+sink)
+			r := mustExec(t, j.s, insert)
 			await := func(epochs uint64) {
 				deadline := time.Now().Add(30 * time.Second)
 				for {
-					st, _ := m.Job(r.JobID)
+					st, _ := j.m.Job(r.JobID)
 					if st.RowsIn >= 5000 && st.Epoch >= epochs {
 						return
 					}
@@ -95,32 +79,29 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 			// A crash after the first commits (no final epoch): the job
 			// resumes from its committed positions and operator state.
 			await(1)
-			before, _ := m.Job(r.JobID)
-			cctx, cancel := context.WithCancel(ctx)
-			cancel()
-			m.Close(cctx)
-			start()
+			before, _ := j.m.Job(r.JobID)
+			j.restart(true)
 			await(before.Epoch + 1)
-			st, err := m.Stop(ctx, r.JobID)
+			st, err := j.m.Stop(ctx, r.JobID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// The same query as a batch over exactly the consumed events.
 			var consumed []string
 			for tbl, cols := range nexmarkColumns {
-				mustExec(t, s, `DROP TABLE `+tbl)
+				mustExec(t, j.s, `DROP TABLE `+tbl)
 				n, ok := st.Positions["gen:default."+tbl+"/0"]
 				if !ok {
 					continue // the query does not read it
 				}
 				consumed = append(consumed, fmt.Sprintf("%d %s", n, tbl))
-				mustExec(t, s, fmt.Sprintf(`CREATE TABLE %s (%s`+watermark+`) WITH ('connector' = 'nexmark', 'table' = '%s', 'seed' = '42', 'first-event-rate' = '100000', 'events.num' = '%d')`, tbl, cols, tbl, n))
+				mustExec(t, j.s, fmt.Sprintf(`CREATE TABLE %s (%s`+watermark+`) WITH ('connector' = 'nexmark', 'table' = '%s', 'seed' = '42', 'first-event-rate' = '100000', 'events.num' = '%d')`, tbl, cols, tbl, n))
 			}
 			if len(consumed) == 0 {
 				t.Fatalf("status %+v", st)
 			}
-			mustExec(t, s, `CREATE TABLE `+strings.Replace(sink, name, name+"_batch", 1))
-			mustExec(t, s, strings.Replace(insert, name, name+"_batch", 1))
+			mustExec(t, j.s, `CREATE TABLE `+strings.Replace(sink, name, name+"_batch", 1))
+			mustExec(t, j.s, strings.Replace(insert, name, name+"_batch", 1))
 			where := ""
 			if c, ok := closed[q]; ok {
 				if st.Watermark == nil {
@@ -135,20 +116,20 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 				// the batch ROW_NUMBER keeps either.
 				cols = "auction, bidder, dateTime"
 			}
-			streamed := render(t, mustExec(t, s, `SELECT COUNT(*) FROM `+name+where))[0]
+			streamed := render(t, mustExec(t, j.s, `SELECT COUNT(*) FROM `+name+where))[0]
 			if partial[q] {
-				checkRows(t, s, `SELECT COUNT(*) > 0 FROM `+name, "true")
-				checkRows(t, s, `SELECT COUNT(*) FROM (SELECT * FROM `+name+` EXCEPT ALL SELECT * FROM `+name+`_batch)`, "0")
+				checkRows(t, j.s, `SELECT COUNT(*) > 0 FROM `+name, "true")
+				checkRows(t, j.s, `SELECT COUNT(*) FROM (SELECT * FROM `+name+` EXCEPT ALL SELECT * FROM `+name+`_batch)`, "0")
 				t.Logf("%s: %s rows, all in the batch result, from events %s", q, streamed, strings.Join(consumed, ", "))
 				return
 			}
-			checkRows(t, s, `SELECT COUNT(*) FROM `+name+`_batch`+where, streamed)
-			checkRows(t, s, `SELECT COUNT(*) FROM `+name, streamed) // only closed windows were emitted
-			checkRows(t, s, `SELECT COUNT(*) FROM (SELECT `+cols+` FROM `+name+where+` EXCEPT ALL SELECT `+cols+` FROM `+name+`_batch`+where+`)`, "0")
-			checkRows(t, s, `SELECT COUNT(*) FROM (SELECT `+cols+` FROM `+name+`_batch`+where+` EXCEPT ALL SELECT `+cols+` FROM `+name+where+`)`, "0")
+			checkRows(t, j.s, `SELECT COUNT(*) FROM `+name+`_batch`+where, streamed)
+			checkRows(t, j.s, `SELECT COUNT(*) FROM `+name, streamed) // only closed windows were emitted
+			checkRows(t, j.s, `SELECT COUNT(*) FROM (SELECT `+cols+` FROM `+name+where+` EXCEPT ALL SELECT `+cols+` FROM `+name+`_batch`+where+`)`, "0")
+			checkRows(t, j.s, `SELECT COUNT(*) FROM (SELECT `+cols+` FROM `+name+`_batch`+where+` EXCEPT ALL SELECT `+cols+` FROM `+name+where+`)`, "0")
 			t.Logf("%s: %s rows from events %s", q, streamed, strings.Join(consumed, ", "))
 			for tbl := range nexmarkColumns {
-				mustExec(t, s, `DROP TABLE IF EXISTS `+tbl)
+				mustExec(t, j.s, `DROP TABLE IF EXISTS `+tbl)
 			}
 		})
 	}
@@ -159,21 +140,12 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 // unsupported, with the reason) rather than failing once it runs.
 func TestNexmarkQ7Refused(t *testing.T) {
 	ctx := context.Background()
-	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	m := runtime.NewManager(wh)
-	defer m.Close(ctx)
-	s := session.New(wh, session.WithJobs(m))
-	if err := m.Resume(ctx, s); err != nil {
-		t.Fatal(err)
-	}
+	j := newJobServer(t)
+	s, m := j.s, j.m
 	mustExec(t, s, `CREATE TABLE bid (`+bidColumns+`, WATERMARK FOR dateTime AS dateTime - INTERVAL '0.5' SECOND) WITH ('connector' = 'nexmark', 'table' = 'bid', 'seed' = '42')`)
 	sink, insert := nexmarkQuery(t, "q7")
 	mustExec(t, s, `CREATE TABLE `+sink)
-	_, err = s.Exec(ctx, insert, false)
+	_, err := s.Exec(ctx, insert, false)
 	var se *session.Error
 	if !errors.As(err, &se) || se.Code != session.CodeUnsupported || !strings.Contains(se.Msg, "read both through a window aggregation and around one") {
 		t.Fatalf("q7: %v", err)

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/wharfdata/wharf/engine/runtime"
-	"github.com/wharfdata/wharf/engine/session"
-	"github.com/wharfdata/wharf/lake"
 )
 
 // TestWindowJobEqualsBatch runs a tumbling-window aggregation as a
@@ -19,20 +17,8 @@ import (
 // consumed, for every window up to the job's watermark.
 func TestWindowJobEqualsBatch(t *testing.T) {
 	ctx := context.Background()
-	wh, err := lake.Open(ctx, lake.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	start := func() (*session.Session, *runtime.Manager) {
-		m := runtime.NewManager(wh, runtime.WithRestartBackoff(50*time.Millisecond))
-		s := session.New(wh, session.WithJobs(m))
-		if err := m.Resume(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-		return s, m
-	}
-	s, m := start()
+	j := newJobServer(t)
+	s, m := j.s, j.m
 	// 2,000 events/s of event time: a 2 s window holds 4,000 events.
 	gen := `WITH ('connector' = 'nexmark', 'table' = 'bid', 'seed' = '9', 'first-event-rate' = '2000'%s)`
 	mustExec(t, s, `CREATE TABLE bid (`+bidColumns+`, WATERMARK FOR dateTime AS dateTime - INTERVAL '1' SECOND) `+fmt.Sprintf(gen, ", 'scan.watermark.idle-timeout' = '30 s'"))
@@ -53,10 +39,8 @@ func TestWindowJobEqualsBatch(t *testing.T) {
 		}
 	}
 	first := waitJob(m, 1)
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	m.Close(cctx) // a crash: no final epoch
-	s, m = start()
+	j.restart(true) // a crash: no final epoch
+	s, m = j.s, j.m
 	waitJob(m, first.RowsOut+1) // recovered and committed more windows
 	st, err := m.Stop(ctx, id)
 	if err != nil || st.Watermark == nil || st.LateRows != 0 || st.OpenWindows == 0 {
@@ -73,5 +57,4 @@ func TestWindowJobEqualsBatch(t *testing.T) {
 	checkRows(t, s, `SELECT COUNT(*), SUM(n) FROM `+complete+` AS b`, streamed)
 	checkRows(t, s, `SELECT COUNT(*) FROM (SELECT * FROM per_auction EXCEPT SELECT * FROM `+complete+` AS b)`, "0")
 	t.Logf("%s rows (windows, events) from %d events; watermark %s; restarts and replay survived", streamed, consumed, wm)
-	m.Close(ctx)
 }
