@@ -130,13 +130,22 @@ func (s *sessionTVF) add(g uint32, t int64, r rowRef) {
 	for lo > 0 && ss[lo-1].end > t {
 		lo--
 	}
-	merged := session{start: t, end: t + s.n.Size, rows: []rowRef{r}}
-	for _, x := range ss[lo:hi] {
-		merged.start, merged.end = min(merged.start, x.start), max(merged.end, x.end)
-		merged.rows = append(merged.rows, x.rows...)
+	if lo == hi {
+		s.nOpen++
+		s.open[g] = slices.Insert(ss, lo, session{start: t, end: t + s.n.Size, rows: []rowRef{r}})
+		return
 	}
-	s.nOpen += 1 - (hi - lo)
-	s.open[g] = slices.Insert(slices.Delete(ss, lo, hi), lo, merged)
+	// The row joins ss[lo] in place (no copy of its rows per row), and the
+	// sessions it bridges fold into it.
+	m := &ss[lo]
+	m.start, m.end = min(m.start, t), max(m.end, t+s.n.Size)
+	m.rows = append(m.rows, r)
+	for _, x := range ss[lo+1 : hi] {
+		m.end = max(m.end, x.end)
+		m.rows = append(m.rows, x.rows...)
+	}
+	s.nOpen -= hi - lo - 1
+	s.open[g] = slices.Delete(ss, lo+1, hi)
 }
 
 func (s *sessionTVF) Finish(ctx context.Context, out Emitter) error {
