@@ -20,6 +20,7 @@ type ChangeWriter interface {
 type UpsertSink struct {
 	Coerce func(b arrow.RecordBatch, done int64) (arrow.RecordBatch, error)
 	W      ChangeWriter
+	rows   *arrow.Schema // a changelog's schema without its row kinds, made once
 }
 
 func (s *UpsertSink) Emit(ctx context.Context, b arrow.RecordBatch) error {
@@ -28,7 +29,10 @@ func (s *UpsertSink) Emit(ctx context.Context, b arrow.RecordBatch) error {
 	rows := b
 	if kinds != nil {
 		n := int(b.NumCols()) - 1
-		rows = array.NewRecordBatch(arrow.NewSchema(b.Schema().Fields()[:n], nil), b.Columns()[:n], b.NumRows())
+		if s.rows == nil {
+			s.rows = arrow.NewSchema(b.Schema().Fields()[:n], nil)
+		}
+		rows = array.NewRecordBatch(s.rows, b.Columns()[:n], b.NumRows())
 		defer rows.Release()
 	}
 	rec, err := s.Coerce(rows, s.W.Rows())

@@ -432,12 +432,15 @@ func (j *job) take(ctx context.Context, in *input, b connector.Batch, dl *deadLe
 	j.mu.Lock()
 	j.status.RowsIn += b.Rows.NumRows()
 	j.mu.Unlock()
+	// Each push takes a reference; the one this batch came with goes to
+	// the last leaf (or is dropped if a push before it fails).
 	for i, leaf := range in.leaves {
-		if i < len(in.leaves)-1 {
-			b.Rows.Retain() // each leaf owns what it is pushed
+		last := i == len(in.leaves)-1
+		if !last {
+			b.Rows.Retain()
 		}
 		if err := g.Push(ctx, leaf, b.Rows); err != nil {
-			for range in.leaves[i+1:] {
+			if !last {
 				b.Rows.Release()
 			}
 			return err
