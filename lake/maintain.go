@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/apache/iceberg-go/table"
@@ -112,29 +113,42 @@ func (w *Warehouse) removeOrphans(ctx context.Context, id table.Identifier, olde
 }
 
 // Compact rewrites the table's small files into files of about targetSize
-// (0: the table's target file size). The rewrite commits as a replace
-// snapshot: a concurrent append is rebased onto it by the catalog retry, and a
-// changelog reader sees no change.
+// (0: the table's target file size) and commits them as one replace snapshot,
+// which a changelog reader sees as no change.
 //
-// Under a busy writer the rewrite can lose the race for the branch head more
-// often than iceberg-go retries; it is then planned again from the new head,
-// up to compactAttempts times.
+// The rewrite is written once and its commit rebased onto whatever appends
+// land meanwhile: a writer committing every few hundred milliseconds would
+// otherwise win every race against a rewrite that takes longer than that. Any
+// other concurrent change (a delete, an overwrite, another rewrite, expiry
+// of the planned snapshot) may touch the files being rewritten; the outputs
+// are then removed and the rewrite planned again from the new head, up to
+// compactAttempts times. A rewrite that loses rebaseAttempts commit races in
+// a row gives up with table.ErrCommitFailed, its outputs removed.
 func (w *Warehouse) Compact(ctx context.Context, id table.Identifier, targetSize int64) (*table.RewriteResult, error) {
 	var err error
 	for attempt := 0; attempt < compactAttempts; attempt++ {
 		var res *table.RewriteResult
 		res, err = w.compactOnce(ctx, id, targetSize)
-		if !errors.Is(err, table.ErrCommitFailed) {
+		if !errors.Is(err, errStaleRewrite) {
 			return res, err
 		}
 	}
-	return nil, fmt.Errorf("compact %v: lost the commit race %d times: %w", id, compactAttempts, err)
+	return nil, fmt.Errorf("compact %v: gave up after %d plans: %w", id, compactAttempts, err)
 }
 
-const compactAttempts = 5
+const (
+	compactAttempts = 5
+	// rebaseAttempts bounds the commits of one written rewrite; each is a
+	// reload and a manifest list, far cheaper than the rewrite.
+	rebaseAttempts = 30
+)
+
+// errStaleRewrite: a concurrent change other than an append landed after the
+// rewrite was planned.
+var errStaleRewrite = errors.New("the table changed under the rewrite")
 
 // afterCompactPlan, when set (tests only), runs between a compaction's
-// planning and its commit: where a concurrent append forces a rebase.
+// rewrite and its commit: where a concurrent append forces a rebase.
 var afterCompactPlan func()
 
 func (w *Warehouse) compactOnce(ctx context.Context, id table.Identifier, targetSize int64) (*table.RewriteResult, error) {
@@ -153,15 +167,113 @@ func (w *Warehouse) compactOnce(ctx context.Context, id table.Identifier, target
 	if err != nil {
 		return nil, err
 	}
-	groups := make([]table.CompactionTaskGroup, 0, len(plan.Groups))
-	for _, g := range plan.Groups {
-		groups = append(groups, table.CompactionTaskGroup{PartitionKey: g.PartitionKey, Tasks: g.Tasks, TotalSizeBytes: g.TotalSizeBytes})
+	res := &table.RewriteResult{Table: tbl}
+	if len(plan.Groups) == 0 {
+		return res, nil
 	}
-	if len(groups) == 0 {
-		return &table.RewriteResult{Table: tbl}, nil
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var written []table.CompactionGroupResult
+	// Until a commit is attempted whose outcome is unknown, nothing can
+	// reference the outputs: they are removed on every early return.
+	committing := false
+	defer func() {
+		if committing {
+			return
+		}
+		for _, gr := range written {
+			for _, f := range gr.NewDataFiles {
+				_ = fs.Remove(f.FilePath())
+			}
+		}
+	}()
+	for _, g := range plan.Groups {
+		gr, err := table.ExecuteCompactionGroup(ctx, tbl, table.CompactionTaskGroup{PartitionKey: g.PartitionKey, Tasks: g.Tasks, TotalSizeBytes: g.TotalSizeBytes})
+		if err != nil {
+			return nil, fmt.Errorf("compact %v: rewrite partition %q: %w", id, g.PartitionKey, err)
+		}
+		if len(gr.OldDataFiles) == 0 && len(gr.NewDataFiles) == 0 {
+			continue
+		}
+		written = append(written, gr)
+		res.RewrittenGroups++
+		res.AddedDataFiles += len(gr.NewDataFiles)
+		res.RemovedDataFiles += len(gr.OldDataFiles)
+		res.RemovedPositionDeleteFiles += len(gr.SafePosDeletes)
+		res.RemovedDeletionVectorFiles += len(gr.SafeDeletionVectors)
+		res.BytesBefore += gr.BytesBefore
+		res.BytesAfter += gr.BytesAfter
+	}
+	if len(written) == 0 {
+		return res, nil
 	}
 	if afterCompactPlan != nil {
 		afterCompactPlan()
 	}
-	return tbl.RewriteDataFiles(ctx, groups, table.RewriteDataFilesOptions{})
+	planned := tbl.CurrentSnapshot().SnapshotID
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			head, err := w.LoadTable(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if err := rebaseOver(head.Metadata(), planned); err != nil {
+				return nil, fmt.Errorf("compact %v: %w", id, err)
+			}
+			tbl = head
+		}
+		tx := tbl.NewTransaction()
+		rw := tx.NewRewrite(nil)
+		for _, gr := range written {
+			rw.ApplyResult(gr)
+		}
+		if err := rw.Commit(ctx); err != nil {
+			return nil, fmt.Errorf("compact %v: stage rewrite: %w", id, err)
+		}
+		committing = true
+		next, err := tx.Commit(ctx)
+		if next != nil || err == nil {
+			res.Table = next
+			return res, err
+		}
+		if !errors.Is(err, table.ErrCommitFailed) {
+			// Unknown outcome: the outputs may be live now. Orphan
+			// cleanup removes them if they are not.
+			return nil, fmt.Errorf("compact %v: commit outcome unknown: %w", id, err)
+		}
+		committing = false
+		if attempt+1 == rebaseAttempts {
+			return nil, fmt.Errorf("compact %v: lost the commit race %d times: %w", id, rebaseAttempts, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(10+rand.IntN(40)) * time.Millisecond):
+		}
+	}
+}
+
+// rebaseOver says whether a rewrite planned at snapshot planned may commit
+// onto meta's head: only if every snapshot since is an append, which adds
+// files and touches none of those rewritten.
+func rebaseOver(meta table.Metadata, planned int64) error {
+	head := meta.CurrentSnapshot()
+	if head == nil {
+		return fmt.Errorf("%w: the table has no snapshot", errStaleRewrite)
+	}
+	for _, s := range table.AncestorsOf(head.SnapshotID, meta.SnapshotByID) {
+		if s.SnapshotID == planned {
+			return nil
+		}
+		if s.Summary == nil || s.Summary.Operation != table.OpAppend {
+			op := "unknown"
+			if s.Summary != nil {
+				op = string(s.Summary.Operation)
+			}
+			return fmt.Errorf("%w: snapshot %d (%s) landed after it was planned", errStaleRewrite, s.SnapshotID, op)
+		}
+	}
+	return fmt.Errorf("%w: the snapshot it was planned from (%d) is no longer an ancestor of the head", errStaleRewrite, planned)
 }

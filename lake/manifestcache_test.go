@@ -158,7 +158,9 @@ func TestManifestCacheManyCommits(t *testing.T) {
 	ctx := context.Background()
 	wh := newWarehouse(t, false, "")
 	id, _ := lake.Ident("many")
-	if _, err := wh.CreateTable(ctx, id, icebergSchema, lake.TableOptions{}); err != nil {
+	// One manifest per commit, as iceberg-go's fast append writes them.
+	unmerged := iceberg.Properties{table.ManifestMergeEnabledKey: "false"}
+	if _, err := wh.CreateTable(ctx, id, icebergSchema, lake.TableOptions{Properties: unmerged}); err != nil {
 		t.Fatal(err)
 	}
 	appendCommits(t, wh, id, 0, 100)

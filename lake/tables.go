@@ -22,6 +22,13 @@ const (
 	// commit.retry.num-retries defaults to 0 in iceberg-go (4 in Java): a
 	// concurrent append would fail our epoch instead of being rebased (F8).
 	PropCommitRetries = "commit.retry.num-retries"
+	// commit.manifest-merge.enabled defaults to false in iceberg-go (true in
+	// Java): a job committing every second would grow one manifest per
+	// epoch, and every scan plan and every rewrite commit reads them all. A
+	// rewrite then loses every race against a busy appender (its commit
+	// slows as the appends pile up). Merged, they stay near
+	// commit.manifest.min-count-to-merge (100).
+	propManifestMerge = "commit.manifest-merge.enabled"
 	// DefaultTargetFileSize is where the writer rolls to a new data file.
 	DefaultTargetFileSize = 128 << 20
 	propTargetFileSize    = "write.target-file-size-bytes"
@@ -74,6 +81,7 @@ func (w *Warehouse) CreateTable(ctx context.Context, ident table.Identifier, sch
 	props := iceberg.Properties{
 		"format-version":   "2",
 		PropCommitRetries:  "4",
+		propManifestMerge:  "true",
 		propTargetFileSize: strconv.Itoa(DefaultTargetFileSize),
 	}
 	for k, v := range opts.Properties {
