@@ -110,7 +110,13 @@ type Batch struct {
 	Split    int32
 	From, To int64 // positions [From, To) covered, bad records included
 	Rows     arrow.RecordBatch
-	Bad      []BadRecord
+	// Pos holds the position of each row's record, ascending. It may be
+	// nil only when row i is the record at From+i: every position in
+	// [From, To) holds exactly one row. A job that replays a source for
+	// some of its operators only uses it to drop the replayed rows for the
+	// others.
+	Pos []int64
+	Bad []BadRecord
 }
 
 // BadRecord is a record that could not be decoded; the runtime writes it to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +22,9 @@ import (
 
 // input is one unbounded source of a job. A source read twice by the query
 // (a self-join, or a table read both directly and through a window) is
-// opened once and each batch goes to all its leaves.
+// opened once and each batch goes to all its leaves. Rows read again to
+// rebuild windows go only to the windowed leaves: the others' operators
+// restored them from their snapshots.
 type input struct {
 	ident      string // the connector table, db.name
 	spec       connector.TableSpec
@@ -29,7 +32,8 @@ type input struct {
 	src        connector.Source
 	kind, name string // the ledger's name for its positions
 	leaves     []int  // the graph's leaves it feeds
-	windowed   bool   // its leaves rebuild windows by replay
+	replays    []bool // per leaf: it rebuilds windows by replay
+	windowed   bool   // some leaf does
 	et         *eventTime
 	pending    map[int32]commit.Range // per split: what the epochs since the last commit read
 	replaying  map[int32]bool         // splits still reading rows committed epochs read
@@ -54,20 +58,38 @@ func inputs(g *exec.Graph, maxWindow int64) ([]*input, error) {
 				return nil, errkind.Errorf(errkind.Fatal, "%s and %s both read %s %s: a job reads a source through one table", other, ident, in.kind, in.name)
 			}
 			byKey[in.key()] = ident
-			window := int64(0)
-			if g.Windowed(i) {
-				window = maxWindow
-			}
-			in.et = newEventTime(leaf.Source.Watermark, window)
-			in.windowed = g.Windowed(i)
+			in.et = newEventTime(leaf.Source.Watermark, 0)
 			byIdent[ident] = in
 			out = append(out, in)
-		} else if in.windowed != g.Windowed(i) {
-			return nil, errkind.Errorf(errkind.Fatal, "%s is read both through a window aggregation and around one; a job that does so comes next (read it through two tables over the source)", ident)
 		}
 		in.leaves = append(in.leaves, i)
+		in.replays = append(in.replays, g.Windowed(i))
+		if g.Windowed(i) && !in.windowed {
+			in.windowed = true
+			in.et = newEventTime(leaf.Source.Watermark, maxWindow)
+		}
 	}
 	return out, nil
+}
+
+// replayed is how many of b's rows come before position next: rows the
+// committed epochs read, fed again only to rebuild windows.
+func replayed(b connector.Batch, next int64) (int, error) {
+	n := int(b.Rows.NumRows())
+	if b.From >= next {
+		return 0, nil
+	}
+	if b.Pos == nil {
+		if b.To-b.From != int64(n) {
+			return 0, errkind.Errorf(errkind.Fatal, "BUG: split %d: a batch of %d rows covers positions [%d, %d) and does not say which row is where", b.Split, n, b.From, b.To)
+		}
+		return int(min(next-b.From, int64(n))), nil
+	}
+	if len(b.Pos) != n {
+		return 0, errkind.Errorf(errkind.Fatal, "BUG: split %d: a batch of %d rows gives %d positions", b.Split, n, len(b.Pos))
+	}
+	i, _ := slices.BinarySearch(b.Pos, next)
+	return i, nil
 }
 
 // watermark is the job's event time: the least over the inputs that
@@ -174,8 +196,8 @@ func buildGraph(ctx context.Context, p *Plan, sink exec.Emitter) (*exec.Graph, [
 }
 
 // Check builds p's operators as a job would and reports what would stop
-// the job as it starts (a source read both through a window and around
-// one), so that submitting it fails instead.
+// the job as it starts (two tables over one source), so that submitting it
+// fails instead.
 func Check(ctx context.Context, p *Plan) error {
 	g, _, err := buildGraph(ctx, p, discard{})
 	if err == nil {

@@ -432,17 +432,28 @@ func (j *job) take(ctx context.Context, in *input, b connector.Batch, dl *deadLe
 	j.mu.Lock()
 	j.status.RowsIn += b.Rows.NumRows()
 	j.mu.Unlock()
-	// Each push takes a reference; the one this batch came with goes to
-	// the last leaf (or is dropped if a push before it fails).
-	for i, leaf := range in.leaves {
-		last := i == len(in.leaves)-1
-		if !last {
-			b.Rows.Retain()
+	skip := 0 // rows only the windowed leaves take again
+	if in.windowed && slices.Contains(in.replays, false) {
+		var err error
+		if skip, err = replayed(b, r.From); err != nil {
+			b.Rows.Release()
+			return err
 		}
-		if err := g.Push(ctx, leaf, b.Rows); err != nil {
-			if !last {
-				b.Rows.Release()
-			}
+	}
+	// Each push takes a reference; the one this batch came with is
+	// dropped once every leaf has had its own.
+	defer b.Rows.Release()
+	for i, leaf := range in.leaves {
+		rows := b.Rows
+		switch n := int(rows.NumRows()); {
+		case in.replays[i] || skip == 0:
+			rows.Retain()
+		case skip == n:
+			continue
+		default:
+			rows = rows.NewSlice(int64(skip), int64(n))
+		}
+		if err := g.Push(ctx, leaf, rows); err != nil {
 			return err
 		}
 	}

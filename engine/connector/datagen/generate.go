@@ -33,7 +33,7 @@ func (g *generator) Release()              { g.rb.Release() }
 // row is the table-wide row number of split-local position i.
 func (g *generator) row(split int, i int64) int64 { return i*g.splits + int64(split) }
 
-func (g *generator) Generate(split int, from, to int64) arrow.RecordBatch {
+func (g *generator) Generate(split int, from, to int64) (arrow.RecordBatch, []int64) {
 	anchorMs := g.baseMs
 	if anchorMs < 0 {
 		anchorMs = time.Now().UnixMilli()
@@ -95,7 +95,7 @@ func (g *generator) Generate(split int, from, to int64) arrow.RecordBatch {
 			g.fillBytes(f, bb, split, from, to)
 		}
 	}
-	return g.rb.NewRecordBatch()
+	return g.rb.NewRecordBatch(), nil // one row per position
 }
 
 // rand is the random stream of field f at position i, false when the value

@@ -82,6 +82,7 @@ func (r *lineReader) read() (connector.Batch, error) {
 		switch {
 		case err == nil:
 			rows++
+			b.Pos = append(b.Pos, pos)
 		case errors.Is(err, format.ErrSkipped):
 		default:
 			b.Bad = append(b.Bad, connector.BadRecord{Topic: r.path, Split: r.split, Position: pos, Err: err.Error(), Raw: append([]byte(nil), line...)})

@@ -45,9 +45,10 @@ var ErrClosed = errors.New("source closed")
 // goroutine at a time, never concurrently with Release.
 type Generator interface {
 	Schema() *arrow.Schema
-	// Generate returns the rows of positions [from, to) of split; the caller
-	// owns the batch.
-	Generate(split int, from, to int64) arrow.RecordBatch
+	// Generate returns the rows of positions [from, to) of split, which the
+	// caller owns, and each row's position (nil when every position holds
+	// exactly one row; see connector.Batch.Pos).
+	Generate(split int, from, to int64) (arrow.RecordBatch, []int64)
 	// Release frees the generator's builders.
 	Release()
 }
@@ -153,10 +154,10 @@ func (s *Source) Next(ctx context.Context) (connector.Batch, error) {
 	if s.state == 2 {
 		return connector.Batch{}, s.closedErr()
 	}
-	rows := s.cfg.Gen.Generate(split, from, to)
+	rows, pos := s.cfg.Gen.Generate(split, from, to)
 	s.pos[split] = to
 	s.next = split + 1
-	return connector.Batch{Split: int32(split), From: from, To: to, Rows: rows}, nil
+	return connector.Batch{Split: int32(split), From: from, To: to, Rows: rows, Pos: pos}, nil
 }
 
 func (s *Source) check(ctx context.Context) error {

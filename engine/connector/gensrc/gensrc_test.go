@@ -25,12 +25,12 @@ func newPositions() *positions {
 
 func (p *positions) Schema() *arrow.Schema { return p.rb.Schema() }
 func (p *positions) Release()              { p.rb.Release() }
-func (p *positions) Generate(split int, from, to int64) arrow.RecordBatch {
+func (p *positions) Generate(split int, from, to int64) (arrow.RecordBatch, []int64) {
 	b := p.rb.Field(0).(*array.Int64Builder)
 	for i := from; i < to; i++ {
 		b.Append(int64(split)*1000 + i)
 	}
-	return p.rb.NewRecordBatch()
+	return p.rb.NewRecordBatch(), nil
 }
 
 func TestTilesRoundRobinAndEnds(t *testing.T) {

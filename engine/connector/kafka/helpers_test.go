@@ -137,10 +137,16 @@ func (r *reader) batch(t testing.TB, ctx context.Context) connector.Batch {
 	ids := b.Rows.Column(0).(*array.Int64)
 	parts := b.Rows.Column(1).(*array.Int32)
 	offs := b.Rows.Column(3).(*array.Int64)
+	if len(b.Pos) != int(b.Rows.NumRows()) {
+		t.Fatalf("split %d: %d rows, %d positions", b.Split, b.Rows.NumRows(), len(b.Pos))
+	}
 	for i := range int(b.Rows.NumRows()) {
 		row := readRow{id: ids.Value(i), part: parts.Value(i), off: offs.Value(i)}
 		if row.off < b.From || row.off >= b.To || row.part != b.Split {
 			t.Fatalf("row %+v outside batch split %d [%d, %d)", row, b.Split, b.From, b.To)
+		}
+		if b.Pos[i] != row.off {
+			t.Fatalf("row %+v: position %d", row, b.Pos[i])
 		}
 		r.rows = append(r.rows, row)
 	}

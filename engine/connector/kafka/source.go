@@ -458,7 +458,7 @@ func (s *Source) probe(ctx context.Context) error {
 func (s *Source) decode() connector.Batch {
 	c := s.pending[0]
 	s.pending = s.pending[1:]
-	b := connector.Batch{Split: c.part, From: s.next[c.part], To: c.recs[len(c.recs)-1].Offset + 1}
+	b := connector.Batch{Split: c.part, From: s.next[c.part], To: c.recs[len(c.recs)-1].Offset + 1, Pos: make([]int64, 0, len(c.recs))}
 	s.rb.Reserve(len(c.recs)) // the builders start empty after each batch
 	for _, r := range c.recs {
 		err := s.dec.Decode(r.Value)
@@ -467,6 +467,7 @@ func (s *Source) decode() connector.Batch {
 			for i := range s.meta {
 				s.meta[i].append(r)
 			}
+			b.Pos = append(b.Pos, r.Offset) // offsets skip transaction markers
 		case errors.Is(err, format.ErrSkipped):
 		default:
 			b.Bad = append(b.Bad, connector.BadRecord{

@@ -224,17 +224,21 @@ func (g *generator) eventNumber(k int, i int64) int64 {
 	return ((i/blockSize)*g.splits+int64(k))*blockSize + i%blockSize
 }
 
-// Generate appends the events of g's kind among positions [from, to).
-func (g *generator) Generate(split int, from, to int64) arrow.RecordBatch {
-	g.app.reserve(int(kindBefore(g.kind, to) - kindBefore(g.kind, from)))
+// Generate appends the events of g's kind among positions [from, to): a
+// table holds some of the positions, the other kinds the rest.
+func (g *generator) Generate(split int, from, to int64) (arrow.RecordBatch, []int64) {
+	n := int(kindBefore(g.kind, to) - kindBefore(g.kind, from))
+	g.app.reserve(n)
+	pos := make([]int64, 0, n)
 	for i := from; i < to; i++ {
 		if kindAt(i%blockSize) != g.kind {
 			continue
 		}
 		g.fill(&g.ev, g.eventNumber(split, i))
 		g.app.add(&g.ev)
+		pos = append(pos, i)
 	}
-	return g.rb.NewRecordBatch()
+	return g.rb.NewRecordBatch(), pos
 }
 
 func (g *generator) Release() { g.rb.Release() }

@@ -92,6 +92,9 @@ func (f *fixture) readAll(src connector.Source, splits int64, start map[int32]in
 			if kindAt(i%blockSize) != k {
 				continue
 			}
+			if r >= len(b.Pos) || b.Pos[r] != i {
+				f.t.Fatalf("split %d [%d, %d): row %d is at position %d, says %v", b.Split, b.From, b.To, r, i, b.Pos)
+			}
 			e := ((i/blockSize)*splits+int64(b.Split))*blockSize + i%blockSize
 			vals := make([]string, b.Rows.NumCols())
 			for c := range vals {
@@ -104,7 +107,7 @@ func (f *fixture) readAll(src connector.Source, splits int64, start map[int32]in
 			out[b.Split] = append(out[b.Split], row{e, vals})
 			r++
 		}
-		if int64(r) != b.Rows.NumRows() {
+		if int64(r) != b.Rows.NumRows() || r != len(b.Pos) {
 			f.t.Fatalf("split %d [%d, %d): %d rows, %d events of the table's kind", b.Split, b.From, b.To, b.Rows.NumRows(), r)
 		}
 		b.Rows.Release()
