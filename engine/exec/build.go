@@ -160,7 +160,7 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		}
 		if q.streaming && isWindowAgg(n) {
 			start, end, _, _ := plan.WindowColumns(n.Input)
-			q.Operators = append(q.Operators, NewWindowAgg(func() (Operator, error) { return buildAggregate(n, ev) }, start, end, ev.Alloc))
+			q.Operators = append(q.Operators, NewWindowAgg(func() (*HashAgg, error) { return buildAggregate(n, ev) }, start, end, ev.Alloc))
 			break
 		}
 		if q.streaming && readsUnbounded(n) {

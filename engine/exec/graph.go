@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -117,6 +118,16 @@ func (g *Graph) State() (open int, late int64) {
 		}
 	}
 	return open, late
+}
+
+// FireEarly turns early firing on (every > 0) or off in the graph's
+// window aggregations (see windowAgg).
+func (g *Graph) FireEarly(every time.Duration) {
+	for _, op := range g.ops {
+		if w, ok := op.(*windowAgg); ok {
+			w.FireEarly(every)
+		}
+	}
 }
 
 // OperatorState is one stateful operator's share of a job's state.

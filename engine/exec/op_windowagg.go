@@ -1,11 +1,13 @@
 package exec
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -14,23 +16,52 @@ import (
 
 // windowAgg is a streaming window aggregation: a plan.Aggregate grouped by
 // the window_start and window_end of a window TVF, over an unbounded input.
-// Each open window has a hash aggregation of its own; when the watermark
-// passes a window's end, its groups are emitted (that aggregation's
-// Finish) and its state is dropped. A row whose window has already closed
-// is late: it is counted and dropped, as in Flink.
+// Each open window has a hash aggregation of its own, folded incrementally
+// batch by batch; when the watermark passes a window's end, its groups are
+// emitted (that aggregation's Finish) and its state is dropped. A row
+// whose window has already closed is late: it is counted and dropped, as
+// in Flink.
 //
-// It keeps the open windows' aggregations between batches; nothing else.
-// Its state is rebuilt after a restart by replaying the input from the
-// positions the runtime records (see engine/runtime), so it has no
-// snapshot of its own.
+// Early firing (FireEarly) makes the output a changelog: at a barrier, a
+// window that changed and last fired (or, never fired, received its first
+// row) at least the delay ago emits its partial results, each group +I the
+// first time and -U/+U when its row changed; its close then emits only
+// what changed since. A window that never fired emits its rows as plain
+// inserts (a batch without row kinds), so without early firing the output
+// is append-only, as before. Groups keep their number in a window's hash
+// aggregation and its Finish emits them in that order, so a group's row
+// is found again by position.
+//
+// It keeps the open windows' aggregations between batches, and with early
+// firing the last results each window emitted; nothing else. Its state is
+// rebuilt after a restart by replaying the input from the positions the
+// runtime records (see engine/runtime), so it has no snapshot of its own:
+// a rebuilt window does not know what it fired before, and fires +I rows
+// again, which a sink upserting by key takes as replacements.
 type windowAgg struct {
-	newAgg           func() (Operator, error)
+	newAgg           func() (*HashAgg, error)
 	startCol, endCol int
 	alloc            memory.Allocator
-	open             map[[2]int64]Operator // by [start, end]
+	open             map[[2]int64]*openWindow // by [start, end]
 	wm               int64
 	late             int64
 	routeLate        func(arrow.RecordBatch) // takes late rows; nil: they are dropped
+
+	every     time.Duration    // early firing's delay; 0: off
+	now       func() time.Time // processing time, for early firing
+	changelog *arrow.Schema    // the output's schema plus RowKindColumn, made on first use
+	scratch   rowEncoder       // a window's current results, compared with what it fired
+}
+
+// openWindow is one open window.
+type openWindow struct {
+	agg *HashAgg
+	// With early firing: whether rows arrived since the window last fired,
+	// when it last fired (or received its first row), and the aggregates of
+	// each group as fired then (nil: it never fired).
+	dirty bool
+	since time.Time
+	fired *rowEncoder
 }
 
 // RouteLate hands rows that arrive after their window closed to fn, which
@@ -40,13 +71,25 @@ func (w *windowAgg) RouteLate(fn func(arrow.RecordBatch)) { w.routeLate = fn }
 // NewWindowAgg returns a streaming window aggregation whose windows are
 // input columns startCol and endCol; newAgg builds one window's hash
 // aggregation.
-func NewWindowAgg(newAgg func() (Operator, error), startCol, endCol int, alloc memory.Allocator) Operator {
-	return &windowAgg{newAgg: newAgg, startCol: startCol, endCol: endCol, alloc: alloc, open: map[[2]int64]Operator{}, wm: math.MinInt64}
+func NewWindowAgg(newAgg func() (*HashAgg, error), startCol, endCol int, alloc memory.Allocator) Operator {
+	return &windowAgg{newAgg: newAgg, startCol: startCol, endCol: endCol, alloc: alloc, open: map[[2]int64]*openWindow{}, wm: math.MinInt64, now: time.Now}
+}
+
+// FireEarly turns early firing on with the given delay (0: off). Windows
+// already open count their delay from now: the runtime arms it once the
+// replay that rebuilds them after a restart is over, so that a window half
+// rebuilt never fires a result smaller than the one it fired before.
+func (w *windowAgg) FireEarly(every time.Duration) {
+	w.every = every
+	now := w.now()
+	for _, win := range w.open {
+		win.since = now
+	}
 }
 
 // errEmitBeforeClose guards the contract: a window's aggregation emits only
-// when the window closes.
-var errEmitBeforeClose = errors.New("BUG: a window aggregation emitted before its window closed")
+// when the windowAgg asks it to (Finish).
+var errEmitBeforeClose = errors.New("BUG: a window aggregation emitted while folding rows")
 
 type noEmit struct{}
 
@@ -83,17 +126,22 @@ func (w *windowAgg) Process(ctx context.Context, b arrow.RecordBatch, _ Emitter)
 		w.routeLate(rec)
 	}
 	for _, k := range keys {
-		op, ok := w.open[k]
+		win, ok := w.open[k]
 		if !ok {
-			var err error
-			if op, err = w.newAgg(); err != nil {
+			agg, err := w.newAgg()
+			if err != nil {
 				return err
 			}
-			w.open[k] = op
+			win = &openWindow{agg: agg}
+			if w.every > 0 {
+				win.since = w.now()
+			}
+			w.open[k] = win
 		}
+		win.dirty = true
 		idx := rows[k]
 		if len(idx) == int(b.NumRows()) {
-			if err := op.Process(ctx, b, noEmit{}); err != nil {
+			if err := win.agg.Process(ctx, b, noEmit{}); err != nil {
 				return err
 			}
 			continue
@@ -104,7 +152,7 @@ func (w *windowAgg) Process(ctx context.Context, b arrow.RecordBatch, _ Emitter)
 		}
 		sub := array.NewRecordBatch(b.Schema(), cols, int64(len(idx)))
 		releaseAll(cols)
-		err = op.Process(ctx, sub, noEmit{})
+		err = win.agg.Process(ctx, sub, noEmit{})
 		sub.Release()
 		if err != nil {
 			return err
@@ -113,7 +161,30 @@ func (w *windowAgg) Process(ctx context.Context, b arrow.RecordBatch, _ Emitter)
 	return nil
 }
 
-// OnWatermark emits every window that ends at or before wm, in order of
+// OnBarrier fires, with early firing on, every window that is due.
+func (w *windowAgg) OnBarrier(ctx context.Context, _ uint64, out Emitter) error {
+	if w.every <= 0 {
+		return nil
+	}
+	now := w.now()
+	var due [][2]int64
+	for k, win := range w.open {
+		if win.dirty && now.Sub(win.since) >= w.every {
+			due = append(due, k)
+		}
+	}
+	sortWindows(due)
+	for _, k := range due {
+		win := w.open[k]
+		if err := w.fire(ctx, win, false, out); err != nil {
+			return err
+		}
+		win.dirty, win.since = false, now
+	}
+	return nil
+}
+
+// OnWatermark closes every window that ends at or before wm, in order of
 // end, then start.
 func (w *windowAgg) OnWatermark(ctx context.Context, wm int64, out Emitter) error {
 	if wm <= w.wm {
@@ -126,21 +197,100 @@ func (w *windowAgg) OnWatermark(ctx context.Context, wm int64, out Emitter) erro
 			closed = append(closed, k)
 		}
 	}
-	return w.emit(ctx, closed, out)
+	return w.close(ctx, closed, out)
 }
 
-func (w *windowAgg) emit(ctx context.Context, keys [][2]int64, out Emitter) error {
+func sortWindows(keys [][2]int64) {
 	slices.SortFunc(keys, func(a, b [2]int64) int { return cmp.Or(cmp.Compare(a[1], b[1]), cmp.Compare(a[0], b[0])) })
+}
+
+// close emits the final results of windows keys and drops them.
+func (w *windowAgg) close(ctx context.Context, keys [][2]int64, out Emitter) error {
+	sortWindows(keys)
 	for _, k := range keys {
-		op := w.open[k]
+		win := w.open[k]
 		delete(w.open, k)
-		err := op.Finish(ctx, out)
-		op.Close()
+		err := w.fire(ctx, win, true, out)
+		win.agg.Close()
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fire emits a window's results: all of them as inserts if it never fired,
+// else the changes since it last did. A window that fires early (final
+// false) keeps what it fired.
+func (w *windowAgg) fire(ctx context.Context, win *openWindow, final bool, out Emitter) error {
+	if win.fired == nil && final {
+		// Fast path: the window's only emission.
+		return win.agg.Finish(ctx, out)
+	}
+	var c Collect
+	if err := win.agg.Finish(ctx, &c); err != nil {
+		c.Release()
+		return err
+	}
+	cur, err := concatBatches(c.Batches, w.alloc)
+	c.Release()
+	if err != nil {
+		return err
+	}
+	defer cur.Release()
+	nkeys, n := len(win.agg.keys), int(cur.NumRows())
+	if win.fired == nil {
+		win.fired = &rowEncoder{}
+		win.fired.encode(cur.Columns()[nkeys:], n)
+		cur.Retain()
+		return out.Emit(ctx, cur)
+	}
+	w.scratch.encode(cur.Columns()[nkeys:], n)
+	var retract, add []int32
+	var old [][]byte
+	var kinds []int8
+	for i := range n {
+		if i >= len(win.fired.offs)-1 {
+			add, kinds = append(add, int32(i)), append(kinds, int8(Insert))
+			continue
+		}
+		if prev := win.fired.row(i); !bytes.Equal(prev, w.scratch.row(i)) {
+			retract, old = append(retract, int32(i)), append(old, prev)
+			add, kinds = append(add, int32(i)), append(kinds, int8(UpdateAfter))
+		}
+	}
+	if w.changelog == nil {
+		w.changelog = arrow.NewSchema(append(cur.Schema().Fields(), RowKindField), nil)
+	}
+	if len(retract) > 0 {
+		cols, err := takeColumns(ctx, w.alloc, cur.Columns()[:nkeys], retract)
+		if err != nil {
+			return err
+		}
+		var aggTypes []arrow.DataType
+		for _, f := range cur.Schema().Fields()[nkeys:] {
+			aggTypes = append(aggTypes, f.Type)
+		}
+		cols = append(cols, decodeRows(w.alloc, aggTypes, old)...)
+		rec := withKinds(w.changelog, cols, slices.Repeat([]int8{int8(UpdateBefore)}, len(retract)), w.alloc)
+		releaseAll(cols)
+		if err := out.Emit(ctx, rec); err != nil {
+			return err
+		}
+	}
+	if !final {
+		*win.fired, w.scratch = w.scratch, *win.fired
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	cols, err := takeColumns(ctx, w.alloc, cur.Columns(), add)
+	if err != nil {
+		return err
+	}
+	rec := withKinds(w.changelog, cols, kinds, w.alloc)
+	releaseAll(cols)
+	return out.Emit(ctx, rec)
 }
 
 // Finish ends a bounded input: every open window closes.
@@ -149,12 +299,12 @@ func (w *windowAgg) Finish(ctx context.Context, out Emitter) error {
 	for k := range w.open {
 		all = append(all, k)
 	}
-	return w.emit(ctx, all, out)
+	return w.close(ctx, all, out)
 }
 
 func (w *windowAgg) Close() {
-	for k, op := range w.open {
-		op.Close()
+	for k, win := range w.open {
+		win.agg.Close()
 		delete(w.open, k)
 	}
 }

@@ -236,6 +236,9 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	for _, in := range ins {
 		replaying += len(in.replaying)
 	}
+	if replaying == 0 {
+		g.FireEarly(p.EarlyFire)
+	}
 	var lateBase int64 // replayed rows of closed windows are not late arrivals
 	wm := watermark(ins)
 
@@ -292,6 +295,9 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				delete(in.replaying, b.Split)
 				if replaying--; replaying == 0 {
 					_, lateBase = g.State()
+					// Windows rebuilt in part would fire less than
+					// they fired before the restart.
+					g.FireEarly(p.EarlyFire)
 				}
 			}
 			if lr != nil {

@@ -56,6 +56,13 @@ const DefaultInterval = time.Second
 // fewer, larger files and snapshots, at the cost of freshness.
 const PropCommitInterval = "wharf.commit-interval"
 
+// PropEarlyFire is the sink table property that turns on early firing of
+// the job's window aggregation ('5 s'): the partial results of open
+// windows are written every so often (at the first commit that long after
+// a window's last ones), then updated, and the final result replaces them.
+// The job's output is then updating, so the table needs a PRIMARY KEY.
+const PropEarlyFire = "wharf.early-fire.delay"
+
 // Plan is what a job runs, planned from its SQL by the Planner.
 type Plan struct {
 	Target table.Identifier
@@ -77,6 +84,9 @@ type Plan struct {
 	// job keeps no state).
 	Watermark *plan.Watermark
 	MaxWindow int64
+	// EarlyFire is the window aggregation's early firing delay
+	// (PropEarlyFire); 0: windows emit once, when they close.
+	EarlyFire time.Duration
 }
 
 // Planner plans a job's SQL (the session, which resolves tables, views and

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,13 +106,82 @@ func onWatermark(t *plan.WindowTVF, at sql.Pos) error {
 	}
 }
 
-// updatingInto refuses a query that updates its results (exec.Updating)
-// into a table without a PRIMARY KEY, which could only append them.
-func updatingInto(n plan.Node, t *insertTarget, at sql.Pos) error {
-	if !exec.Updating(n) || len(t.tbl.Schema().IdentifierFieldIDs) > 0 {
+// updatingInto refuses a query that updates its results (exec.Updating,
+// or a window aggregation fired early) into a table without a PRIMARY
+// KEY, which could only append them.
+func updatingInto(n plan.Node, early bool, t *insertTarget, at sql.Pos) error {
+	if len(t.tbl.Schema().IdentifierFieldIDs) > 0 {
 		return nil
 	}
-	return &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s doesn't support consuming update changes, which the query produces (a GROUP BY without a window, or a Top-N): declare a PRIMARY KEY (…) NOT ENFORCED on it", t.name()), Pos: pos(at)}
+	what := "a GROUP BY without a window, or a Top-N"
+	switch {
+	case early:
+		what = fmt.Sprintf("a window aggregation fired early by '%s'; the key would be its window and group columns", runtime.PropEarlyFire)
+	case !exec.Updating(n):
+		return nil
+	}
+	return &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s doesn't support consuming update changes, which the query produces (%s): declare a PRIMARY KEY (…) NOT ENFORCED on it", t.name(), what), Pos: pos(at)}
+}
+
+// earlyFire reads the early firing delay of the job's window aggregation
+// from the sink table's property (runtime.PropEarlyFire): 0 without it.
+// The aggregation must be the job's last stateful step, its rows reaching
+// the sink through projections and filters only, since an operator
+// consuming them (another aggregation, a join, a Top-N) would have to
+// take their updates back. SESSION windows are known only when they
+// close, so they have no partial results to fire.
+func earlyFire(n plan.Node, t *insertTarget, at sql.Pos) (time.Duration, error) {
+	v := t.props[runtime.PropEarlyFire]
+	if v == "" {
+		return 0, nil
+	}
+	d, err := flinkDuration(v)
+	if err != nil || d <= 0 {
+		return 0, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s: '%s' = '%s': want a positive duration such as '5 s'", t.name(), runtime.PropEarlyFire, v), Pos: pos(at)}
+	}
+	for {
+		switch x := n.(type) {
+		case *plan.Project:
+			n = x.Input
+			continue
+		case *plan.Filter:
+			if _, ok := x.Input.(*plan.Window); !ok {
+				n = x.Input
+				continue
+			}
+		case *plan.Aggregate:
+			_, _, tvf, windowed := plan.WindowColumns(x.Input)
+			switch {
+			case exec.Updating(x) || !windowed:
+			case tvf.Kind == "SESSION":
+				return 0, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("table %s: '%s': a SESSION window is known only when it closes, so it has no partial results to fire early", t.name(), runtime.PropEarlyFire), Pos: pos(at)}
+			case aggregates(x.Input):
+				return 0, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("table %s: '%s': early firing applies to one window aggregation; this job groups windows again", t.name(), runtime.PropEarlyFire), Pos: pos(at)}
+			default:
+				return d, nil
+			}
+		}
+		return 0, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("table %s: '%s': early firing applies to a job whose last step is a window aggregation (GROUP BY window_start, window_end of a TUMBLE, HOP or CUMULATE), followed only by projections and filters", t.name(), runtime.PropEarlyFire), Pos: pos(at)}
+	}
+}
+
+// earlyFireSet refuses Flink's session options for early firing with the
+// way wharf takes them: a job is planned again, without the session that
+// submitted it, at every restart, so what it runs with is kept with its
+// sink table.
+func earlyFireSet(st *sql.Set) error {
+	if st.Option == nil || !strings.HasPrefix(st.Option.Key, "table.exec.emit.early-fire.") {
+		return nil
+	}
+	return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("SET '%s' is not taken: early firing is a property of the sink table, kept with it across restarts: CREATE TABLE … WITH ('%s' = '5 s')", st.Option.Key, runtime.PropEarlyFire), Pos: pos(st.Option.Pos)}
+}
+
+// aggregates says whether n aggregates anywhere.
+func aggregates(n plan.Node) bool {
+	if _, ok := n.(*plan.Aggregate); ok {
+		return true
+	}
+	return slices.ContainsFunc(n.Children(), aggregates)
 }
 
 // submitJob starts INSERT … SELECT over an unbounded source as a
@@ -170,7 +240,12 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 		t.release()
 		return nil, err
 	}
-	if err := updatingInto(node, t, st.Source.Pos); err != nil {
+	early, err := earlyFire(node, t, st.Pos)
+	if err != nil {
+		t.release()
+		return nil, err
+	}
+	if err := updatingInto(node, early > 0, t, st.Source.Pos); err != nil {
 		t.release()
 		return nil, err
 	}
@@ -195,5 +270,6 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 		Target: t.id, Table: t.tbl, Node: node, Schema: t.schema,
 		Coerce: co.apply, Release: co.release, Interval: interval,
 		Watermark: plan.Unbounded(node).Source.Watermark, MaxWindow: maxWindow,
+		EarlyFire: early,
 	}, nil
 }

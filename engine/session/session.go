@@ -124,6 +124,10 @@ func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error)
 		return s.query(ctx, st)
 	case *sql.Explain:
 		return s.explain(ctx, st)
+	case *sql.Set:
+		if err := earlyFireSet(st); err != nil {
+			return nil, err
+		}
 	}
 	return nil, &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("%s is valid Flink SQL that wharf does not run yet", statementName(stmt)), Pos: pos(stmt.Position())}
 }
