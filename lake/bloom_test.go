@@ -40,11 +40,15 @@ const (
 )
 
 // perm is a permutation of [0, bloomRows): 7919 is prime to 8000.
-func perm(r int) int { return (r*7919 + 13) % bloomRows }
+func perm(r int) int { return permOf(r, bloomRows) }
+
+// permOf is a permutation of [0, n) for n prime to 7919.
+func permOf(r, n int) int { return (r*7919 + 13) % n }
 
 func bloomNull(r int) bool { return r%13 == 5 }
 
-func bloomBatch(t *testing.T, from, n int) arrow.RecordBatch {
+// bloomBatch returns rows [from, from+n) of a bloom table of total rows.
+func bloomBatch(t testing.TB, from, n, total int) arrow.RecordBatch {
 	t.Helper()
 	sc, err := table.SchemaToArrowSchema(bloomSchema, nil, true, false)
 	if err != nil {
@@ -53,7 +57,7 @@ func bloomBatch(t *testing.T, from, n int) arrow.RecordBatch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	defer b.Release()
 	for r := from; r < from+n; r++ {
-		p := perm(r)
+		p := permOf(r, total)
 		b.Field(0).(*array.Int64Builder).Append(int64(r))
 		appendValue(b.Field(1), bloomValue("k", 2*p))
 		if bloomNull(r) {
@@ -153,14 +157,19 @@ func rowOf(p int) int {
 	panic("not a permutation")
 }
 
-// newBloomTable writes the bloom table: bloom filters on every column but
-// id and nf, row groups of bloomGroupLen rows, two data files.
+// newBloomTable writes the bloom table of bloomRows rows.
 func newBloomTable(t *testing.T, name string, withBloom bool) *table.Table {
+	return writeBloomTable(t, name, withBloom, bloomRows, bloomGroupLen)
+}
+
+// writeBloomTable writes a bloom table of rows rows: bloom filters on every
+// column but id and nf if asked, row groups of group rows, two data files.
+func writeBloomTable(t testing.TB, name string, withBloom bool, rows, group int) *table.Table {
 	t.Helper()
 	ctx := context.Background()
 	wh := newWarehouse(t, false, "")
 	id, _ := lake.Ident(name)
-	props := iceberg.Properties{"write.parquet.row-group-limit": fmt.Sprint(bloomGroupLen)}
+	props := iceberg.Properties{"write.parquet.row-group-limit": fmt.Sprint(group)}
 	if withBloom {
 		for _, c := range []string{"k", "i", "s", "bin", "fx", "d", "ts"} {
 			props["write.parquet.bloom-filter-enabled.column."+c] = "true"
@@ -175,8 +184,8 @@ func newBloomTable(t *testing.T, name string, withBloom bool) *table.Table {
 	}
 	tx := tbl.NewTransaction()
 	sc, _ := table.SchemaToArrowSchema(bloomSchema, nil, true, false)
-	for _, from := range []int{0, bloomRows / 2} {
-		rec := bloomBatch(t, from, bloomRows/2)
+	for _, from := range []int{0, rows / 2} {
+		rec := bloomBatch(t, from, rows/2, rows)
 		files, err := lake.WriteFiles(ctx, tbl, sc, lake.Batches(rec))
 		rec.Release()
 		if err != nil {
