@@ -9,6 +9,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/iceberg-go"
 	pqgo "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -67,13 +70,14 @@ func TestBloomBits(t *testing.T) {
 	}
 }
 
-// keyBatch has a unique int64 key k, a unique string u, and a low
-// cardinality string s, every tenth row NULL in u.
+// keyBatch has a unique int64 key k, a unique string u, a low cardinality
+// string s, and a unique int32 i, every tenth row NULL in u.
 func keyBatch(from, n int) arrow.RecordBatch {
 	sc := arrow.NewSchema([]arrow.Field{
 		{Name: "k", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "u", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "s", Type: arrow.BinaryTypes.String},
+		{Name: "i", Type: arrow.PrimitiveTypes.Int32},
 	}, nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	defer b.Release()
@@ -85,18 +89,20 @@ func keyBatch(from, n int) arrow.RecordBatch {
 			b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("user-%08d", i))
 		}
 		b.Field(2).(*array.StringBuilder).Append([]string{"a", "b", "c"}[i%3])
+		b.Field(3).(*array.Int32Builder).Append(int32(i) * -31)
 	}
 	return b.NewRecordBatch()
 }
 
 // TestBloomFiltersWritten: the requested columns carry a filter per row
-// group that holds every value written (checked by parquet-go's reader),
-// within the size bound; the others carry none, and keep their dictionary.
+// group that holds every value written (checked by parquet-go's reader and
+// by arrow-go's, which hashes values on its own), within the size bound;
+// the others carry none, and keep their dictionary.
 func TestBloomFiltersWritten(t *testing.T) {
 	var buf bytes.Buffer
 	rec := keyBatch(0, 50000)
 	defer rec.Release()
-	opts := EncoderOptions{MaxRowGroupRows: 8192, PageSize: 4096, BloomFilters: map[string]float64{"k": 0.01, "u": 0.05}, BloomFilterMaxBytes: 8192}
+	opts := EncoderOptions{MaxRowGroupRows: 8192, PageSize: 4096, BloomFilters: map[string]float64{"k": 0.01, "u": 0.05, "i": 0.01}, BloomFilterMaxBytes: 8192}
 	enc, err := NewEncoder(&buf, rec.Schema(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +153,50 @@ func TestBloomFiltersWritten(t *testing.T) {
 			}
 		}
 		row += int(rg.NumRows())
+	}
+	checkArrowGoBlooms(t, buf.Bytes(), md)
+}
+
+// checkArrowGoBlooms reads the filters of keyBatch's columns k, u and i
+// with arrow-go: every value written is in its row group's filter, and
+// few others are (the hashes agree).
+func checkArrowGoBlooms(t *testing.T, raw []byte, md *format.FileMetaData) {
+	t.Helper()
+	rdr, err := file.NewParquetReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	bfr := rdr.GetBloomFilterReader()
+	row, falsePos, probes := 0, 0, 0
+	for g, rg := range md.RowGroups {
+		rgr, err := bfr.RowGroup(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filter := func(c int) metadata.BloomFilter {
+			bf, err := rgr.GetColumnBloomFilter(c)
+			if err != nil || bf == nil {
+				t.Fatalf("row group %d column %d: arrow-go finds no bloom filter (%v)", g, c, err)
+			}
+			return bf
+		}
+		k := metadata.TypedBloomFilter[int64]{BloomFilter: filter(0)}
+		u := metadata.TypedBloomFilter[parquet.ByteArray]{BloomFilter: filter(1)}
+		i := metadata.TypedBloomFilter[int32]{BloomFilter: filter(3)}
+		for r := row; r < row+int(rg.NumRows); r++ {
+			if !k.Check(int64(r)*7919) || !i.Check(int32(r)*-31) || (r%10 != 0 && !u.Check(parquet.ByteArray(fmt.Sprintf("user-%08d", r)))) {
+				t.Fatalf("row group %d: a value of row %d is not in arrow-go's view of the filters", g, r)
+			}
+			probes++
+			if k.Check(int64(r)*7919+1) {
+				falsePos++
+			}
+		}
+		row += int(rg.NumRows)
+	}
+	if falsePos > probes/20 {
+		t.Fatalf("arrow-go finds %d of %d absent keys in the filters", falsePos, probes)
 	}
 }
 
