@@ -189,7 +189,7 @@ func checkArrowGoBlooms(t *testing.T, raw []byte, md *format.FileMetaData) {
 				t.Fatalf("row group %d: a value of row %d is not in arrow-go's view of the filters", g, r)
 			}
 			probes++
-			if k.Check(int64(r)*7919+1) {
+			if k.Check(int64(r)*7919 + 1) {
 				falsePos++
 			}
 		}
