@@ -28,18 +28,26 @@ func SetFooterCacheBytes(n int64) { footers.resize(n) }
 
 // A FooterCache holds the tails of Parquet data files — the page index
 // (column and offset indexes) and the footer, which parquet-go reads
-// whenever it opens a file — keyed by path and bounded by their byte size,
-// evicting the least recently used. Data files are never rewritten in
-// place, so a cached tail never goes stale. Opening a file whose tail is
+// whenever it opens a file — keyed by path, and the bloom filters of their
+// column chunks (bloom.go), bounded together by their byte size, evicting
+// the least recently used. Data files are never rewritten in place, so a
+// cached entry never goes stale. Opening a file whose tail is
 // cached costs no read of it: only parsing. Safe for concurrent use.
 type FooterCache struct {
 	mu    sync.Mutex
 	max   int64
 	used  int64
-	order *list.List // front = most recent; elements hold *fileTail
-	m     map[string]*list.Element
+	order *list.List // front = most recent; elements hold cacheEntry
+	m     map[any]*list.Element
+	tails int64 // entries that are file tails
 
 	hits, misses, evictions atomic.Int64
+}
+
+// A cacheEntry is a file tail or a bloom filter.
+type cacheEntry interface {
+	key() any
+	size() int64
 }
 
 type fileTail struct {
@@ -48,9 +56,12 @@ type fileTail struct {
 	b    []byte
 }
 
+func (t *fileTail) key() any    { return t.path }
+func (t *fileTail) size() int64 { return int64(len(t.b)) }
+
 // NewFooterCache returns an empty cache holding up to maxBytes.
 func NewFooterCache(maxBytes int64) *FooterCache {
-	return &FooterCache{max: maxBytes, order: list.New(), m: map[string]*list.Element{}}
+	return &FooterCache{max: maxBytes, order: list.New(), m: map[any]*list.Element{}}
 }
 
 // Stats returns the counters.
@@ -58,7 +69,7 @@ func (c *FooterCache) Stats() CacheStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(),
-		Bytes: c.used, Files: int64(len(c.m))}
+		Bytes: c.used, Files: c.tails}
 }
 
 func (c *FooterCache) resize(n int64) {
@@ -68,35 +79,41 @@ func (c *FooterCache) resize(n int64) {
 	c.evict()
 }
 
-func (c *FooterCache) get(path string) *fileTail {
+func (c *FooterCache) get(k any) cacheEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.m[path]
+	el, ok := c.m[k]
 	if !ok {
 		return nil
 	}
 	c.order.MoveToFront(el)
-	return el.Value.(*fileTail)
+	return el.Value.(cacheEntry)
 }
 
-func (c *FooterCache) put(t *fileTail) {
+func (c *FooterCache) put(e cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, dup := c.m[t.path]; dup || int64(len(t.b)) > c.max {
+	if _, dup := c.m[e.key()]; dup || e.size() > c.max {
 		return
 	}
-	c.m[t.path] = c.order.PushFront(t)
-	c.used += int64(len(t.b))
+	c.m[e.key()] = c.order.PushFront(e)
+	c.used += e.size()
+	if _, ok := e.(*fileTail); ok {
+		c.tails++
+	}
 	c.evict()
 }
 
 func (c *FooterCache) evict() {
 	for c.used > c.max {
 		el := c.order.Back()
-		t := el.Value.(*fileTail)
+		e := el.Value.(cacheEntry)
 		c.order.Remove(el)
-		delete(c.m, t.path)
-		c.used -= int64(len(t.b))
+		delete(c.m, e.key())
+		c.used -= e.size()
+		if _, ok := e.(*fileTail); ok {
+			c.tails--
+		}
 		c.evictions.Add(1)
 	}
 }
@@ -110,7 +127,7 @@ func (c *FooterCache) open(fio icebergio.IO, path string, size int64) (*pqgo.Fil
 		return nil, nil, fmt.Errorf("data file %s: %w", path, err)
 	}
 	opts := []pqgo.FileOption{pqgo.SkipBloomFilters(true), pqgo.SkipPageIndex(false)}
-	if t := c.get(path); t != nil { // Fast path: no read of the tail.
+	if t, ok := c.get(path).(*fileTail); ok { // Fast path: no read of the tail.
 		c.hits.Add(1)
 		pf, err := pqgo.OpenFile(tailReader{f, t}, size, opts...)
 		if err != nil {

@@ -26,19 +26,28 @@ import (
 var errFallback = errors.New("data file left to iceberg-go's reader")
 
 // ReaderStats count the filter-first reader's work since the process
-// started: row groups and pages read or skipped by their page index, and the
-// compressed bytes of the pages read.
+// started: row groups and pages read or skipped by their page index or
+// bloom filters, and the compressed bytes of the pages read.
 type ReaderStats struct {
 	RowGroups, RowGroupsSkipped int64
-	Pages, PageBytes            int64
+	// RowGroupsBloomSkipped are the row groups (among RowGroupsSkipped)
+	// skipped by bloom filters after their page index kept some pages.
+	RowGroupsBloomSkipped int64
+	// BloomReads are filters read from storage (not the cache); BloomErrors
+	// those found corrupt, which prune nothing.
+	BloomReads, BloomErrors int64
+	Pages, PageBytes        int64
 }
 
-var readerStats struct{ rowGroups, rowGroupsSkipped, pages, pageBytes atomic.Int64 }
+var readerStats struct {
+	rowGroups, rowGroupsSkipped, bloomSkipped, bloomReads, bloomErrors, pages, pageBytes atomic.Int64
+}
 
 // FilterFirstStats returns the filter-first reader's counters.
 func FilterFirstStats() ReaderStats {
 	return ReaderStats{RowGroups: readerStats.rowGroups.Load(), RowGroupsSkipped: readerStats.rowGroupsSkipped.Load(),
-		Pages: readerStats.pages.Load(), PageBytes: readerStats.pageBytes.Load()}
+		RowGroupsBloomSkipped: readerStats.bloomSkipped.Load(), BloomReads: readerStats.bloomReads.Load(),
+		BloomErrors: readerStats.bloomErrors.Load(), Pages: readerStats.pages.Load(), PageBytes: readerStats.pageBytes.Load()}
 }
 
 // maxBatchRows bounds the batches the filter-first reader yields.
@@ -46,7 +55,8 @@ const maxBatchRows = 1 << 16
 
 // A firstReader reads filtered scans filter first (late materialization):
 // per row group it keeps the pages whose column-index bounds may satisfy the
-// filter, decodes only the filter's columns of those pages, evaluates the
+// filter, skips the row group if the bloom filters of its `=` and IN
+// columns rule their values out (bloom.go), decodes only the filter's columns of those pages, evaluates the
 // filter on them, and decodes the other projected columns only for the
 // pages holding matching rows. Its rows are exactly those of iceberg-go's
 // reader for the same tasks, in the same order.
@@ -55,6 +65,7 @@ type firstReader struct {
 	cache  *FooterCache
 	filter *pred
 	fkeys  []int                  // field ids the filter reads
+	bloom  bool                   // the filter has leaves bloom filters decide
 	out    *arrow.Schema          // the scan's output, as iceberg-go's reader's
 	outIDs []int                  // field id of each output column
 	types  map[int]arrow.DataType // Arrow type of every top-level field
@@ -84,7 +95,7 @@ func newFirstReader(fio icebergio.IO, cache *FooterCache, schema, proj *iceberg.
 	if err != nil {
 		return nil, false, err
 	}
-	r := &firstReader{fio: fio, cache: cache, filter: p, fkeys: p.fields(nil), out: out,
+	r := &firstReader{fio: fio, cache: cache, filter: p, fkeys: p.fields(nil), bloom: p.usesBloom(), out: out,
 		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator}
 	for i, f := range schema.Fields() {
 		r.types[f.ID] = all.Field(i).Type
@@ -162,11 +173,15 @@ func (r *firstReader) readFile(ctx context.Context, path string, size int64, yie
 	if err != nil {
 		return err
 	}
-	for _, rg := range pf.RowGroups() {
+	for i, rg := range pf.RowGroups() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec, err := r.rowGroup(rg, cols)
+		var blooms *rowGroupBlooms
+		if r.bloom {
+			blooms = &rowGroupBlooms{cache: r.cache, pf: pf, path: path, rg: i, cols: cols}
+		}
+		rec, err := r.rowGroup(rg, cols, blooms)
 		if err != nil {
 			return fmt.Errorf("data file %s: %w", path, err)
 		}
@@ -262,13 +277,19 @@ func physicalFits(t arrow.DataType, pt pqgo.Type) bool {
 type rng struct{ a, b int64 }
 
 // rowGroup reads the matching rows of one row group; nil when none match.
-func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol) (arrow.RecordBatch, error) {
+// blooms, when not nil, answers by the row group's bloom filters.
+func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *rowGroupBlooms) (arrow.RecordBatch, error) {
 	chunks := rg.ColumnChunks()
 	n := rg.NumRows()
 	readerStats.rowGroups.Add(1)
 	cand := r.filter.pages(chunks, cols, n)
 	if len(cand) == 0 {
 		readerStats.rowGroupsSkipped.Add(1)
+		return nil, nil
+	}
+	if blooms != nil && !r.filter.bloomMightMatch(blooms.has) {
+		readerStats.rowGroupsSkipped.Add(1)
+		readerStats.bloomSkipped.Add(1)
 		return nil, nil
 	}
 	m := 0

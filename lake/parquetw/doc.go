@@ -27,11 +27,18 @@
 //     arrow-go's statistics skip empty values, so iceberg-go can record a
 //     lower bound above "" for a file holding "", which a scan for "" then
 //     prunes wrongly;
-//   - no bloom filters (write.parquet.bloom-filter-*) and no ARROW:schema
-//     footer key; parquet-go writes a page index, which pqarrow does not.
+//   - bloom filters (write.parquet.bloom-filter-enabled.column.<name>,
+//     write.parquet.bloom-filter-fpp.column.<name>,
+//     write.parquet.bloom-filter-max-bytes) are split-block filters whose
+//     columns are written without a dictionary (see EncoderOptions); the
+//     false-positive probability per column is honoured (iceberg-go reads
+//     only the other two properties);
+//   - no ARROW:schema footer key; parquet-go writes a page index, which
+//     pqarrow does not.
 //
 // Layout: write.go (Write: options, fan-out, rolling, DataFiles),
 // partition.go (partition values), encoder.go and fill.go (one Parquet
 // file), dict.go (pqarrow's dictionary decisions), schema.go (Arrow, Iceberg
-// and Parquet types), metrics.go (Iceberg metrics), codec.go, errors.go.
+// and Parquet types), metrics.go (Iceberg metrics), bloom.go (bloom filter
+// properties and sizing), codec.go, errors.go.
 package parquetw

@@ -22,6 +22,18 @@ type EncoderOptions struct {
 	NoDictionary     bool           // parquet.enable.dictionary=false
 	DataPageV1       bool           // write.parquet.page-version=1
 	Codec            compress.Codec // default ZstdCodec(-1)
+	// BloomFilters maps column names to the false-positive probability of
+	// the split-block bloom filter written for each of their column chunks
+	// (write.parquet.bloom-filter-enabled.column.* and -fpp.column.*).
+	// Those columns are written without a dictionary: parquet-go v0.32.0
+	// fills the filter of a dictionary-encoded chunk from the dictionary
+	// alone, so the values of the PLAIN pages written after the dictionary
+	// outgrows DictMaxBytes would be missing from it, and every reader
+	// would skip row groups that hold them (TestBloomDictionaryFallback).
+	BloomFilters map[string]float64
+	// BloomFilterMaxBytes bounds each filter
+	// (write.parquet.bloom-filter-max-bytes, default 1 MiB).
+	BloomFilterMaxBytes int64
 	// RowAPI writes through Writer.WriteRows instead of the column writers.
 	// It exists to measure the two parquet-go APIs against each other
 	// (benchmarks/append, EncodeParquetGoGeneric/rows) and is ~1.2× slower.
@@ -46,6 +58,9 @@ func (o *EncoderOptions) defaults() {
 	}
 	if o.Codec == nil {
 		o.Codec = ZstdCodec(-1)
+	}
+	if o.BloomFilterMaxBytes <= 0 {
+		o.BloomFilterMaxBytes = bloomMaxBytesDefault
 	}
 }
 
@@ -75,6 +90,8 @@ type Encoder struct {
 	w      *pqgo.GenericWriter[any]
 	cw     []*pqgo.ColumnWriter
 	dict   []bool
+	bloom  []pqgo.BloomFilterColumn
+	bits   []uint  // bloom filter bits per value per column; nil or 0: none
 	defs   []int   // definition level of a non-null value per column
 	raw    []int64 // raw bytes written to each dictionary column since its last page
 	state  []colState
@@ -120,6 +137,7 @@ func newEncoder(w io.Writer, cols []column, nsrc int, opts EncoderOptions) *Enco
 		}
 	}
 	e.inCols = make([]arrow.Array, len(cols))
+	e.bloom, e.bits = bloomFilters(cols, &e.opts)
 	return e
 }
 
@@ -136,6 +154,7 @@ func (e *Encoder) writerOptions(s *pqgo.Schema) []pqgo.WriterOption {
 		pqgo.DataPageStatistics(true),
 		pqgo.MaxRowsPerRowGroup(e.opts.MaxRowGroupRows),
 		pqgo.DictionaryMaxBytes(e.opts.DictMaxBytes),
+		pqgo.BloomFilters(e.bloom...),
 	}
 }
 
@@ -145,7 +164,7 @@ func (e *Encoder) open(off int) error {
 	e.dict = make([]bool, len(e.cols))
 	e.raw = make([]int64, len(e.cols))
 	for i := range e.cols {
-		e.dict[i] = e.wantDictionary(&e.cols[i], e.inCols[i], off)
+		e.dict[i] = !e.hasBloom(i) && e.wantDictionary(&e.cols[i], e.inCols[i], off)
 	}
 	s, err := parquetSchemaOf(e.cols, e.dict)
 	if err != nil {
@@ -158,6 +177,9 @@ func (e *Encoder) open(off int) error {
 	}
 	return nil
 }
+
+// hasBloom says whether column i gets a bloom filter.
+func (e *Encoder) hasBloom(i int) bool { return e.bits != nil && e.bits[i] > 0 }
 
 // Write appends all rows of rec to the file. The first call picks the
 // dictionary columns and creates the parquet-go writer.

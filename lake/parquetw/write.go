@@ -228,7 +228,8 @@ func bindColumns(sc *iceberg.Schema, in *arrow.Schema) ([]column, error) {
 	return cols, nil
 }
 
-// encoderOptions reads the write.parquet.* properties iceberg-go honours.
+// encoderOptions reads the write.parquet.* properties iceberg-go honours,
+// and the bloom filter false-positive probability per column.
 func encoderOptions(props iceberg.Properties) (EncoderOptions, error) {
 	var o EncoderOptions
 	var err error
@@ -258,7 +259,10 @@ func encoderOptions(props iceberg.Properties) (EncoderOptions, error) {
 	if err != nil {
 		return o, fmt.Errorf("parquetw: write.parquet.compression-level: %w", err)
 	}
-	o.Codec, err = codecFor(props.Get("write.parquet.compression-codec", "zstd"), level)
+	if o.Codec, err = codecFor(props.Get("write.parquet.compression-codec", "zstd"), level); err != nil {
+		return o, err
+	}
+	o.BloomFilters, o.BloomFilterMaxBytes, err = bloomOptions(props)
 	return o, err
 }
 
