@@ -3,6 +3,7 @@ package lake_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -217,4 +218,62 @@ func TestCompactReplansOverConcurrentDeletes(t *testing.T) {
 	u.epoch(cs)
 	apply(model, cs)
 	checkContents(t, wh, id, model, "after the next epoch")
+}
+
+// TestUpsertEpochAbortedAfterCompaction: a compaction lands between an
+// upsert epoch's prepared record and its commit, so the epoch's position
+// deletes name files that are gone: the commit fails (or the job crashed
+// there, and recovery cannot finish it). That must not stop the job for
+// good: the epoch landed nowhere, so its record goes and the job computes
+// it again against the compacted table.
+func TestUpsertEpochAbortedAfterCompaction(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		t.Run(fmt.Sprintf("crash=%v", crash), func(t *testing.T) {
+			ctx := context.Background()
+			wh := warehouseOn(t, "sqlite")
+			id := createPK(t, wh, "pk", nil)
+			r := rand.New(rand.NewPCG(11, 11))
+			model := map[int64]int64{}
+			prepared := 0
+			u := newUpserter(t, wh, id, commit.WithHook(func(p string) error {
+				if p != commit.FPAfterPrepare {
+					return nil
+				}
+				if prepared++; prepared != 4 {
+					return nil
+				}
+				if res, err := wh.Compact(ctx, id, 0); err != nil || res.RemovedDataFiles == 0 {
+					t.Errorf("compact: %+v, %v", res, err)
+				}
+				if crash {
+					return errCrash
+				}
+				return nil
+			}))
+			for range 3 {
+				cs := randomChanges(r, 1000, 600)
+				u.epoch(cs)
+				apply(model, cs)
+			}
+			cs := randomChanges(r, 1000, 600)
+			data, deletes := u.flush(cs)
+			if len(deletes) == 0 {
+				t.Fatal("the epoch deletes nothing: the test would prove nothing")
+			}
+			_, err := u.commit(len(cs), data, deletes)
+			if want := map[bool]error{false: commit.ErrDeletedFileGone, true: errCrash}[crash]; !errors.Is(err, want) {
+				t.Fatalf("commit: %v, want %v", err, want)
+			}
+			again := newUpserter(t, wh, id)
+			if again.next != 4 || again.offset != u.offset {
+				t.Fatalf("resumed at epoch %d, offset %d; want epoch 4 at offset %d", again.next, again.offset, u.offset)
+			}
+			if pending, err := commit.Pending(ctx, wh.Records()); err != nil || len(pending) != 0 {
+				t.Fatalf("pending after the abort: %v, %v", pending, err)
+			}
+			again.epoch(cs)
+			apply(model, cs)
+			checkContents(t, wh, id, model, "after the aborted epoch ran again")
+		})
+	}
 }

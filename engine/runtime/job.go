@@ -187,6 +187,9 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	if err != nil {
 		return false, err
 	}
+	if len(res.Aborted) > 0 {
+		j.m.log.Warn("job recomputes epochs whose deletes name removed files", "job", j.rec.ID, "epochs", res.Aborted)
+	}
 	j.mu.Lock()
 	j.status.Generation, j.status.Epoch = res.Generation, res.NextEpoch-1
 	j.mu.Unlock()

@@ -90,6 +90,11 @@ type Resume struct {
 	NextEpoch  uint64
 	Positions  Positions // next position per source partition; absent = never read
 	Finished   []uint64  // pending epochs that recovery committed or found committed
+	// Aborted are pending epochs that can never commit (their position
+	// deletes name data files a compaction or overwrite removed since)
+	// and landed nowhere: their records are gone, and the job computes
+	// them again from the positions and state below.
+	Aborted []uint64
 	// State and Watermark are those of the last committed epoch.
 	State     string
 	Watermark *int64
@@ -152,8 +157,20 @@ func (l *Ledger) Recover(ctx context.Context, tables []table.Identifier) (*Resum
 		}
 	}
 	slices.Sort(pending)
-	for _, e := range pending {
-		if err := l.finish(ctx, e); err != nil {
+	for i, e := range pending {
+		err := l.finish(ctx, e)
+		if errors.Is(err, errAborted) {
+			// Later epochs were computed on this one's output: none
+			// landed either (epochs commit in order), and all go.
+			for _, later := range pending[i:] {
+				if err := l.abort(ctx, later); err != nil {
+					return nil, err
+				}
+				res.Aborted = append(res.Aborted, later)
+			}
+			break
+		}
+		if err != nil {
 			return nil, err
 		}
 		res.Finished = append(res.Finished, e)
@@ -596,12 +613,43 @@ func (l *Ledger) finish(ctx context.Context, epoch uint64) error {
 			works[i].files = append(works[i].files, df)
 		}
 		if works[i].deletes, err = rebuildDeletes(ctx, tbl, p.Tables()[i].Deletes); err != nil {
+			if errors.Is(err, ErrDeletedFileGone) {
+				return errAborted
+			}
 			return fmt.Errorf("job %s epoch %d: %w", l.job, epoch, err)
 		}
 	}
 	l.next = epoch
 	_, err = l.commitPrepared(ctx, p, works)
+	if errors.Is(err, ErrDeletedFileGone) {
+		// Validation refused it before the catalog saw it, and every
+		// earlier attempt was looked for first: it landed nowhere.
+		return errAborted
+	}
 	return err
+}
+
+// errAborted: finish found the epoch can never commit and landed nowhere.
+var errAborted = errors.New("epoch aborted")
+
+// abort removes the records of a pending epoch that landed nowhere, so the
+// job computes it again. Its uploaded files become orphans.
+func (l *Ledger) abort(ctx context.Context, epoch uint64) error {
+	var p Prepared
+	if err := readRecord(ctx, l.store, preparedKey(l.job, epoch), &p); err != nil {
+		return fmt.Errorf("job %s: %w", l.job, err)
+	}
+	found, _, err := l.locate(ctx, p)
+	if err != nil {
+		return fmt.Errorf("job %s epoch %d: %w", l.job, epoch, err)
+	}
+	if found != nil {
+		return errkind.Errorf(errkind.Fatal, "BUG: job %s epoch %d: aborting an epoch that landed", l.job, epoch)
+	}
+	if err := l.store.Delete(ctx, preparedKey(l.job, epoch)); err != nil {
+		return fmt.Errorf("job %s epoch %d: remove the prepared record: %w", l.job, epoch, err)
+	}
+	return nil
 }
 
 // checkNotRolledBack refuses to continue on a table whose main branch no
