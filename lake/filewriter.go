@@ -37,11 +37,12 @@ func (w *FileWriter) Rows() int64 { return w.rows }
 func (w *FileWriter) Write(ctx context.Context, rec arrow.RecordBatch) error {
 	if w.ch == nil {
 		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		w.ch, w.exited, w.cancel = make(chan arrow.RecordBatch, 2), make(chan struct{}), cancel
+		ch := make(chan arrow.RecordBatch, 2)
+		w.ch, w.exited, w.cancel = ch, make(chan struct{}), cancel
 		go func() {
 			defer close(w.exited)
 			w.files, w.err = WriteFiles(wctx, w.tbl, w.schema, func(yield func(arrow.RecordBatch, error) bool) {
-				for b := range w.ch {
+				for b := range ch { // not w.ch: Close sets it to nil
 					if !yield(b, nil) {
 						return
 					}
@@ -66,25 +67,30 @@ func (w *FileWriter) Write(ctx context.Context, rec arrow.RecordBatch) error {
 }
 
 // Close ends the files and returns them, uncommitted (none if nothing was
-// written).
+// written, or if it was closed or aborted before).
 func (w *FileWriter) Close() ([]iceberg.DataFile, error) {
 	if w.ch == nil {
 		return nil, nil
 	}
 	close(w.ch)
+	w.ch = nil
 	<-w.exited
 	w.cancel()
 	return w.files, w.err
 }
 
 // Abort stops the writer; files it wrote become orphans for RemoveOrphans.
+// After Close it does nothing: a job aborts the epoch's writer on any
+// failure, also one after the writer closed (a failed commit).
 func (w *FileWriter) Abort() {
 	if w.ch == nil {
 		return
 	}
 	w.cancel()
-	close(w.ch)
-	for b := range w.ch {
+	ch := w.ch
+	w.ch = nil
+	close(ch)
+	for b := range ch {
 		b.Release()
 	}
 	<-w.exited
