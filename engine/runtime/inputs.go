@@ -72,6 +72,31 @@ func inputs(g *exec.Graph, maxWindow int64) ([]*input, error) {
 	return out, nil
 }
 
+// cut splits b, which covers position at, into the rows before at and the
+// rest; it takes b's reference and gives one to each part.
+func cut(b connector.Batch, at int64) (before, after connector.Batch, err error) {
+	i, err := replayed(b, at)
+	if err != nil {
+		b.Rows.Release()
+		return before, after, err
+	}
+	n := b.Rows.NumRows()
+	before = connector.Batch{Split: b.Split, From: b.From, To: at, Rows: b.Rows.NewSlice(0, int64(i))}
+	after = connector.Batch{Split: b.Split, From: at, To: b.To, Rows: b.Rows.NewSlice(int64(i), n)}
+	b.Rows.Release()
+	if b.Pos != nil {
+		before.Pos, after.Pos = b.Pos[:i], b.Pos[i:]
+	}
+	for _, x := range b.Bad {
+		if x.Position < at {
+			before.Bad = append(before.Bad, x)
+		} else {
+			after.Bad = append(after.Bad, x)
+		}
+	}
+	return before, after, nil
+}
+
 // replayed is how many of b's rows come before position next: rows the
 // committed epochs read, fed again only to rebuild windows.
 func replayed(b connector.Batch, next int64) (int, error) {

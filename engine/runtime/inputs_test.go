@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,16 +14,6 @@ import (
 // TestReplayed: the rows of a batch before a position, with and without
 // per-row positions; a batch that cannot say is a bug, not a guess.
 func TestReplayed(t *testing.T) {
-	rows := func(n int) arrow.RecordBatch {
-		b := array.NewInt64Builder(memory.DefaultAllocator)
-		defer b.Release()
-		for i := range n {
-			b.Append(int64(i))
-		}
-		col := b.NewArray()
-		defer col.Release()
-		return array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil), []arrow.Array{col}, int64(n))
-	}
 	for _, c := range []struct {
 		name     string
 		from, to int64
@@ -42,7 +33,7 @@ func TestReplayed(t *testing.T) {
 		{name: "positions miscounted", from: 10, to: 20, n: 3, pos: []int64{11}, next: 15, err: "gives 1 positions"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b := connector.Batch{From: c.from, To: c.to, Rows: rows(c.n), Pos: c.pos}
+			b := connector.Batch{From: c.from, To: c.to, Rows: int64Rows(c.n), Pos: c.pos}
 			defer b.Rows.Release()
 			got, err := replayed(b, c.next)
 			if c.err != "" {
@@ -56,4 +47,38 @@ func TestReplayed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCut: a batch split at a position keeps every row, position and bad
+// record on its side.
+func TestCut(t *testing.T) {
+	b := connector.Batch{Split: 3, From: 10, To: 20, Rows: int64Rows(3), Pos: []int64{11, 15, 19},
+		Bad: []connector.BadRecord{{Position: 12}, {Position: 16}}}
+	before, after, err := cut(b, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer before.Rows.Release()
+	defer after.Rows.Release()
+	if before.From != 10 || before.To != 16 || before.Rows.NumRows() != 2 || !slices.Equal(before.Pos, []int64{11, 15}) || len(before.Bad) != 1 || before.Bad[0].Position != 12 {
+		t.Errorf("before: %+v", before)
+	}
+	if after.From != 16 || after.To != 20 || after.Rows.NumRows() != 1 || !slices.Equal(after.Pos, []int64{19}) || len(after.Bad) != 1 || after.Bad[0].Position != 16 || after.Split != 3 {
+		t.Errorf("after: %+v", after)
+	}
+	if v := after.Rows.Column(0).(*array.Int64).Value(0); v != 2 {
+		t.Errorf("after's row is %d, want the third (2)", v)
+	}
+}
+
+// int64Rows is a batch of one BIGINT column holding 0..n-1.
+func int64Rows(n int) arrow.RecordBatch {
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for i := range n {
+		b.Append(int64(i))
+	}
+	col := b.NewArray()
+	defer col.Release()
+	return array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil), []arrow.Array{col}, int64(n))
 }

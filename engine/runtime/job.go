@@ -294,6 +294,26 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 				return committed, fmt.Errorf("%s: %w", r.in.ident, r.err)
 			}
 			b, in := r.b, r.in
+			if next := in.pending[b.Split].To; in.replaying[b.Split] && b.From < next && b.To > next {
+				// The last replayed rows and the first new ones in one
+				// batch (a Kafka fetch): the replayed go first, as replay,
+				// or those of windows closed before the restart would
+				// count as late, and late new ones miss the late table.
+				replay, rest, err := cut(b, next)
+				if err == nil {
+					if lr != nil {
+						lr.active = false
+					}
+					if err = j.take(ctx, in, replay, dl, g); err != nil {
+						rest.Rows.Release()
+					}
+				}
+				if err != nil {
+					timer.Stop()
+					return committed, err
+				}
+				b = rest
+			}
 			if in.replaying[b.Split] && b.To > in.pending[b.Split].To {
 				delete(in.replaying, b.Split)
 				if replaying--; replaying == 0 {
