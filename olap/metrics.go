@@ -89,12 +89,15 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 	for what, read := range map[string]func(lake.ReaderStats) int64{
 		"row_groups":         func(s lake.ReaderStats) int64 { return s.RowGroups },
 		"row_groups_skipped": func(s lake.ReaderStats) int64 { return s.RowGroupsSkipped },
+		"row_groups_bloom":   func(s lake.ReaderStats) int64 { return s.RowGroupsBloomSkipped },
+		"bloom_reads":        func(s lake.ReaderStats) int64 { return s.BloomReads },
+		"bloom_errors":       func(s lake.ReaderStats) int64 { return s.BloomErrors },
 		"pages":              func(s lake.ReaderStats) int64 { return s.Pages },
 		"page_bytes":         func(s lake.ReaderStats) int64 { return s.PageBytes },
 	} {
 		register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "wharf_olap_filter_first_total",
-			Help:        "Work of the filter-first reader of filtered scans: row groups read and skipped by their page index, pages decoded and their compressed bytes.",
+			Help:        "Work of the filter-first reader of filtered scans: row groups read and skipped (by page index or bloom filter; row_groups_bloom of them by a bloom filter), bloom filters read from storage and found corrupt, pages decoded and their compressed bytes.",
 			ConstLabels: prometheus.Labels{"what": what},
 		}, func() float64 { return float64(read(lake.FilterFirstStats())) }))
 	}
