@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -11,8 +12,9 @@ import (
 // streamJoinStateVersion is the first byte of a StreamJoin's snapshot.
 // Version 1: the watermark, then per side (left, right) the number of
 // keys and, per key in byte order, the key, its number of rows and per row
-// the row's encoding, copies, matches, last touch and expiry (see
-// state_codec.go for the integers and byte strings).
+// in byte order the row's encoding, copies, matches, last touch and expiry
+// (see state_codec.go for the integers and byte strings). Equal states
+// give equal bytes, however their rows came and went.
 const streamJoinStateVersion = 1
 
 // streamJoinDeltaVersion is the first byte of a StreamJoin's delta.
@@ -44,6 +46,7 @@ func (side *streamSide) startDelta() {
 func (s *StreamJoin) SnapshotState(dst []byte) ([]byte, error) {
 	w := &stateWriter{b: append(dst, streamJoinStateVersion)}
 	w.varint(s.wm)
+	var sorted []*joinRow
 	for _, side := range s.sides {
 		side.startDelta()
 		keys := make([]string, 0, len(side.rows))
@@ -54,6 +57,11 @@ func (s *StreamJoin) SnapshotState(dst []byte) ([]byte, error) {
 		w.uvarint(uint64(len(keys)))
 		for _, k := range keys {
 			rows := side.rows[k]
+			if len(rows) > 1 {
+				sorted = append(sorted[:0], rows...)
+				slices.SortFunc(sorted, func(a, b *joinRow) int { return strings.Compare(a.row, b.row) })
+				rows = sorted
+			}
 			w.bytes(readOnly(k))
 			w.uvarint(uint64(len(rows)))
 			for _, r := range rows {
