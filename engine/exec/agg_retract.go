@@ -30,8 +30,10 @@ type retractAcc interface {
 	emit(alloc memory.Allocator, groups []uint32) arrow.Array
 	// encoded says whether update needs vals.
 	encoded() bool
-	save(w *stateWriter)
-	load(r *stateReader, groups int)
+	// saveGroup writes group g's state; loadGroup reads it into group g
+	// (grown to hold it), replacing what g held.
+	saveGroup(w *stateWriter, g int)
+	loadGroup(r *stateReader, g int)
 	size() int64
 }
 
@@ -96,18 +98,8 @@ func (a *countRAcc) emit(alloc memory.Allocator, groups []uint32) arrow.Array {
 	return fixedArray(alloc, arrow.PrimitiveTypes.Int64, out, nil)
 }
 
-func (a *countRAcc) save(w *stateWriter) {
-	for _, c := range a.counts {
-		w.varint(c)
-	}
-}
-
-func (a *countRAcc) load(r *stateReader, groups int) {
-	a.grow(groups)
-	for g := range groups {
-		a.counts[g] = r.varint()
-	}
-}
+func (a *countRAcc) saveGroup(w *stateWriter, g int) { w.varint(a.counts[g]) }
+func (a *countRAcc) loadGroup(r *stateReader, g int) { a.counts[g] = r.varint() }
 
 func (a *countRAcc) size() int64 { return int64(8 * cap(a.counts)) }
 
@@ -166,29 +158,24 @@ func (a *sumRAcc[T, A]) emit(alloc memory.Allocator, groups []uint32) arrow.Arra
 	return fixedArray(alloc, a.dt, out, valid)
 }
 
-func (a *sumRAcc[T, A]) save(w *stateWriter) {
-	for g, s := range a.sums {
-		switch v := any(s).(type) {
-		case int64:
-			w.varint(v)
-		case float64:
-			w.uvarint(math.Float64bits(v))
-		}
-		w.varint(a.counts[g])
+func (a *sumRAcc[T, A]) saveGroup(w *stateWriter, g int) {
+	switch v := any(a.sums[g]).(type) {
+	case int64:
+		w.varint(v)
+	case float64:
+		w.uvarint(math.Float64bits(v))
 	}
+	w.varint(a.counts[g])
 }
 
-func (a *sumRAcc[T, A]) load(r *stateReader, groups int) {
-	a.grow(groups)
-	for g := range groups {
-		switch p := any(&a.sums[g]).(type) {
-		case *int64:
-			*p = r.varint()
-		case *float64:
-			*p = math.Float64frombits(r.uvarint())
-		}
-		a.counts[g] = r.varint()
+func (a *sumRAcc[T, A]) loadGroup(r *stateReader, g int) {
+	switch p := any(&a.sums[g]).(type) {
+	case *int64:
+		*p = r.varint()
+	case *float64:
+		*p = math.Float64frombits(r.uvarint())
 	}
+	a.counts[g] = r.varint()
 }
 
 func (a *sumRAcc[T, A]) size() int64 { return int64(8*cap(a.sums) + 8*cap(a.counts)) }
@@ -237,21 +224,16 @@ func (a *decSumRAcc) emit(alloc memory.Allocator, groups []uint32) arrow.Array {
 	return fixedArray(alloc, a.out, out, valid)
 }
 
-func (a *decSumRAcc) save(w *stateWriter) {
-	for g, s := range a.sums {
-		w.varint(s.HighBits())
-		w.uvarint(s.LowBits())
-		w.varint(a.counts[g])
-	}
+func (a *decSumRAcc) saveGroup(w *stateWriter, g int) {
+	w.varint(a.sums[g].HighBits())
+	w.uvarint(a.sums[g].LowBits())
+	w.varint(a.counts[g])
 }
 
-func (a *decSumRAcc) load(r *stateReader, groups int) {
-	a.grow(groups)
-	for g := range groups {
-		hi := r.varint()
-		a.sums[g] = decimal128.New(hi, r.uvarint())
-		a.counts[g] = r.varint()
-	}
+func (a *decSumRAcc) loadGroup(r *stateReader, g int) {
+	hi := r.varint()
+	a.sums[g] = decimal128.New(hi, r.uvarint())
+	a.counts[g] = r.varint()
 }
 
 func (a *decSumRAcc) size() int64 { return int64(16*cap(a.sums) + 8*cap(a.counts)) }
@@ -342,34 +324,30 @@ func (a *extremeRAcc) emit(alloc memory.Allocator, groups []uint32) arrow.Array 
 	return decodeRows(alloc, []arrow.DataType{a.dt}, rows)[0]
 }
 
-func (a *extremeRAcc) save(w *stateWriter) {
-	for g, b := range a.best {
-		if !a.multiset {
-			w.bytes(b)
-			continue
-		}
-		saveCounts(w, a.values[g])
+func (a *extremeRAcc) saveGroup(w *stateWriter, g int) {
+	if !a.multiset {
+		w.bytes(a.best[g])
+		return
 	}
+	saveCounts(w, a.values[g])
 }
 
-func (a *extremeRAcc) load(r *stateReader, groups int) {
-	a.grow(groups)
-	for g := range groups {
-		if !a.multiset {
-			if b := r.bytes(); len(b) > 0 {
-				a.best[g] = b
-				r.check(b, a.dt)
-			}
-			continue
+func (a *extremeRAcc) loadGroup(r *stateReader, g int) {
+	a.best[g] = nil
+	if !a.multiset {
+		if b := r.bytes(); len(b) > 0 {
+			a.best[g] = b
+			r.check(b, a.dt)
 		}
-		a.values[g] = loadCounts(r)
-		for k := range a.values[g] {
-			if r.check([]byte(k), a.dt); r.err != nil {
-				return
-			}
-			if a.better([]byte(k), a.best[g]) {
-				a.best[g] = []byte(k)
-			}
+		return
+	}
+	a.values[g] = loadCounts(r)
+	for k := range a.values[g] {
+		if r.check([]byte(k), a.dt); r.err != nil {
+			return
+		}
+		if a.better([]byte(k), a.best[g]) {
+			a.best[g] = []byte(k)
 		}
 	}
 }
@@ -423,18 +401,8 @@ func (d *distinctRefs) filter(rows []int32, groups []uint32, signs []int8, vals 
 	return out, nil
 }
 
-func (d *distinctRefs) save(w *stateWriter) {
-	for _, m := range d.refs {
-		saveCounts(w, m)
-	}
-}
-
-func (d *distinctRefs) load(r *stateReader, groups int) {
-	d.grow(groups)
-	for g := range groups {
-		d.refs[g] = loadCounts(r)
-	}
-}
+func (d *distinctRefs) saveGroup(w *stateWriter, g int) { saveCounts(w, d.refs[g]) }
+func (d *distinctRefs) loadGroup(r *stateReader, g int) { d.refs[g] = loadCounts(r) }
 
 func (d *distinctRefs) size() int64 {
 	n := int64(8*cap(d.refs) + 4*cap(d.rows))

@@ -75,6 +75,19 @@ type Snapshotter interface {
 	RestoreState(state []byte) error
 }
 
+// IncrementalSnapshotter is a Snapshotter whose state grows with its input
+// (a regular join keeps every row): rewriting all of it every epoch costs
+// the job time quadratic in its length. SnapshotDelta appends only what
+// changed since the last SnapshotState or SnapshotDelta (both start a new
+// delta); ApplyDelta, after RestoreState of a full snapshot, applies the
+// deltas taken after it, oldest first, giving the state of the last. A
+// restored operator has no changes to report until it receives rows.
+type IncrementalSnapshotter interface {
+	Snapshotter
+	SnapshotDelta(dst []byte) ([]byte, error)
+	ApplyDelta(delta []byte) error
+}
+
 // TwoInput is implemented by operators with two inputs (streaming joins).
 // Process receives the left input's batches and ProcessRight the right
 // input's, always from the one goroutine that drives the job: the two are

@@ -251,14 +251,17 @@ func randomChangelog(r *rand.Rand, events int, retract bool) (steps []step, live
 	return steps, live
 }
 
-// runStream drives steps through a fresh chain from newOps into m; at
-// step snapAt (a barrier; -1: never) it snapshots every stateful operator,
-// and continues in a new chain restored from the snapshots.
+// runStream drives steps through a fresh chain from newOps into m,
+// snapshotting the graph at every barrier: a full snapshot every third
+// one, a delta otherwise. At step snapAt (a barrier; -1: never) it
+// continues in a new chain restored from the last full snapshot and the
+// deltas after it, which must hold the state the old chain held.
 func runStream(t *testing.T, newOps func() []Operator, steps []step, snapAt int, m *Materialized) {
 	t.Helper()
 	ctx := context.Background()
 	ops := newOps()
 	p := NewGraph(&Query{Operators: ops}, m)
+	var chain [][]byte
 	for i, s := range steps {
 		if !s.barrier {
 			if len(s.rows) > 0 {
@@ -271,30 +274,31 @@ func runStream(t *testing.T, newOps func() []Operator, steps []step, snapAt int,
 		if err := p.Barrier(ctx, uint64(i)); err != nil {
 			t.Fatal(err)
 		}
+		snapshot, full := p.SnapshotDelta, len(chain) == 0 || len(chain)%3 == 0
+		if full {
+			snapshot, chain = p.Snapshot, nil
+		}
+		b, err := snapshot([]byte("prefix"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, b[len("prefix"):])
 		if i != snapAt {
 			continue
 		}
-		fresh := newOps()
-		for j, op := range ops {
-			sn, ok := op.(Snapshotter)
-			if !ok {
-				continue
-			}
-			state, err := sn.SnapshotState([]byte("prefix"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := fresh[j].(Snapshotter).RestoreState(state[len("prefix"):]); err != nil {
-				t.Fatal(err)
-			}
-			again, _ := fresh[j].(Snapshotter).SnapshotState(nil)
-			if string(again) != string(state[len("prefix"):]) {
-				t.Fatalf("restored state snapshots differently")
-			}
+		want, err := p.Snapshot(nil)
+		if err != nil {
+			t.Fatal(err)
 		}
 		p.Close()
-		ops = fresh
+		ops = newOps()
 		p = NewGraph(&Query{Operators: ops}, m)
+		if err := p.Restore(chain[0], chain[1:]...); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := p.Snapshot(nil); string(again) != string(want) {
+			t.Fatalf("state restored from a snapshot and %d deltas snapshots differently", len(chain)-1)
+		}
 	}
 	if err := p.Barrier(ctx, uint64(len(steps))); err != nil { // the last epoch's changes
 		t.Fatal(err)

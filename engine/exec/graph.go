@@ -158,8 +158,21 @@ func (g *Graph) RouteLate(fn func(arrow.RecordBatch)) {
 }
 
 // Snapshot appends the state of every Snapshotter, each framed with its
-// position and type so Restore can check that the graph is the same.
+// position and type so Restore can check that the graph is the same. It
+// starts a new delta (see SnapshotDelta).
 func (g *Graph) Snapshot(dst []byte) ([]byte, error) {
+	return g.snapshot(dst, false)
+}
+
+// SnapshotDelta appends, framed as Snapshot frames them, what changed since
+// the last Snapshot or SnapshotDelta: an IncrementalSnapshotter's delta and
+// the full state of every other Snapshotter. Restore takes it after the
+// full snapshot it follows.
+func (g *Graph) SnapshotDelta(dst []byte) ([]byte, error) {
+	return g.snapshot(dst, true)
+}
+
+func (g *Graph) snapshot(dst []byte, delta bool) ([]byte, error) {
 	for i, op := range g.ops {
 		s, ok := op.(Snapshotter)
 		if !ok {
@@ -169,7 +182,12 @@ func (g *Graph) Snapshot(dst []byte) ([]byte, error) {
 		at := len(dst)
 		dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0) // the state's length, set below
 		var err error
-		if dst, err = s.SnapshotState(dst); err != nil {
+		if inc, ok := s.(IncrementalSnapshotter); ok && delta {
+			dst, err = inc.SnapshotDelta(dst)
+		} else {
+			dst, err = s.SnapshotState(dst)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("snapshot of operator %d (%s): %w", i, opName(op), err)
 		}
 		binary.LittleEndian.PutUint64(dst[at:], uint64(len(dst)-at-8))
@@ -177,35 +195,81 @@ func (g *Graph) Snapshot(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// Restore loads what Snapshot wrote into the graph's operators. A snapshot
-// of another graph (the job's SQL or wharf's planner changed) is refused.
-func (g *Graph) Restore(state []byte) error {
+// Incremental says whether any operator takes deltas: without one,
+// SnapshotDelta is Snapshot.
+func (g *Graph) Incremental() bool {
+	for _, op := range g.ops {
+		if _, ok := op.(IncrementalSnapshotter); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Restore loads what Snapshot wrote into the graph's operators, then the
+// deltas SnapshotDelta wrote after it, oldest first: an
+// IncrementalSnapshotter applies each, any other operator loads the last
+// full state it holds. A snapshot of another graph (the job's SQL or
+// wharf's planner changed) is refused.
+func (g *Graph) Restore(base []byte, deltas ...[]byte) error {
+	objs := append([][]byte{base}, deltas...)
 	for i, op := range g.ops {
 		s, ok := op.(Snapshotter)
 		if !ok {
 			continue
 		}
 		want := fmt.Sprintf("%d:%s", i, opName(op))
-		name, rest, err := readFrame(state)
-		if err != nil {
+		bodies := make([][]byte, len(objs))
+		for k := range objs {
+			var err error
+			if bodies[k], objs[k], err = nextFrame(objs[k], want); err != nil {
+				return fmt.Errorf("operator state%s: %s: %w", chainPart(k), want, err)
+			}
+		}
+		inc, ok := s.(IncrementalSnapshotter)
+		if !ok {
+			if err := s.RestoreState(bodies[len(bodies)-1]); err != nil {
+				return fmt.Errorf("operator state%s: %s: %w", chainPart(len(bodies)-1), want, err)
+			}
+			continue
+		}
+		if err := s.RestoreState(bodies[0]); err != nil {
 			return fmt.Errorf("operator state: %s: %w", want, err)
 		}
-		if string(name) != want {
-			return fmt.Errorf("operator state was taken of operator %s, the plan has %s here: the job's plan changed", name, want)
+		for k, d := range bodies[1:] {
+			if err := inc.ApplyDelta(d); err != nil {
+				return fmt.Errorf("operator state%s: %s: %w", chainPart(k+1), want, err)
+			}
 		}
-		body, rest, err := readFrame(rest)
-		if err != nil {
-			return fmt.Errorf("operator state: %s: %w", want, err)
-		}
-		if err := s.RestoreState(body); err != nil {
-			return fmt.Errorf("operator state: %s: %w", want, err)
-		}
-		state = rest
 	}
-	if len(state) != 0 {
-		return fmt.Errorf("operator state: %d bytes left after the last operator: the job's plan changed", len(state))
+	for k, rest := range objs {
+		if len(rest) != 0 {
+			return fmt.Errorf("operator state%s: %d bytes left after the last operator: the job's plan changed", chainPart(k), len(rest))
+		}
 	}
 	return nil
+}
+
+// nextFrame reads one operator's frames, its name and its state, checking
+// that the name is want.
+func nextFrame(b []byte, want string) (body, rest []byte, err error) {
+	name, rest, err := readFrame(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	if string(name) != want {
+		return nil, nil, fmt.Errorf("state was taken of operator %s, the plan has %s here: the job's plan changed", name, want)
+	}
+	return readFrame(rest)
+}
+
+// chainPart names the k-th object of a restore in errors: the full
+// snapshot is unnamed, as it was before deltas.
+func chainPart(k int) string {
+	if k == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (delta %d)", k)
 }
 
 // Stateful says whether any operator snapshots its state.

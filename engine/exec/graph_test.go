@@ -130,6 +130,31 @@ func TestGraph(t *testing.T) {
 			t.Fatalf("a snapshot cut to %d of %d bytes restored", n, len(snap))
 		}
 	}
+
+	// An operator that takes no deltas writes its full state into a
+	// delta, and restores the last one of a chain.
+	if err := g.Push(ctx, 1, rows(2)); err != nil {
+		t.Fatal(err)
+	}
+	delta, err := g.SnapshotDelta(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Incremental() {
+		t.Fatal("a graph of probes takes deltas")
+	}
+	latest, qs := graphOf(&log, &countSink{})
+	if err := latest.Restore(snap, delta); err != nil {
+		t.Fatal(err)
+	}
+	if qs[1].left != 7 || qs[2].right != 7 || qs[2].left != 3 {
+		t.Fatalf("restored from a chain: join %d/%d, b %d", qs[2].left, qs[2].right, qs[1].left)
+	}
+	for n := range len(delta) {
+		if err := again.Restore(snap, delta[:n]); err == nil || !strings.Contains(err.Error(), "delta 1") {
+			t.Fatalf("a delta cut to %d of %d bytes: %v", n, len(delta), err)
+		}
+	}
 }
 
 // FuzzGraphRestore: operator state comes back from object storage; bytes

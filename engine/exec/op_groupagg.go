@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -37,6 +38,8 @@ type GroupAgg struct {
 	emitted  [][]byte // per group: its aggregates as last emitted, encoded; nil: not emitted
 	touched  []uint32 // groups changed since the last emission, in order of first change
 	marked   []bool   // per group: in touched
+	changed  []uint32 // groups changed since the last snapshot (SnapshotDelta)
+	dirty    []bool   // per group: in changed
 	ev       *expr.EvalContext
 
 	// Scratch reused across batches.
@@ -53,8 +56,17 @@ type groupAggCall struct {
 	distinct    *distinctRefs // nil without DISTINCT
 }
 
-// groupAggVersion is the first byte of GroupAgg's snapshots.
+// groupAggVersion is the first byte of GroupAgg's snapshots. Version 1:
+// the number of groups; per group its key, row count and last emitted
+// result (a flag, then the encoding); then per aggregate every group's
+// accumulator, then every group's DISTINCT values.
 const groupAggVersion = 1
+
+// groupAggDeltaVersion is the first byte of GroupAgg's deltas. Version 1:
+// the number of changed groups; per group, by number, the number, what
+// version 1 holds for it, then per aggregate its accumulator and DISTINCT
+// values. Groups are never removed, and a new group's number is the next.
+const groupAggDeltaVersion = 1
 
 // NewGroupAgg returns a continuous GROUP BY producing schema's columns (the
 // keys of keyTypes, then one per aggregate) plus the row kind. changelog
@@ -109,6 +121,10 @@ func (g *GroupAgg) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) er
 			g.marked[id] = true
 			g.touched = append(g.touched, id)
 		}
+		if !g.dirty[id] {
+			g.dirty[id] = true
+			g.changed = append(g.changed, id)
+		}
 	}
 	for i := range g.calls {
 		if err := g.fold(&g.calls[i], b, groups, signs, n); err != nil {
@@ -146,7 +162,7 @@ func (g *GroupAgg) signsOf(b arrow.RecordBatch) ([]int8, error) {
 }
 
 func (g *GroupAgg) grow(n int) {
-	g.live, g.emitted, g.marked = growTo(g.live, n), growTo(g.emitted, n), growTo(g.marked, n)
+	g.live, g.emitted, g.marked, g.dirty = growTo(g.live, n), growTo(g.emitted, n), growTo(g.marked, n), growTo(g.dirty, n)
 	for _, c := range g.calls {
 		c.acc.grow(n)
 		if c.distinct != nil {
@@ -291,26 +307,65 @@ func (g *GroupAgg) SnapshotState(dst []byte) ([]byte, error) {
 	if len(g.touched) > 0 {
 		return nil, fmt.Errorf("BUG: continuous GROUP BY snapshot with changes not yet emitted")
 	}
+	g.startDelta()
 	w := stateWriter{b: append(dst, groupAggVersion)}
 	n := g.group.len()
 	w.uvarint(uint64(n))
 	for id := range n {
-		w.bytes(g.group.t.key(id))
-		w.varint(g.live[id])
-		if g.emitted[id] == nil {
-			w.uvarint(0)
-			continue
-		}
-		w.uvarint(1)
-		w.bytes(g.emitted[id])
+		g.saveGroup(&w, id)
 	}
 	for _, c := range g.calls {
-		c.acc.save(&w)
+		for id := range n {
+			c.acc.saveGroup(&w, id)
+		}
 		if c.distinct != nil {
-			c.distinct.save(&w)
+			for id := range n {
+				c.distinct.saveGroup(&w, id)
+			}
 		}
 	}
 	return w.b, nil
+}
+
+// SnapshotDelta appends the groups changed since the last snapshot.
+func (g *GroupAgg) SnapshotDelta(dst []byte) ([]byte, error) {
+	if len(g.touched) > 0 {
+		return nil, fmt.Errorf("BUG: continuous GROUP BY snapshot with changes not yet emitted")
+	}
+	slices.Sort(g.changed) // new groups in the order of their numbers
+	w := stateWriter{b: append(dst, groupAggDeltaVersion)}
+	w.uvarint(uint64(len(g.changed)))
+	for _, id := range g.changed {
+		w.uvarint(uint64(id))
+		g.saveGroup(&w, int(id))
+		for _, c := range g.calls {
+			c.acc.saveGroup(&w, int(id))
+			if c.distinct != nil {
+				c.distinct.saveGroup(&w, int(id))
+			}
+		}
+	}
+	g.startDelta()
+	return w.b, nil
+}
+
+func (g *GroupAgg) startDelta() {
+	for _, id := range g.changed {
+		g.dirty[id] = false
+	}
+	g.changed = g.changed[:0]
+}
+
+// saveGroup writes group id's key, row count and last emitted result.
+func (g *GroupAgg) saveGroup(w *stateWriter, id int) {
+	w.bytes(g.group.t.key(id))
+	w.varint(g.live[id])
+	if g.emitted[id] == nil {
+		w.uvarint(0)
+		return
+	}
+	w.uvarint(1)
+	w.bytes(g.emitted[id])
 }
 
 // RestoreState loads a snapshot into an operator that has seen no rows.
@@ -321,46 +376,88 @@ func (g *GroupAgg) RestoreState(state []byte) error {
 	r := &stateReader{what: "continuous GROUP BY", b: state}
 	r.header(groupAggVersion)
 	n := r.count(3)
-	g.grow(n)
 	for id := range n {
-		key := r.bytes()
-		if rest, ok := encodedLen(key, g.keyTypes); r.err == nil && (!ok || rest != 0) {
-			r.fail("group %d: a malformed key", id)
-		}
-		g.live[id] = r.varint()
-		if r.err == nil && g.live[id] < 0 {
-			r.fail("group %d has %d rows", id, g.live[id])
-		}
-		switch r.uvarint() {
-		case 0:
-		case 1:
-			g.emitted[id] = r.bytes()
-			if rest, ok := encodedLen(g.emitted[id], g.aggTypes); r.err == nil && (!ok || rest != 0) {
-				r.fail("group %d: a malformed result", id)
-			}
-		default:
-			r.fail("group %d: a bad result flag", id)
-		}
-		if r.err != nil {
-			return r.err
-		}
-		if got := g.group.t.findOrAdd(key, hashBytes(key)); got != uint32(id) {
-			r.fail("group %d repeats group %d's key", id, got)
+		if g.readGroup(r, id); r.err != nil {
 			return r.err
 		}
 	}
 	for _, c := range g.calls {
-		c.acc.load(r, n)
+		for id := range n {
+			c.acc.loadGroup(r, id)
+		}
 		if c.distinct != nil {
-			c.distinct.load(r, n)
+			for id := range n {
+				c.distinct.loadGroup(r, id)
+			}
 		}
 	}
 	return r.done()
 }
 
+// ApplyDelta applies a delta taken after the state restored.
+func (g *GroupAgg) ApplyDelta(delta []byte) error {
+	r := &stateReader{what: "continuous GROUP BY delta", b: delta}
+	r.header(groupAggDeltaVersion)
+	for range r.count(4) { // a group: its number, key, row count and flag
+		id := r.uvarint()
+		if r.err == nil && id > uint64(g.group.len()) {
+			r.fail("group %d after %d groups", id, g.group.len())
+		}
+		if g.readGroup(r, int(id)); r.err != nil {
+			return r.err
+		}
+		for _, c := range g.calls {
+			c.acc.loadGroup(r, int(id))
+			if c.distinct != nil {
+				c.distinct.loadGroup(r, int(id))
+			}
+		}
+	}
+	return r.done()
+}
+
+// readGroup reads what saveGroup wrote of group id: an existing group
+// must have the same key, and a new one (id is the number of groups) must
+// have a new key.
+func (g *GroupAgg) readGroup(r *stateReader, id int) {
+	key := r.bytes()
+	if rest, ok := encodedLen(key, g.keyTypes); r.err == nil && (!ok || rest != 0) {
+		r.fail("group %d: a malformed key", id)
+	}
+	live := r.varint()
+	if r.err == nil && live < 0 {
+		r.fail("group %d has %d rows", id, live)
+	}
+	var emitted []byte
+	switch r.uvarint() {
+	case 0:
+	case 1:
+		emitted = r.bytes()
+		if rest, ok := encodedLen(emitted, g.aggTypes); r.err == nil && (!ok || rest != 0) {
+			r.fail("group %d: a malformed result", id)
+		}
+	default:
+		r.fail("group %d: a bad result flag", id)
+	}
+	if r.err != nil {
+		return
+	}
+	if id < g.group.len() {
+		if !bytes.Equal(g.group.t.key(id), key) {
+			r.fail("group %d changed its key", id)
+			return
+		}
+	} else if got := g.group.t.findOrAdd(key, hashBytes(key)); got != uint32(id) {
+		r.fail("group %d repeats group %d's key", id, got)
+		return
+	}
+	g.grow(g.group.len())
+	g.live[id], g.emitted[id] = live, emitted
+}
+
 // StateBytes estimates the groups' keys, counts, results and accumulators.
 func (g *GroupAgg) StateBytes() int64 {
-	n := g.group.size() + int64(8*cap(g.live)+24*cap(g.emitted)+cap(g.marked)+4*cap(g.touched))
+	n := g.group.size() + int64(8*cap(g.live)+24*cap(g.emitted)+cap(g.marked)+4*cap(g.touched)+cap(g.dirty)+4*cap(g.changed))
 	for _, e := range g.emitted {
 		n += int64(cap(e))
 	}

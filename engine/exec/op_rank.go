@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -37,6 +38,8 @@ type Rank struct {
 	shown    [][]*rankRow // per partition: as last emitted
 	touched  []uint32     // partitions changed since the last emission
 	marked   []bool
+	changed  []uint32 // partitions changed since the last snapshot (SnapshotDelta)
+	dirty    []bool   // per partition: in changed
 	ev       *expr.EvalContext
 
 	// Scratch reused across batches.
@@ -52,7 +55,16 @@ type rankRow struct {
 	order [][]byte
 }
 
+// rankVersion is the first byte of Rank's snapshots. Version 1: the
+// number of partitions, then per partition its key, its number of kept
+// rows and per row its encoding and its order values.
 const rankVersion = 1
+
+// rankDeltaVersion is the first byte of Rank's deltas. Version 1: the
+// number of changed partitions, then per partition, by number, the number
+// and what version 1 holds for it. Partitions are never removed, and a new
+// partition's number is the next.
+const rankDeltaVersion = 1
 
 // NewRank returns a continuous Top-N keeping the n best rows per partition
 // of the input's columns part, by order; schema is the Top-N's columns
@@ -103,7 +115,7 @@ func (r *Rank) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) error 
 		key := r.partEnc.row(i)
 		p := r.parts.findOrAdd(key, hashBytes(key))
 		if int(p) == len(r.top) {
-			r.top, r.shown, r.marked = append(r.top, nil), append(r.shown, nil), append(r.marked, false)
+			r.top, r.shown, r.marked, r.dirty = append(r.top, nil), append(r.shown, nil), append(r.marked, false), append(r.dirty, false)
 		}
 		for k := range ord {
 			ord[k] = r.ordEnc[k].row(i)
@@ -131,6 +143,10 @@ func (r *Rank) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) error 
 		if !r.marked[p] {
 			r.marked[p] = true
 			r.touched = append(r.touched, p)
+		}
+		if !r.dirty[p] {
+			r.dirty[p] = true
+			r.changed = append(r.changed, p)
 		}
 	}
 	return nil
@@ -247,19 +263,47 @@ func (r *Rank) SnapshotState(dst []byte) ([]byte, error) {
 	if len(r.touched) > 0 {
 		return nil, fmt.Errorf("BUG: continuous Top-N snapshot with changes not yet emitted")
 	}
+	r.startDelta()
 	w := stateWriter{b: append(dst, rankVersion)}
 	w.uvarint(uint64(len(r.top)))
-	for p, top := range r.top {
-		w.bytes(r.parts.key(p))
-		w.uvarint(uint64(len(top)))
-		for _, row := range top {
-			w.bytes(row.row)
-			for _, o := range row.order {
-				w.bytes(o)
-			}
-		}
+	for p := range r.top {
+		r.savePartition(&w, p)
 	}
 	return w.b, nil
+}
+
+// SnapshotDelta appends the partitions changed since the last snapshot.
+func (r *Rank) SnapshotDelta(dst []byte) ([]byte, error) {
+	if len(r.touched) > 0 {
+		return nil, fmt.Errorf("BUG: continuous Top-N snapshot with changes not yet emitted")
+	}
+	slices.Sort(r.changed) // new partitions in the order of their numbers
+	w := stateWriter{b: append(dst, rankDeltaVersion)}
+	w.uvarint(uint64(len(r.changed)))
+	for _, p := range r.changed {
+		w.uvarint(uint64(p))
+		r.savePartition(&w, int(p))
+	}
+	r.startDelta()
+	return w.b, nil
+}
+
+func (r *Rank) startDelta() {
+	for _, p := range r.changed {
+		r.dirty[p] = false
+	}
+	r.changed = r.changed[:0]
+}
+
+func (r *Rank) savePartition(w *stateWriter, p int) {
+	w.bytes(r.parts.key(p))
+	w.uvarint(uint64(len(r.top[p])))
+	for _, row := range r.top[p] {
+		w.bytes(row.row)
+		for _, o := range row.order {
+			w.bytes(o)
+		}
+	}
 }
 
 // RestoreState loads a snapshot into an operator that has seen no rows.
@@ -269,51 +313,83 @@ func (r *Rank) RestoreState(state []byte) error {
 	}
 	rd := &stateReader{what: "continuous Top-N", b: state}
 	rd.header(rankVersion)
-	partTypes := make([]arrow.DataType, len(r.part))
-	for i, c := range r.part {
-		partTypes[i] = r.inTypes[c]
-	}
-	n := rd.count(2)
-	for p := range n {
-		key := rd.bytes()
-		if rest, ok := encodedLen(key, partTypes); rd.err == nil && (!ok || rest != 0) {
-			rd.fail("partition %d: a malformed key", p)
-		}
-		rows := rd.count(1 + len(r.order))
-		if rd.err == nil && (rows == 0 || rows > r.n) {
-			rd.fail("partition %d keeps %d rows, want 1 to %d", p, rows, r.n)
-		}
-		top := make([]*rankRow, rows)
-		ord := make([][]byte, len(r.order))
-		for i := range top {
-			row := rd.bytes()
-			if rest, ok := encodedLen(row, r.inTypes); rd.err == nil && (!ok || rest != 0) {
-				rd.fail("partition %d: a malformed row", p)
-			}
-			for k := range ord {
-				if ord[k] = rd.bytes(); rd.err == nil {
-					if rest, ok := encodedLen(ord[k], r.ordTypes[k:k+1]); !ok || rest != 0 {
-						rd.fail("partition %d: a malformed order value", p)
-					}
-				}
-			}
-			top[i] = newRankRow(row, ord)
-		}
-		if rd.err != nil {
+	for p := range rd.count(2) {
+		if r.readPartition(rd, p); rd.err != nil {
 			return rd.err
 		}
-		if got := r.parts.findOrAdd(key, hashBytes(key)); got != uint32(p) {
-			rd.fail("partition %d repeats partition %d's key", p, got)
-			return rd.err
-		}
-		r.top, r.shown, r.marked = append(r.top, top), append(r.shown, slices.Clone(top)), append(r.marked, false)
 	}
 	return rd.done()
 }
 
+// ApplyDelta applies a delta taken after the state restored.
+func (r *Rank) ApplyDelta(delta []byte) error {
+	rd := &stateReader{what: "continuous Top-N delta", b: delta}
+	rd.header(rankDeltaVersion)
+	for range rd.count(3) { // a partition: its number, key and rows
+		p := rd.uvarint()
+		if rd.err == nil && p > uint64(len(r.top)) {
+			rd.fail("partition %d after %d partitions", p, len(r.top))
+		}
+		if r.readPartition(rd, int(p)); rd.err != nil {
+			return rd.err
+		}
+	}
+	return rd.done()
+}
+
+// readPartition reads what savePartition wrote of partition p: an
+// existing partition must have the same key, and a new one (p is the
+// number of partitions) must have a new key.
+func (r *Rank) readPartition(rd *stateReader, p int) {
+	partTypes := make([]arrow.DataType, len(r.part))
+	for i, c := range r.part {
+		partTypes[i] = r.inTypes[c]
+	}
+	key := rd.bytes()
+	if rest, ok := encodedLen(key, partTypes); rd.err == nil && (!ok || rest != 0) {
+		rd.fail("partition %d: a malformed key", p)
+	}
+	rows := rd.count(1 + len(r.order))
+	if rd.err == nil && (rows == 0 || rows > r.n) {
+		rd.fail("partition %d keeps %d rows, want 1 to %d", p, rows, r.n)
+	}
+	top := make([]*rankRow, rows)
+	ord := make([][]byte, len(r.order))
+	for i := range top {
+		row := rd.bytes()
+		if rest, ok := encodedLen(row, r.inTypes); rd.err == nil && (!ok || rest != 0) {
+			rd.fail("partition %d: a malformed row", p)
+		}
+		for k := range ord {
+			if ord[k] = rd.bytes(); rd.err == nil {
+				if rest, ok := encodedLen(ord[k], r.ordTypes[k:k+1]); !ok || rest != 0 {
+					rd.fail("partition %d: a malformed order value", p)
+				}
+			}
+		}
+		top[i] = newRankRow(row, ord)
+	}
+	if rd.err != nil {
+		return
+	}
+	if p < len(r.top) {
+		if !bytes.Equal(r.parts.key(p), key) {
+			rd.fail("partition %d changed its key", p)
+			return
+		}
+		r.top[p], r.shown[p] = top, slices.Clone(top)
+		return
+	}
+	if got := r.parts.findOrAdd(key, hashBytes(key)); got != uint32(p) {
+		rd.fail("partition %d repeats partition %d's key", p, got)
+		return
+	}
+	r.top, r.shown, r.marked, r.dirty = append(r.top, top), append(r.shown, slices.Clone(top)), append(r.marked, false), append(r.dirty, false)
+}
+
 // StateBytes estimates the partitions' keys and kept rows.
 func (r *Rank) StateBytes() int64 {
-	n := r.parts.size() + int64(48*cap(r.top)+cap(r.marked)+4*cap(r.touched))
+	n := r.parts.size() + int64(48*cap(r.top)+cap(r.marked)+4*cap(r.touched)+cap(r.dirty)+4*cap(r.changed))
 	for _, top := range r.top {
 		n += int64(16 * cap(top))
 		for _, row := range top {

@@ -79,7 +79,8 @@ type streamSide struct {
 	byRow    map[string]*joinRow   // by encoding: equal rows have equal keys
 	expiring expiryHeap
 	bytes    int64
-	nullRow  []byte // the encoding of a row of NULLs
+	changed  []*joinRow // rows changed since the last snapshot (see mark)
+	nullRow  []byte     // the encoding of a row of NULLs
 	keyEnc   rowEncoder
 	rowEnc   rowEncoder
 }
@@ -93,6 +94,7 @@ type joinRow struct {
 	matches int64 // rows of the other side it matches, with their copies
 	touched int64 // processing time (ns) of the last insert or match
 	expiry  int64 // Bounds: the watermark at which it can match nothing more
+	dirty   bool  // in its side's changed
 }
 
 // rowOverhead estimates the bytes of a joinRow beyond its encoding.
@@ -262,6 +264,7 @@ func (s *StreamJoin) process(ctx context.Context, me int, b arrow.RecordBatch, o
 			}
 			m := cr[c]
 			matched += m.count
+			other.mark(m)
 			if kind.Retracts() {
 				o.add(Delete, m.count, row, readOnly(m.row))
 				if m.matches > 0 {
@@ -351,13 +354,16 @@ func (side *streamSide) insert(key, row []byte, matches, now, expiry int64) {
 	if r := side.byRow[string(row)]; r != nil {
 		r.count++
 		r.touched = now
+		side.mark(r)
 		return
 	}
 	k := string(key)
 	if rows := side.rows[string(key)]; len(rows) > 0 {
 		k = rows[0].key // Fast path: share the key's string
 	}
-	side.add(&joinRow{row: string(row), key: k, count: 1, matches: matches, touched: now, expiry: expiry})
+	r := &joinRow{row: string(row), key: k, count: 1, matches: matches, touched: now, expiry: expiry}
+	side.add(r)
+	side.mark(r)
 }
 
 // add indexes a new stored row.
@@ -382,6 +388,7 @@ func (side *streamSide) remove(row []byte) bool {
 	if r == nil {
 		return false
 	}
+	side.mark(r)
 	if r.count--; r.count == 0 {
 		side.drop(r)
 	}
@@ -391,6 +398,7 @@ func (side *streamSide) remove(row []byte) bool {
 // drop removes r from its key's list (its heap entry, if any, is skipped
 // when it comes up).
 func (side *streamSide) drop(r *joinRow) {
+	side.mark(r)
 	r.count = 0
 	rows := side.rows[r.key]
 	last := rows[len(rows)-1]
@@ -504,7 +512,7 @@ func (s *StreamJoin) Finish(context.Context, Emitter) error { return nil }
 
 func (s *StreamJoin) Close() {
 	for _, side := range s.sides {
-		side.rows, side.byRow, side.expiring, side.bytes = map[string][]*joinRow{}, map[string]*joinRow{}, nil, 0
+		side.rows, side.byRow, side.expiring, side.bytes, side.changed = map[string][]*joinRow{}, map[string]*joinRow{}, nil, 0, nil
 	}
 }
 

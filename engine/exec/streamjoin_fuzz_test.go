@@ -69,6 +69,81 @@ func FuzzStreamJoinRestore(f *testing.F) {
 	})
 }
 
+// FuzzStreamJoinDelta: any bytes applied as a delta to a restored state
+// either apply or fail with an error, never a panic, leaving no state;
+// state a delta applied to snapshots to bytes that restore to the same
+// state.
+func FuzzStreamJoinDelta(f *testing.F) {
+	ctx := context.Background()
+	j := keyJoin(plan.JoinFull, call("<=", col(2, tsType), col(5, tsType)))
+	newJoin := func() *exec.StreamJoin {
+		op, err := exec.NewStreamJoin(j, exec.StreamJoinOptions{}, testEval())
+		if err != nil {
+			f.Fatal(err)
+		}
+		return op
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	left := toBatches(leftSchema, genRows(rng, true, 40, 4, true), 5, true)
+	right := toBatches(rightSchema, genRows(rng, false, 40, 4, true), 5, true)
+	op, err := exec.NewStreamJoin(j, exec.StreamJoinOptions{LeftUpdating: true, RightUpdating: true}, testEval())
+	if err != nil {
+		f.Fatal(err)
+	}
+	// The base is taken half-way; seeds are real deltas after it.
+	var base []byte
+	n := min(len(left), len(right))
+	for i := range n {
+		if err := op.Process(ctx, left[i], discard{}); err != nil {
+			f.Fatal(err)
+		}
+		if err := op.ProcessRight(ctx, right[i], discard{}); err != nil {
+			f.Fatal(err)
+		}
+		var err error
+		if i == n/2 {
+			base, err = op.SnapshotState(nil)
+		} else if i > n/2 {
+			var d []byte
+			d, err = op.SnapshotDelta(nil)
+			f.Add(d)
+		}
+		if err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, delta []byte) {
+		op := newJoin()
+		defer op.Close()
+		if err := op.RestoreState(base); err != nil {
+			t.Fatal(err)
+		}
+		if err := op.ApplyDelta(delta); err != nil {
+			if op.StateBytes() != 0 {
+				t.Fatalf("a failed delta left %d bytes of state", op.StateBytes())
+			}
+			return
+		}
+		pending, _ := op.SnapshotDelta(nil)
+		once, err := op.SnapshotState(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := newJoin()
+		defer again.Close()
+		if err := again.RestoreState(once); err != nil {
+			t.Fatalf("a snapshot of a state a delta applied to does not restore: %v", err)
+		}
+		if twice, _ := again.SnapshotState(nil); string(twice) != string(once) {
+			t.Fatal("snapshot, restore, snapshot changed the bytes")
+		}
+		if none, _ := again.SnapshotDelta(nil); string(pending) != string(none) {
+			t.Fatal("applying a delta left changes to snapshot")
+		}
+	})
+}
+
 // discard releases what it is given.
 type discard struct{}
 

@@ -220,12 +220,12 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			}
 		}
 	}()
-	if st.Operators != "" {
-		b, err := j.m.wh.Records().Get(ctx, st.Operators)
-		if err != nil {
-			return false, fmt.Errorf("operator state of epoch %d: %w", res.NextEpoch-1, err)
-		}
-		if err := g.Restore(b); err != nil {
+	chain, objs, err := readChain(ctx, j.m.wh.Records(), st)
+	if err != nil {
+		return false, fmt.Errorf("operator state of epoch %d: %w", res.NextEpoch-1, err)
+	}
+	if len(objs) > 0 {
+		if err := g.Restore(objs[0], objs[1:]...); err != nil {
 			return false, errkind.Wrap(errkind.Fatal, err)
 		}
 	}
@@ -383,16 +383,25 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			}
 			sources = append(sources, slices.SortedFunc(maps.Values(in.pending), func(a, b commit.Range) int { return int(a.Partition) - int(b.Partition) })...)
 		}
+		nextChain := chain
 		if g.Stateful() {
 			// The buffer is reused epoch after epoch: a large state is
 			// not grown again from nothing, nor left to the collector.
-			if stateBuf, err = g.Snapshot(stateBuf[:0]); err != nil {
+			full := chain.full(g.Incremental())
+			if full {
+				stateBuf, err = g.Snapshot(stateBuf[:0])
+			} else {
+				stateBuf, err = g.SnapshotDelta(stateBuf[:0])
+			}
+			if err != nil {
 				return committed, errkind.Wrap(errkind.Fatal, err)
 			}
-			next.Operators = stateKey(j.rec.ID, epoch, res.Generation)
-			if err := j.m.wh.Records().Put(ctx, next.Operators, stateBuf); err != nil {
+			key := stateKey(j.rec.ID, epoch, res.Generation, full)
+			if err := j.m.wh.Records().Put(ctx, key, stateBuf); err != nil {
 				return committed, fmt.Errorf("operator state of epoch %d: %w", epoch, err)
 			}
+			nextChain = chain.extend(key, int64(len(stateBuf)), full)
+			nextChain.record(&next)
 		}
 		e := commit.Epoch{Number: epoch, JobVersion: version, Sources: sources, Watermark: millis(wm), State: next.encode()}
 		cr, err := l.Commit(ctx, e, targets...)
@@ -401,8 +410,10 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		}
 		tw.committed()
 		committed = true
-		if next.Operators != "" {
-			if err := pruneStates(ctx, j.m.wh.Records(), j.rec.ID, next.Operators); err != nil {
+		if g.Stateful() {
+			// Only now is the new chain the one recovery reads.
+			chain = nextChain
+			if err := pruneStates(ctx, j.m.wh.Records(), j.rec.ID, chain); err != nil {
 				j.m.log.Warn("prune operator state", "job", j.rec.ID, "err", err)
 			}
 		}

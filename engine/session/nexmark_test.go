@@ -11,6 +11,7 @@ import (
 
 	"github.com/wharfdata/wharf/engine/runtime"
 	"github.com/wharfdata/wharf/engine/session"
+	"github.com/wharfdata/wharf/lake/objstore"
 )
 
 const bidColumns = `auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING, dateTime TIMESTAMP(3), extra STRING`
@@ -93,11 +94,21 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 			// resumes from its committed positions and operator state.
 			await(1)
 			before, _ := j.m.Job(r.JobID)
+			// The crash lands after a stateful job wrote the next epoch's
+			// operator state and before it committed: recovery must read
+			// the committed chain only, and pruning delete the orphan.
+			orphan := fmt.Sprintf("state/%s/%020d-%020d.delta", r.JobID, before.Epoch+1, 0)
+			if err := j.wh.Records().Put(ctx, orphan, []byte("not a delta")); err != nil {
+				t.Fatal(err)
+			}
 			j.restart(true)
 			await(before.Epoch + 1)
 			st, err := j.m.Stop(ctx, r.JobID)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if _, err := j.wh.Records().Get(ctx, orphan); len(st.Operators) > 0 && !errors.Is(err, objstore.ErrNotExist) {
+				t.Fatalf("an uncommitted epoch's operator state was not pruned: %v", err)
 			}
 			// The same query as a batch over exactly the consumed events.
 			var consumed []string

@@ -148,9 +148,12 @@ type Input struct {
 // have time columns, a watermark: the least time any batch still to come
 // holds, minus one, so that no row is late. At one random barrier it
 // snapshots the operator (when it is an exec.Snapshotter), closes it,
-// and continues with a fresh one restored from the bytes. At the end it
-// passes the watermark MaxInt64. It returns the operator's output
-// applied to a multiset.
+// and continues with a fresh one restored from the bytes. An
+// exec.IncrementalSnapshotter is snapshotted at every barrier instead, a
+// full snapshot or (at random) a delta, and the fresh one is restored from
+// the last full snapshot and the deltas after it; it must then hold the
+// state the closed one held. At the end it passes the watermark MaxInt64.
+// It returns the operator's output applied to a multiset.
 func Drive(ctx context.Context, newOp func() (exec.TwoInput, error), left, right Input, seed uint64) (*Multiset, error) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	op, err := newOp()
@@ -164,6 +167,7 @@ func Drive(ctx context.Context, newOp func() (exec.TwoInput, error), left, right
 	total := len(left.Batches) + len(right.Batches)
 	restoreAt := rng.IntN(total + 1)
 	var epoch uint64
+	var chain [][]byte // an IncrementalSnapshotter's full snapshot and deltas
 	lastWM := int64(math.MinInt64)
 	for fed := 0; fed < total; fed++ {
 		side := rng.IntN(2)
@@ -201,6 +205,11 @@ func Drive(ctx context.Context, newOp func() (exec.TwoInput, error), left, right
 				return nil, err
 			}
 		}
+		if inc, ok := op.(exec.IncrementalSnapshotter); ok {
+			if chain, err = snapshotChain(inc, chain, len(chain) == 0 || rng.IntN(4) == 0); err != nil {
+				return nil, err
+			}
+		}
 		snap, ok := op.(exec.Snapshotter)
 		if !ok || fed != restoreAt {
 			continue
@@ -213,7 +222,7 @@ func Drive(ctx context.Context, newOp func() (exec.TwoInput, error), left, right
 		if op, err = newOp(); err != nil {
 			return nil, err
 		}
-		if err := op.(exec.Snapshotter).RestoreState(state); err != nil {
+		if err := restoreChain(op.(exec.Snapshotter), state, chain); err != nil {
 			return nil, fmt.Errorf("restore: %w", err)
 		}
 		again, err := op.(exec.Snapshotter).SnapshotState(nil)
@@ -221,7 +230,7 @@ func Drive(ctx context.Context, newOp func() (exec.TwoInput, error), left, right
 			return nil, err
 		}
 		if string(again) != string(state) {
-			return nil, fmt.Errorf("a restored operator snapshots %d bytes, not the %d it was restored from", len(again), len(state))
+			return nil, fmt.Errorf("a restored operator snapshots %d bytes, not the %d it held (%d deltas)", len(again), len(state), len(chain)-1)
 		}
 	}
 	if wh, ok := op.(exec.WatermarkHandler); ok {
@@ -230,6 +239,35 @@ func Drive(ctx context.Context, newOp func() (exec.TwoInput, error), left, right
 		}
 	}
 	return out, op.Finish(ctx, out)
+}
+
+// snapshotChain appends op's delta to chain, or starts a new chain with
+// its full snapshot.
+func snapshotChain(op exec.IncrementalSnapshotter, chain [][]byte, full bool) ([][]byte, error) {
+	if full {
+		b, err := op.SnapshotState(nil)
+		return [][]byte{b}, err
+	}
+	b, err := op.SnapshotDelta(nil)
+	return append(chain, b), err
+}
+
+// restoreChain restores op from chain when it is an
+// IncrementalSnapshotter, and from state otherwise.
+func restoreChain(op exec.Snapshotter, state []byte, chain [][]byte) error {
+	inc, ok := op.(exec.IncrementalSnapshotter)
+	if !ok {
+		return op.RestoreState(state)
+	}
+	if err := inc.RestoreState(chain[0]); err != nil {
+		return err
+	}
+	for k, d := range chain[1:] {
+		if err := inc.ApplyDelta(d); err != nil {
+			return fmt.Errorf("delta %d: %w", k+1, err)
+		}
+	}
+	return nil
 }
 
 // pendingMin is the least event time in in's batches from next on;
