@@ -23,8 +23,14 @@ func (s *Session) call(ctx context.Context, st *sql.Call) (*Result, error) {
 	switch strings.ToLower(name) {
 	case "system.add_files":
 		return s.addFiles(ctx, st)
+	case "system.rewrite_data_files":
+		return s.rewriteDataFiles(ctx, st)
+	case "system.expire_snapshots":
+		return s.expireSnapshots(ctx, st)
+	case "system.remove_orphan_files":
+		return s.removeOrphanFiles(ctx, st)
 	}
-	return nil, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("no procedure %s (wharf has system.add_files)", name), Pos: pos(st.Name.Pos)}
+	return nil, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("no procedure %s (wharf has system.add_files, system.rewrite_data_files, system.expire_snapshots and system.remove_orphan_files)", name), Pos: pos(st.Name.Pos)}
 }
 
 // addFiles is CALL system.add_files('db.table', 'path or glob'): it
@@ -34,12 +40,11 @@ func (s *Session) call(ctx context.Context, st *sql.Call) (*Result, error) {
 // footers. It is a one-epoch job like any INSERT, so the snapshot carries
 // its txid, and a file the table already references is refused.
 func (s *Session) addFiles(ctx context.Context, st *sql.Call) (*Result, error) {
-	args, err := stringArgs(ctx, st, 2)
+	args, err := stringArgs(ctx, st, 2, 2)
 	if err != nil {
 		return nil, err
 	}
-	parts := strings.Split(args[0], ".")
-	id, err := tableIdent(Database(ctx), sql.ObjectName{Pos: st.Args[0].Position(), Parts: idents(parts)})
+	id, err := callTable(ctx, st, args[0])
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +124,23 @@ func livePaths(ctx context.Context, tbl *table.Table) (map[string]bool, error) {
 	return out, nil
 }
 
-// stringArgs evaluates a CALL's arguments, which must be n constant strings.
-func stringArgs(ctx context.Context, st *sql.Call, n int) ([]string, error) {
-	if len(st.Args) != n {
-		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("%s takes %d arguments, got %d", st.Name.String(), n, len(st.Args)), Pos: pos(st.Pos)}
+// callTable is a CALL's table argument, 'db.table' or 'table'.
+func callTable(ctx context.Context, st *sql.Call, arg string) (table.Identifier, error) {
+	return tableIdent(Database(ctx), sql.ObjectName{Pos: st.Args[0].Position(), Parts: idents(strings.Split(arg, "."))})
+}
+
+// stringArgs evaluates a CALL's arguments, which must be min to max
+// constant strings.
+func stringArgs(ctx context.Context, st *sql.Call, min, max int) ([]string, error) {
+	if len(st.Args) < min || len(st.Args) > max {
+		want := strconv.Itoa(min)
+		if max > min {
+			want = fmt.Sprintf("%d to %d", min, max)
+		}
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("%s takes %s arguments, got %d", st.Name.String(), want, len(st.Args)), Pos: pos(st.Pos)}
 	}
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator}
-	out := make([]string, n)
+	out := make([]string, len(st.Args))
 	for i, a := range st.Args {
 		x, err := plan.BindConstant(ctx, a)
 		if err == nil {

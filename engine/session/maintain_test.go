@@ -1,0 +1,49 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/wharfdata/wharf/engine/session"
+)
+
+// TestMaintenanceProcedures: compaction, expiry and orphan cleanup as
+// Iceberg's CALL procedures; none changes what the table holds.
+func TestMaintenanceProcedures(t *testing.T) {
+	s, _ := newSession(t)
+	mustExec(t, s, `CREATE TABLE m (id BIGINT, s STRING)`)
+	for i := range 6 {
+		mustExec(t, s, fmt.Sprintf(`INSERT INTO m VALUES (%d, 'a'), (%d, 'b')`, 2*i, 2*i+1))
+	}
+	got := render(t, mustExec(t, s, `CALL system.rewrite_data_files('m')`))
+	if len(got) != 1 || !strings.HasPrefix(got[0], "6|1|") {
+		t.Fatalf("rewrite_data_files: %q, want 6 files into 1", got)
+	}
+	checkRows(t, s, `SELECT COUNT(*), SUM(id) FROM m`, "12|66")
+	checkRows(t, s, `CALL system.rewrite_data_files('default.m')`, "0|0|0") // nothing small left to merge
+	// Six inserts and the rewrite: all but the newest go.
+	checkRows(t, s, `CALL system.expire_snapshots('m', '2999-01-01 00:00:00')`, "6")
+	checkRows(t, s, `SELECT COUNT(*), SUM(id) FROM m`, "12|66")
+	// Nothing is an hour old: nothing is an orphan yet, whatever is asked.
+	checkRows(t, s, `CALL system.remove_orphan_files('m', '2999-01-01')`)
+	checkRows(t, s, `SELECT COUNT(*), SUM(id) FROM m`, "12|66")
+	for _, c := range []struct{ sql, code, msg string }{
+		{`CALL system.rewrite_data_files()`, "INVALID_ARGUMENT", "takes 1 arguments, got 0"},
+		{`CALL system.expire_snapshots('m', 'yesterday')`, "INVALID_ARGUMENT", `older than "yesterday": want a timestamp`},
+		{`CALL system.rewrite_data_files('nope')`, "NOT_FOUND", "nope"},
+		{`CALL system.compact('m')`, "NOT_FOUND", "system.rewrite_data_files"},
+	} {
+		_, err := s.Exec(context.Background(), c.sql, false)
+		var e *session.Error
+		if !errors.As(err, &e) || string(e.Code) != c.code || !strings.Contains(e.Msg, c.msg) {
+			t.Errorf("%s: %v, want %s containing %q", c.sql, err, c.code, c.msg)
+		}
+	}
+	// A read-only caller may not run them.
+	if _, err := s.Exec(context.Background(), `CALL system.rewrite_data_files('m')`, true); err == nil {
+		t.Error("a read-only call compacted")
+	}
+}
