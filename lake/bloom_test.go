@@ -182,22 +182,8 @@ func writeBloomTable(t testing.TB, name string, withBloom bool, rows, group int)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx := tbl.NewTransaction()
 	sc, _ := table.SchemaToArrowSchema(bloomSchema, nil, true, false)
-	for _, from := range []int{0, rows / 2} {
-		rec := bloomBatch(t, from, rows/2, rows)
-		files, err := lake.WriteFiles(ctx, tbl, sc, lake.Batches(rec))
-		rec.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.AddDataFiles(ctx, files, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	appendBatches(t, tbl, sc, bloomBatch(t, 0, rows/2, rows), bloomBatch(t, rows/2, rows/2, rows))
 	tbl, err = wh.LoadTable(ctx, id)
 	if err != nil {
 		t.Fatal(err)

@@ -198,17 +198,7 @@ func TestCachedPruningKeepsIcebergGosFiles(t *testing.T) {
 				}
 			}
 			n := cmp.Or(tc.rows, pruneRows) / commits
-			files, err := lake.WriteFiles(ctx, tbl, pruneArrow, lake.Batches(pruneBatch(c*n, n)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tx := tbl.NewTransaction()
-			if err := tx.AddDataFiles(ctx, files, nil); err != nil {
-				t.Fatal(err)
-			}
-			if tbl, err = tx.Commit(ctx); err != nil {
-				t.Fatal(err)
-			}
+			tbl = appendBatches(t, tbl, pruneArrow, pruneBatch(c*n, n))
 		}
 		mc := lake.NewManifestCache(64 << 20)
 		sameHere := 0

@@ -398,3 +398,26 @@ func recordReader(rec arrow.RecordBatch) array.RecordReader {
 	r, _ := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 	return r
 }
+
+// appendBatches writes each batch (of schema sc, released here) as files of
+// tbl and commits them in one transaction, a snapshot per batch, outside
+// any job; it returns the table as committed.
+func appendBatches(t testing.TB, tbl *table.Table, sc *arrow.Schema, recs ...arrow.RecordBatch) *table.Table {
+	t.Helper()
+	ctx := context.Background()
+	tx := tbl.NewTransaction()
+	for _, rec := range recs {
+		files, err := lake.WriteFiles(ctx, tbl, sc, lake.Batches(rec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.AddDataFiles(ctx, files, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tbl, err := tx.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 
@@ -201,19 +202,11 @@ func appendCommits(t testing.TB, wh *lake.Warehouse, id table.Identifier, from, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx := tbl.NewTransaction()
+	var recs []arrow.RecordBatch
 	for i := from; i < from+n; i++ {
-		files, err := lakeWrite(ctx, tbl, foreignBatch(i, 1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.AddDataFiles(ctx, files, nil); err != nil {
-			t.Fatal(err)
-		}
+		recs = append(recs, foreignBatch(i, 1))
 	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	appendBatches(t, tbl, arrowSchema, recs...)
 }
 
 // TestManifestCacheEvicts: a bound smaller than the manifests keeps the

@@ -81,23 +81,8 @@ func TestFilterFirstMatchesIcebergGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	tbl, _ := wh.LoadTable(ctx, id)
-	tx := tbl.NewTransaction()
-	for _, from := range []int{0, 3000, 4500} {
-		rec := typedBatch(t, from, 1500)
-		sc, _ := table.SchemaToArrowSchema(typedSchema, nil, true, false)
-		files, err := lake.WriteFiles(ctx, tbl, sc, lake.Batches(rec))
-		rec.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.AddDataFiles(ctx, files, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tbl, _ = wh.LoadTable(ctx, id)
+	sc, _ := table.SchemaToArrowSchema(typedSchema, nil, true, false)
+	tbl = appendBatches(t, tbl, sc, typedBatch(t, 0, 1500), typedBatch(t, 3000, 1500), typedBatch(t, 4500, 1500))
 
 	R := func(s string) iceberg.Reference { return iceberg.Reference(s) }
 	filters := []iceberg.BooleanExpression{

@@ -29,17 +29,7 @@ func TestScanEmptyStringPartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	for c := range 3 {
-		files, err := lake.WriteFiles(ctx, tbl, pruneArrow, lake.Batches(pruneBatch(c*100, 100)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tx := tbl.NewTransaction()
-		if err := tx.AddDataFiles(ctx, files, nil); err != nil {
-			t.Fatal(err)
-		}
-		if tbl, err = tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
+		tbl = appendBatches(t, tbl, pruneArrow, pruneBatch(c*100, 100))
 	}
 	count := func(f iceberg.BooleanExpression) int64 {
 		t.Helper()

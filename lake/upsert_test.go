@@ -408,17 +408,7 @@ func TestUpsertForeignCommits(t *testing.T) {
 	foreign := []chg{{7, 700, lake.KindInsert}, {5000, 1, lake.KindInsert}, {5001, 2, lake.KindInsert}}
 	rec, kinds := changeBatch(foreign)
 	kinds.Release()
-	files, err := lake.WriteFiles(ctx, tbl, pkArrow, lake.Batches(rec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx := tbl.NewTransaction()
-	if err := tx.AddDataFiles(ctx, files, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	appendBatches(t, tbl, pkArrow, rec)
 	model[5000], model[5001] = 1, 2
 
 	next := append([]chg{{7, 77, lake.KindUpdateAfter}}, randomChanges(r, 1000, 800)...)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -34,12 +33,10 @@ type GroupAgg struct {
 	aggTypes []arrow.DataType
 	calls    []groupAggCall
 	group    rowGrouper
-	live     []int64  // per group: its rows (inserts minus retractions)
-	emitted  [][]byte // per group: its aggregates as last emitted, encoded; nil: not emitted
-	touched  []uint32 // groups changed since the last emission, in order of first change
-	marked   []bool   // per group: in touched
-	changed  []uint32 // groups changed since the last snapshot (SnapshotDelta)
-	dirty    []bool   // per group: in changed
+	live     []int64   // per group: its rows (inserts minus retractions)
+	emitted  [][]byte  // per group: its aggregates as last emitted, encoded; nil: not emitted
+	touched  changeSet // groups changed since the last emission
+	changed  changeSet // groups changed since the last snapshot (SnapshotDelta)
 	ev       *expr.EvalContext
 
 	// Scratch reused across batches.
@@ -117,14 +114,8 @@ func (g *GroupAgg) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) er
 		if g.live[id] += signOf(signs, int32(i)); g.live[id] < 0 {
 			return fmt.Errorf("continuous GROUP BY: row %d retracts (-U/-D) a row its group never received", i)
 		}
-		if !g.marked[id] {
-			g.marked[id] = true
-			g.touched = append(g.touched, id)
-		}
-		if !g.dirty[id] {
-			g.dirty[id] = true
-			g.changed = append(g.changed, id)
-		}
+		g.touched.add(id)
+		g.changed.add(id)
 	}
 	for i := range g.calls {
 		if err := g.fold(&g.calls[i], b, groups, signs, n); err != nil {
@@ -162,7 +153,9 @@ func (g *GroupAgg) signsOf(b arrow.RecordBatch) ([]int8, error) {
 }
 
 func (g *GroupAgg) grow(n int) {
-	g.live, g.emitted, g.marked, g.dirty = growTo(g.live, n), growTo(g.emitted, n), growTo(g.marked, n), growTo(g.dirty, n)
+	g.live, g.emitted = growTo(g.live, n), growTo(g.emitted, n)
+	g.touched.grow(n)
+	g.changed.grow(n)
 	for _, c := range g.calls {
 		c.acc.grow(n)
 		if c.distinct != nil {
@@ -231,7 +224,7 @@ func (g *GroupAgg) Close() {}
 // batch of retractions (-U, -D), then one of additions (+I, +U), so every
 // -U precedes its +U.
 func (g *GroupAgg) emitChanges(ctx context.Context, out Emitter) error {
-	touched := g.touched
+	touched := g.touched.ids
 	if len(touched) == 0 {
 		return nil
 	}
@@ -251,7 +244,6 @@ func (g *GroupAgg) emitChanges(ctx context.Context, out Emitter) error {
 	var retractKinds, addKinds []int8
 	var old [][]byte
 	for k, id := range touched {
-		g.marked[id] = false
 		prev, alive, now := g.emitted[id], g.live[id] > 0, g.out.row(k)
 		switch {
 		case prev == nil && alive:
@@ -266,7 +258,7 @@ func (g *GroupAgg) emitChanges(ctx context.Context, out Emitter) error {
 			g.emitted[id] = append([]byte(nil), now...)
 		}
 	}
-	g.touched = touched[:0]
+	g.touched.reset()
 	if len(retract) > 0 {
 		keys, err := takeColumns(ctx, alloc, cols[:len(g.keyTypes)], retract)
 		if err != nil {
@@ -304,10 +296,10 @@ func withKinds(schema *arrow.Schema, cols []arrow.Array, kinds []int8, alloc mem
 // SnapshotState appends every group's key, row count, last emitted result
 // and accumulators. It is taken after OnBarrier, when nothing is pending.
 func (g *GroupAgg) SnapshotState(dst []byte) ([]byte, error) {
-	if len(g.touched) > 0 {
+	if len(g.touched.ids) > 0 {
 		return nil, fmt.Errorf("BUG: continuous GROUP BY snapshot with changes not yet emitted")
 	}
-	g.startDelta()
+	g.changed.reset()
 	w := stateWriter{b: append(dst, groupAggVersion)}
 	n := g.group.len()
 	w.uvarint(uint64(n))
@@ -329,13 +321,13 @@ func (g *GroupAgg) SnapshotState(dst []byte) ([]byte, error) {
 
 // SnapshotDelta appends the groups changed since the last snapshot.
 func (g *GroupAgg) SnapshotDelta(dst []byte) ([]byte, error) {
-	if len(g.touched) > 0 {
+	if len(g.touched.ids) > 0 {
 		return nil, fmt.Errorf("BUG: continuous GROUP BY snapshot with changes not yet emitted")
 	}
-	slices.Sort(g.changed) // new groups in the order of their numbers
+	changed := g.changed.sorted()
 	w := stateWriter{b: append(dst, groupAggDeltaVersion)}
-	w.uvarint(uint64(len(g.changed)))
-	for _, id := range g.changed {
+	w.uvarint(uint64(len(changed)))
+	for _, id := range changed {
 		w.uvarint(uint64(id))
 		g.saveGroup(&w, int(id))
 		for _, c := range g.calls {
@@ -345,15 +337,8 @@ func (g *GroupAgg) SnapshotDelta(dst []byte) ([]byte, error) {
 			}
 		}
 	}
-	g.startDelta()
+	g.changed.reset()
 	return w.b, nil
-}
-
-func (g *GroupAgg) startDelta() {
-	for _, id := range g.changed {
-		g.dirty[id] = false
-	}
-	g.changed = g.changed[:0]
 }
 
 // saveGroup writes group id's key, row count and last emitted result.
@@ -457,7 +442,7 @@ func (g *GroupAgg) readGroup(r *stateReader, id int) {
 
 // StateBytes estimates the groups' keys, counts, results and accumulators.
 func (g *GroupAgg) StateBytes() int64 {
-	n := g.group.size() + int64(8*cap(g.live)+24*cap(g.emitted)+cap(g.marked)+4*cap(g.touched)+cap(g.dirty)+4*cap(g.changed))
+	n := g.group.size() + int64(8*cap(g.live)+24*cap(g.emitted)) + g.touched.size() + g.changed.size()
 	for _, e := range g.emitted {
 		n += int64(cap(e))
 	}

@@ -36,10 +36,8 @@ type Rank struct {
 	parts    byteTable    // partition keys, numbered
 	top      [][]*rankRow // per partition: its best rows, best first
 	shown    [][]*rankRow // per partition: as last emitted
-	touched  []uint32     // partitions changed since the last emission
-	marked   []bool
-	changed  []uint32 // partitions changed since the last snapshot (SnapshotDelta)
-	dirty    []bool   // per partition: in changed
+	touched  changeSet    // partitions changed since the last emission
+	changed  changeSet    // partitions changed since the last snapshot (SnapshotDelta)
 	ev       *expr.EvalContext
 
 	// Scratch reused across batches.
@@ -115,7 +113,9 @@ func (r *Rank) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) error 
 		key := r.partEnc.row(i)
 		p := r.parts.findOrAdd(key, hashBytes(key))
 		if int(p) == len(r.top) {
-			r.top, r.shown, r.marked, r.dirty = append(r.top, nil), append(r.shown, nil), append(r.marked, false), append(r.dirty, false)
+			r.top, r.shown = append(r.top, nil), append(r.shown, nil)
+			r.touched.grow(len(r.top))
+			r.changed.grow(len(r.top))
 		}
 		for k := range ord {
 			ord[k] = r.ordEnc[k].row(i)
@@ -140,14 +140,8 @@ func (r *Rank) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) error 
 		copy(top[at+1:], top[at:])
 		top[at] = row
 		r.top[p] = top
-		if !r.marked[p] {
-			r.marked[p] = true
-			r.touched = append(r.touched, p)
-		}
-		if !r.dirty[p] {
-			r.dirty[p] = true
-			r.changed = append(r.changed, p)
-		}
+		r.touched.add(p)
+		r.changed.add(p)
 	}
 	return nil
 }
@@ -211,8 +205,7 @@ func (r *Rank) emitChanges(ctx context.Context, out Emitter) error {
 	var retract, add []*rankRow
 	var retractRanks, addRanks []int64
 	var retractKinds, addKinds []int8
-	for _, p := range r.touched {
-		r.marked[p] = false
+	for _, p := range r.touched.ids {
 		old, now := r.shown[p], r.top[p]
 		for i := range max(len(old), len(now)) {
 			var o, w *rankRow
@@ -235,7 +228,7 @@ func (r *Rank) emitChanges(ctx context.Context, out Emitter) error {
 		}
 		r.shown[p] = append(old[:0], now...)
 	}
-	r.touched = r.touched[:0]
+	r.touched.reset()
 	if err := r.emitRows(ctx, out, retract, retractRanks, retractKinds); err != nil {
 		return err
 	}
@@ -260,10 +253,10 @@ func (r *Rank) emitRows(ctx context.Context, out Emitter, rows []*rankRow, ranks
 // SnapshotState appends every partition's key and kept rows; taken after
 // OnBarrier, when what was emitted is what is kept.
 func (r *Rank) SnapshotState(dst []byte) ([]byte, error) {
-	if len(r.touched) > 0 {
+	if len(r.touched.ids) > 0 {
 		return nil, fmt.Errorf("BUG: continuous Top-N snapshot with changes not yet emitted")
 	}
-	r.startDelta()
+	r.changed.reset()
 	w := stateWriter{b: append(dst, rankVersion)}
 	w.uvarint(uint64(len(r.top)))
 	for p := range r.top {
@@ -274,25 +267,18 @@ func (r *Rank) SnapshotState(dst []byte) ([]byte, error) {
 
 // SnapshotDelta appends the partitions changed since the last snapshot.
 func (r *Rank) SnapshotDelta(dst []byte) ([]byte, error) {
-	if len(r.touched) > 0 {
+	if len(r.touched.ids) > 0 {
 		return nil, fmt.Errorf("BUG: continuous Top-N snapshot with changes not yet emitted")
 	}
-	slices.Sort(r.changed) // new partitions in the order of their numbers
+	changed := r.changed.sorted()
 	w := stateWriter{b: append(dst, rankDeltaVersion)}
-	w.uvarint(uint64(len(r.changed)))
-	for _, p := range r.changed {
+	w.uvarint(uint64(len(changed)))
+	for _, p := range changed {
 		w.uvarint(uint64(p))
 		r.savePartition(&w, int(p))
 	}
-	r.startDelta()
+	r.changed.reset()
 	return w.b, nil
-}
-
-func (r *Rank) startDelta() {
-	for _, p := range r.changed {
-		r.dirty[p] = false
-	}
-	r.changed = r.changed[:0]
 }
 
 func (r *Rank) savePartition(w *stateWriter, p int) {
@@ -384,12 +370,14 @@ func (r *Rank) readPartition(rd *stateReader, p int) {
 		rd.fail("partition %d repeats partition %d's key", p, got)
 		return
 	}
-	r.top, r.shown, r.marked, r.dirty = append(r.top, top), append(r.shown, slices.Clone(top)), append(r.marked, false), append(r.dirty, false)
+	r.top, r.shown = append(r.top, top), append(r.shown, slices.Clone(top))
+	r.touched.grow(len(r.top))
+	r.changed.grow(len(r.top))
 }
 
 // StateBytes estimates the partitions' keys and kept rows.
 func (r *Rank) StateBytes() int64 {
-	n := r.parts.size() + int64(48*cap(r.top)+cap(r.marked)+4*cap(r.touched)+cap(r.dirty)+4*cap(r.changed))
+	n := r.parts.size() + int64(48*cap(r.top)) + r.touched.size() + r.changed.size()
 	for _, top := range r.top {
 		n += int64(16 * cap(top))
 		for _, row := range top {

@@ -1,0 +1,36 @@
+package exec
+
+import "slices"
+
+// changeSet holds the ids (groups, partitions) changed since some point
+// (the last emission, the last snapshot), each once, in the order of their
+// first change. Its flags grow with the ids an operator numbers.
+type changeSet struct {
+	ids []uint32
+	in  []bool // per id: in ids
+}
+
+// grow makes room for ids below n.
+func (c *changeSet) grow(n int) { c.in = growTo(c.in, n) }
+
+func (c *changeSet) add(id uint32) {
+	if !c.in[id] {
+		c.in[id] = true
+		c.ids = append(c.ids, id)
+	}
+}
+
+// sorted orders the ids by number: new ones in the order they were numbered.
+func (c *changeSet) sorted() []uint32 {
+	slices.Sort(c.ids)
+	return c.ids
+}
+
+func (c *changeSet) reset() {
+	for _, id := range c.ids {
+		c.in[id] = false
+	}
+	c.ids = c.ids[:0]
+}
+
+func (c *changeSet) size() int64 { return int64(cap(c.in) + 4*cap(c.ids)) }
