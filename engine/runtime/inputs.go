@@ -33,7 +33,6 @@ type input struct {
 	kind, name string // the ledger's name for its positions
 	leaves     []int  // the graph's leaves it feeds
 	replays    []bool // per leaf: it rebuilds windows by replay
-	windowed   bool   // some leaf does
 	et         *eventTime
 	pending    map[int32]commit.Range // per split: what the epochs since the last commit read
 	replaying  map[int32]bool         // splits still reading rows committed epochs read
@@ -64,9 +63,8 @@ func inputs(g *exec.Graph, maxWindow int64) ([]*input, error) {
 		}
 		in.leaves = append(in.leaves, i)
 		in.replays = append(in.replays, g.Windowed(i))
-		if g.Windowed(i) && !in.windowed {
-			in.windowed = true
-			in.et = newEventTime(leaf.Source.Watermark, maxWindow)
+		if g.Windowed(i) {
+			in.et.maxWindow = maxWindow // how far back a restart reads
 		}
 	}
 	return out, nil

@@ -472,28 +472,19 @@ func (j *job) take(ctx context.Context, in *input, b connector.Batch, dl *deadLe
 	j.mu.Lock()
 	j.status.RowsIn += b.Rows.NumRows()
 	j.mu.Unlock()
-	skip := 0 // rows only the windowed leaves take again
-	if in.windowed && slices.Contains(in.replays, false) {
-		var err error
-		if skip, err = replayed(b, r.From); err != nil {
-			b.Rows.Release()
-			return err
-		}
-	}
+	// Rows the committed epochs read go again only to the leaves that
+	// rebuild windows from them; the others restored them from their
+	// snapshots. (The loop cut any batch holding both kinds.)
+	replay := b.From < r.From
 	// Each push takes a reference; the one this batch came with is
 	// dropped once every leaf has had its own.
 	defer b.Rows.Release()
 	for i, leaf := range in.leaves {
-		rows := b.Rows
-		switch n := int(rows.NumRows()); {
-		case in.replays[i] || skip == 0:
-			rows.Retain()
-		case skip == n:
+		if replay && !in.replays[i] {
 			continue
-		default:
-			rows = rows.NewSlice(int64(skip), int64(n))
 		}
-		if err := g.Push(ctx, leaf, rows); err != nil {
+		b.Rows.Retain()
+		if err := g.Push(ctx, leaf, b.Rows); err != nil {
 			return err
 		}
 	}
