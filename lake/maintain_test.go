@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharfdata/wharf/internal/errkind"
 	"github.com/wharfdata/wharf/lake"
 	"github.com/wharfdata/wharf/lake/commit"
 )
@@ -263,6 +264,15 @@ func TestUpsertEpochAbortedAfterCompaction(t *testing.T) {
 			_, err := u.commit(len(cs), data, deletes)
 			if want := map[bool]error{false: commit.ErrDeletedFileGone, true: errCrash}[crash]; !errors.Is(err, want) {
 				t.Fatalf("commit: %v, want %v", err, want)
+			}
+			if !crash {
+				// Aborted on the spot: a restart, not a fatal error, mends it.
+				if errkind.Of(err) != errkind.Retryable {
+					t.Fatalf("commit: %v is not retryable", err)
+				}
+				if pending, err := commit.Pending(ctx, wh.Records()); err != nil || len(pending) != 0 {
+					t.Fatalf("pending after the failed commit: %v, %v", pending, err)
+				}
 			}
 			again := newUpserter(t, wh, id)
 			if again.next != 4 || again.offset != u.offset {

@@ -46,7 +46,6 @@ import (
 	"github.com/wharfdata/wharf/engine/plan"
 	"github.com/wharfdata/wharf/internal/errkind"
 	"github.com/wharfdata/wharf/lake"
-	"github.com/wharfdata/wharf/lake/commit"
 )
 
 // DefaultInterval is the default commit interval (DESIGN.md §4).
@@ -299,13 +298,8 @@ func (m *Manager) Close(ctx context.Context) {
 	wg.Wait()
 }
 
-// fatal says whether err stops a job for good. An upsert epoch whose
-// position deletes name a file a compaction removed can never commit, but
-// the restart's recovery aborts it and the job computes it again.
+// fatal says whether err stops a job for good.
 func fatal(err error) bool {
-	if errors.Is(err, commit.ErrDeletedFileGone) {
-		return false
-	}
 	var ke *errkind.Error
 	if errors.As(err, &ke) {
 		return ke.Kind == errkind.Fatal

@@ -325,7 +325,16 @@ func (l *Ledger) Commit(ctx context.Context, e Epoch, targets ...Target) (Result
 	if err := l.fail(FPAfterPrepare); err != nil {
 		return Result{}, err
 	}
-	return l.commitPrepared(ctx, p, works)
+	res, err := l.commitPrepared(ctx, p, works)
+	if errors.Is(err, ErrDeletedFileGone) {
+		// It can never commit, and landed nowhere: its record goes, and
+		// the job's next incarnation computes it again.
+		if aerr := l.abort(ctx, e.Number); aerr != nil {
+			return res, errors.Join(err, aerr)
+		}
+		return res, errkind.Errorf(errkind.Retryable, "epoch aborted, to be computed again from the last committed one: %w", err)
+	}
+	return res, err
 }
 
 // checkMulti refuses an epoch of n tables when the catalog cannot commit
