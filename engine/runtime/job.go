@@ -268,6 +268,11 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	version := jobVersion(j.rec.SQL)
 	epoch := res.NextEpoch
 	var stateBuf []byte // operator snapshots, reused
+	// Within a run every state object written is committed (a failed
+	// commit ends the run), so a delta makes nothing stale: the state
+	// prefix is listed after a full snapshot, and once per run for the
+	// attempts of runs before it.
+	pruned := false
 	for stopping := false; !stopping; {
 		tw.begin()
 		timer := time.NewTimer(p.Interval)
@@ -383,11 +388,11 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			}
 			sources = append(sources, slices.SortedFunc(maps.Values(in.pending), func(a, b commit.Range) int { return int(a.Partition) - int(b.Partition) })...)
 		}
-		nextChain := chain
+		nextChain, full := chain, false
 		if g.Stateful() {
 			// The buffer is reused epoch after epoch: a large state is
 			// not grown again from nothing, nor left to the collector.
-			full := chain.full(g.Incremental())
+			full = chain.full(g.Incremental())
 			if full {
 				stateBuf, err = g.Snapshot(stateBuf[:0])
 			} else {
@@ -413,8 +418,11 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		if g.Stateful() {
 			// Only now is the new chain the one recovery reads.
 			chain = nextChain
-			if err := pruneStates(ctx, j.m.wh.Records(), j.rec.ID, chain); err != nil {
-				j.m.log.Warn("prune operator state", "job", j.rec.ID, "err", err)
+			if full || !pruned {
+				if err := pruneStates(ctx, j.m.wh.Records(), j.rec.ID, chain); err != nil {
+					j.m.log.Warn("prune operator state", "job", j.rec.ID, "err", err)
+				}
+				pruned = true
 			}
 		}
 		now := time.Now().UTC()
