@@ -16,14 +16,7 @@ import (
 // that restore to the same state.
 func FuzzStreamJoinRestore(f *testing.F) {
 	ctx := context.Background()
-	j := keyJoin(plan.JoinFull, call("<=", col(2, tsType), col(5, tsType)))
-	newJoin := func() *exec.StreamJoin {
-		op, err := exec.NewStreamJoin(j, exec.StreamJoinOptions{}, testEval())
-		if err != nil {
-			f.Fatal(err)
-		}
-		return op
-	}
+	newJoin := func() *exec.StreamJoin { return newFuzzJoin(f, exec.StreamJoinOptions{}) }
 	rng := rand.New(rand.NewPCG(1, 1))
 	left := toBatches(leftSchema, genRows(rng, true, 20, 4, false), 5, false)
 	right := toBatches(rightSchema, genRows(rng, false, 20, 4, false), 5, false)
@@ -75,21 +68,11 @@ func FuzzStreamJoinRestore(f *testing.F) {
 // state.
 func FuzzStreamJoinDelta(f *testing.F) {
 	ctx := context.Background()
-	j := keyJoin(plan.JoinFull, call("<=", col(2, tsType), col(5, tsType)))
-	newJoin := func() *exec.StreamJoin {
-		op, err := exec.NewStreamJoin(j, exec.StreamJoinOptions{}, testEval())
-		if err != nil {
-			f.Fatal(err)
-		}
-		return op
-	}
+	newJoin := func() *exec.StreamJoin { return newFuzzJoin(f, exec.StreamJoinOptions{}) }
 	rng := rand.New(rand.NewPCG(2, 2))
 	left := toBatches(leftSchema, genRows(rng, true, 40, 4, true), 5, true)
 	right := toBatches(rightSchema, genRows(rng, false, 40, 4, true), 5, true)
-	op, err := exec.NewStreamJoin(j, exec.StreamJoinOptions{LeftUpdating: true, RightUpdating: true}, testEval())
-	if err != nil {
-		f.Fatal(err)
-	}
+	op := newFuzzJoin(f, exec.StreamJoinOptions{LeftUpdating: true, RightUpdating: true})
 	// The base is taken half-way; seeds are real deltas after it.
 	var base []byte
 	n := min(len(left), len(right))
@@ -142,6 +125,17 @@ func FuzzStreamJoinDelta(f *testing.F) {
 			t.Fatal("applying a delta left changes to snapshot")
 		}
 	})
+}
+
+// newFuzzJoin is the join both fuzz targets restore state into: a FULL
+// join on the key with a residual on the two times.
+func newFuzzJoin(f *testing.F, opt exec.StreamJoinOptions) *exec.StreamJoin {
+	j := keyJoin(plan.JoinFull, call("<=", col(2, tsType), col(5, tsType)))
+	op, err := exec.NewStreamJoin(j, opt, testEval())
+	if err != nil {
+		f.Fatal(err)
+	}
+	return op
 }
 
 // discard releases what it is given.
