@@ -573,11 +573,9 @@ func (s *StreamJoin) flush(ctx context.Context, out Emitter) error {
 			left, right = right, left
 		}
 		cols := append(left, right...)
+		var rec arrow.RecordBatch
 		if s.Updating() {
-			b := array.NewInt8Builder(s.ev.Alloc)
-			b.AppendValues(o.kinds[from:to], nil)
-			cols = append(cols, b.NewArray())
-			b.Release()
+			rec = withKinds(s.schema, cols, o.kinds[from:to], s.ev.Alloc)
 		} else {
 			for _, k := range o.kinds[from:to] {
 				if k != int8(Insert) {
@@ -585,8 +583,8 @@ func (s *StreamJoin) flush(ctx context.Context, out Emitter) error {
 					return fmt.Errorf("BUG: a retraction reached a streaming join planned over append-only inputs")
 				}
 			}
+			rec = array.NewRecordBatch(s.schema, cols, int64(to-from))
 		}
-		rec := array.NewRecordBatch(s.schema, cols, int64(to-from))
 		releaseAll(cols)
 		if err := out.Emit(ctx, rec); err != nil {
 			return err
