@@ -49,14 +49,8 @@ func FuzzStreamJoinRestore(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again := newJoin()
+		again := restoresSame(t, newJoin(), once, "restored state")
 		defer again.Close()
-		if err := again.RestoreState(once); err != nil {
-			t.Fatalf("a snapshot of restored state does not restore: %v", err)
-		}
-		if twice, _ := again.SnapshotState(nil); string(twice) != string(once) {
-			t.Fatal("snapshot, restore, snapshot changed the bytes")
-		}
 		// Running over restored state is Drive's part (exectest): here
 		// a fuzzed count of copies could ask for billions of rows.
 	})
@@ -113,14 +107,8 @@ func FuzzStreamJoinDelta(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again := newJoin()
+		again := restoresSame(t, newJoin(), once, "a state a delta applied to")
 		defer again.Close()
-		if err := again.RestoreState(once); err != nil {
-			t.Fatalf("a snapshot of a state a delta applied to does not restore: %v", err)
-		}
-		if twice, _ := again.SnapshotState(nil); string(twice) != string(once) {
-			t.Fatal("snapshot, restore, snapshot changed the bytes")
-		}
 		if none, _ := again.SnapshotDelta(nil); string(pending) != string(none) {
 			t.Fatal("applying a delta left changes to snapshot")
 		}
@@ -134,6 +122,19 @@ func newFuzzJoin(f *testing.F, opt exec.StreamJoinOptions) *exec.StreamJoin {
 	op, err := exec.NewStreamJoin(j, opt, testEval())
 	if err != nil {
 		f.Fatal(err)
+	}
+	return op
+}
+
+// restoresSame restores snapshot (of what) into op, failing unless it
+// restores and snapshots to the same bytes again; it returns op.
+func restoresSame(t *testing.T, op *exec.StreamJoin, snapshot []byte, what string) *exec.StreamJoin {
+	t.Helper()
+	if err := op.RestoreState(snapshot); err != nil {
+		t.Fatalf("a snapshot of %s does not restore: %v", what, err)
+	}
+	if again, _ := op.SnapshotState(nil); string(again) != string(snapshot) {
+		t.Fatal("snapshot, restore, snapshot changed the bytes")
 	}
 	return op
 }
