@@ -96,7 +96,7 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		}
 		q.Operators = append(q.Operators, NewWindowTVF(n, ev.Alloc))
 	case *plan.Filter:
-		if w, ok := n.Input.(*plan.Window); ok && q.streaming && readsUnbounded(w) {
+		if w, ok := n.Input.(*plan.Window); ok && q.streaming && plan.Unbounded(w) != nil {
 			if err := q.add(ctx, w.Input, ev); err != nil {
 				return err
 			}
@@ -163,7 +163,7 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			q.Operators = append(q.Operators, NewWindowAgg(func() (*HashAgg, error) { return buildAggregate(n, ev) }, start, end, ev.Alloc))
 			break
 		}
-		if q.streaming && readsUnbounded(n) {
+		if q.streaming && plan.Unbounded(n) != nil {
 			g, err := buildGroupAgg(n, ev)
 			if err != nil {
 				return err

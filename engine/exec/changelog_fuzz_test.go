@@ -15,20 +15,7 @@ import (
 // Top-N's RestoreState. Invariants: no panic; state that restores
 // snapshots to the same bytes and emits without error.
 func FuzzRestoreState(f *testing.F) {
-	ev := &expr.EvalContext{Ctx: context.Background(), Alloc: memory.DefaultAllocator}
-	specs, aggFields := testAggs()
-	schema := arrow.NewSchema(append([]arrow.Field{clSchema.Field(0), clSchema.Field(1)}, aggFields...), nil)
-	newOps := func() []Operator {
-		g, err := NewGroupAgg(schema, []expr.Evaluator{clCol(0), clCol(1)}, []arrow.DataType{clSchema.Field(0).Type, clSchema.Field(1).Type}, specs, true, ev)
-		if err != nil {
-			f.Fatal(err)
-		}
-		r, err := NewRank(rankSchema, []int{0}, []SortKey{{Column: 2, Descending: true}, {Column: 1}}, 3, false, ev)
-		if err != nil {
-			f.Fatal(err)
-		}
-		return []Operator{g, r}
-	}
+	newOps := func() []Operator { return newFuzzOps(f) }
 	// Seeds: real snapshots of both operators.
 	steps, _ := randomChangelog(rand.New(rand.NewPCG(1, 2)), 60, true)
 	for k, op := range newOps() {
@@ -83,20 +70,7 @@ func FuzzRestoreState(f *testing.F) {
 // ApplyDelta, after a real base. Invariants: no panic; state a delta
 // applied to snapshots to bytes that restore, and emits without error.
 func FuzzApplyDelta(f *testing.F) {
-	ev := &expr.EvalContext{Ctx: context.Background(), Alloc: memory.DefaultAllocator}
-	specs, aggFields := testAggs()
-	schema := arrow.NewSchema(append([]arrow.Field{clSchema.Field(0), clSchema.Field(1)}, aggFields...), nil)
-	newOps := func() []Operator {
-		g, err := NewGroupAgg(schema, []expr.Evaluator{clCol(0), clCol(1)}, []arrow.DataType{clSchema.Field(0).Type, clSchema.Field(1).Type}, specs, true, ev)
-		if err != nil {
-			f.Fatal(err)
-		}
-		r, err := NewRank(rankSchema, []int{0}, []SortKey{{Column: 2, Descending: true}, {Column: 1}}, 3, false, ev)
-		if err != nil {
-			f.Fatal(err)
-		}
-		return []Operator{g, r}
-	}
+	newOps := func() []Operator { return newFuzzOps(f) }
 	release := emitFunc(func(b arrow.RecordBatch) { b.Release() })
 	// The bases are taken half-way; seeds are real deltas after them.
 	steps, _ := randomChangelog(rand.New(rand.NewPCG(3, 4)), 120, true)
@@ -158,4 +132,21 @@ func FuzzApplyDelta(f *testing.F) {
 		}
 		_ = op.(StateSizer).StateBytes()
 	})
+}
+
+// newFuzzOps returns the operators both fuzz targets snapshot: a GROUP BY
+// over a changelog, then a Top-N.
+func newFuzzOps(f *testing.F) []Operator {
+	ev := &expr.EvalContext{Ctx: context.Background(), Alloc: memory.DefaultAllocator}
+	specs, aggFields := testAggs()
+	schema := arrow.NewSchema(append([]arrow.Field{clSchema.Field(0), clSchema.Field(1)}, aggFields...), nil)
+	g, err := NewGroupAgg(schema, []expr.Evaluator{clCol(0), clCol(1)}, []arrow.DataType{clSchema.Field(0).Type, clSchema.Field(1).Type}, specs, true, ev)
+	if err != nil {
+		f.Fatal(err)
+	}
+	r, err := NewRank(rankSchema, []int{0}, []SortKey{{Column: 2, Descending: true}, {Column: 1}}, 3, false, ev)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return []Operator{g, r}
 }

@@ -19,13 +19,13 @@ import (
 func Updating(n plan.Node) bool {
 	switch n := n.(type) {
 	case *plan.Aggregate:
-		return readsUnbounded(n) && !isWindowAgg(n)
+		return plan.Unbounded(n) != nil && !isWindowAgg(n)
 	case *plan.Join:
-		if !n.Lookup && readsUnbounded(n.Left) && readsUnbounded(n.Right) && streamJoinUpdating(n) {
+		if !n.Lookup && plan.Unbounded(n.Left) != nil && plan.Unbounded(n.Right) != nil && streamJoinUpdating(n) {
 			return true
 		}
 	case *plan.Filter:
-		if _, ok := n.Input.(*plan.Window); ok && readsUnbounded(n) {
+		if _, ok := n.Input.(*plan.Window); ok && plan.Unbounded(n) != nil {
 			return true
 		}
 	}
@@ -43,18 +43,6 @@ func Updating(n plan.Node) bool {
 func isWindowAgg(n *plan.Aggregate) bool {
 	start, end, _, ok := plan.WindowColumns(n.Input)
 	return ok && n.GroupsBy(start) && n.GroupsBy(end) && !Updating(n.Input)
-}
-
-func readsUnbounded(n plan.Node) bool {
-	if s, ok := n.(*plan.SourceScan); ok && !s.Source.Bounded {
-		return true
-	}
-	for _, c := range n.Children() {
-		if readsUnbounded(c) {
-			return true
-		}
-	}
-	return false
 }
 
 // buildGroupAgg builds a continuous GROUP BY.

@@ -251,6 +251,18 @@ func randomChangelog(r *rand.Rand, events int, retract bool) (steps []step, live
 	return steps, live
 }
 
+// randomBarrier picks the step of one of steps' barriers, or -1 (none), at
+// random: where runStream restarts from a snapshot.
+func randomBarrier(r *rand.Rand, steps []step) int {
+	barriers := []int{-1}
+	for i, s := range steps {
+		if s.barrier {
+			barriers = append(barriers, i)
+		}
+	}
+	return barriers[r.IntN(len(barriers))]
+}
+
 // runStream drives steps through a fresh chain from newOps into m,
 // snapshotting the graph at every barrier: a full snapshot every third
 // one, a delta otherwise. At step snapAt (a barrier; -1: never) it
@@ -346,14 +358,8 @@ func TestGroupAggEqualsBatch(t *testing.T) {
 						return []Operator{g}
 					}
 					steps, live := randomChangelog(r, 600+r.IntN(600), retract)
-					barriers := []int{-1}
-					for i, s := range steps {
-						if s.barrier {
-							barriers = append(barriers, i)
-						}
-					}
 					got := newMaterialized(t)
-					runStream(t, newOps, steps, barriers[r.IntN(len(barriers))], got)
+					runStream(t, newOps, steps, randomBarrier(r, steps), got)
 					h, err := NewHashAgg(schema, kevs, ktypes, specs, ev)
 					if err != nil {
 						t.Fatal(err)

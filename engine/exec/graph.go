@@ -142,7 +142,7 @@ func (g *Graph) StateBytes() []OperatorState {
 	var out []OperatorState
 	for i, op := range g.ops {
 		if s, ok := op.(StateSizer); ok {
-			out = append(out, OperatorState{Operator: fmt.Sprintf("%d:%s", i, opName(op)), Bytes: s.StateBytes()})
+			out = append(out, OperatorState{Operator: opLabel(i, op), Bytes: s.StateBytes()})
 		}
 	}
 	return out
@@ -178,7 +178,7 @@ func (g *Graph) snapshot(dst []byte, delta bool) ([]byte, error) {
 		if !ok {
 			continue
 		}
-		dst = appendFrame(dst, []byte(fmt.Sprintf("%d:%s", i, opName(op))))
+		dst = appendFrame(dst, []byte(opLabel(i, op)))
 		at := len(dst)
 		dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0) // the state's length, set below
 		var err error
@@ -218,7 +218,7 @@ func (g *Graph) Restore(base []byte, deltas ...[]byte) error {
 		if !ok {
 			continue
 		}
-		want := fmt.Sprintf("%d:%s", i, opName(op))
+		want := opLabel(i, op)
 		bodies := make([][]byte, len(objs))
 		for k := range objs {
 			var err error
@@ -288,6 +288,10 @@ func (g *Graph) Close() {
 		op.Close()
 	}
 }
+
+// opLabel names operator i of the graph in state frames and reports: a
+// snapshot restores only into a graph with the same labels.
+func opLabel(i int, op Operator) string { return fmt.Sprintf("%d:%s", i, opName(op)) }
 
 func opName(op Operator) string {
 	return strings.TrimPrefix(fmt.Sprintf("%T", op), "*exec.")

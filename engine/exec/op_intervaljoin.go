@@ -51,7 +51,7 @@ func JoinTimeBounds(j *plan.Join) (b TimeBounds, ok bool) {
 	type bounds struct{ lo, hi int64 }
 	found := map[pair]*bounds{}
 	var order []pair
-	for _, c := range conjunctsOf(j.Residual) {
+	for _, c := range plan.Conjuncts(j.Residual) {
 		x, y, strict, ok := comparison(c)
 		if !ok {
 			continue
@@ -163,17 +163,6 @@ func durationMicros(e expr.Expr) (int64, bool) {
 		return 0, false
 	}
 	return toMicros(int64(d.Value), d.Type.(*arrow.DurationType).Unit), true
-}
-
-func conjunctsOf(e expr.Expr) []expr.Expr {
-	if c, ok := e.(*expr.Call); ok && c.Func.Name == "AND" {
-		var out []expr.Expr
-		for _, a := range c.Args {
-			out = append(out, conjunctsOf(a)...)
-		}
-		return out
-	}
-	return []expr.Expr{e}
 }
 
 // eventTime says whether the rows still to come to output column col of

@@ -57,14 +57,17 @@ type StreamJoin struct {
 	opt        StreamJoinOptions
 	schema     *arrow.Schema // the join's schema, plus RowKindColumn when Updating
 	residual   expr.Evaluator
+	resSchema  *arrow.Schema  // the residual's input: the two sides' columns
 	sides      [2]*streamSide // left, right
 	wm         int64
 	nextSweep  int64 // processing time (ns) of the next TTL sweep
 	emitBuffer joinOutput
 
 	// Scratch reused across batches.
-	candRow []int32
-	candRef []*joinRow
+	candRow            []int32
+	candRef            []*joinRow
+	keep               []bool
+	resMine, resTheirs [][]byte
 }
 
 // streamSide is one input's state.
@@ -148,6 +151,11 @@ func NewStreamJoin(j *plan.Join, opt StreamJoinOptions, ev *expr.EvalContext) (*
 			return nil, err
 		}
 		s.residual = r
+		var fields []arrow.Field
+		for _, t := range append(s.sides[0].types[:len(s.sides[0].types):len(s.sides[0].types)], s.sides[1].types...) {
+			fields = append(fields, arrow.Field{Name: fmt.Sprintf("c%d", len(fields)), Type: t, Nullable: true})
+		}
+		s.resSchema = arrow.NewSchema(fields, nil) // as joinedSchema, once
 	}
 	s.schema = j.Schema()
 	if s.Updating() {
@@ -315,19 +323,21 @@ func (s *StreamJoin) filterResidual(ctx context.Context, me int, ci []int32, cr 
 		return nil, nil
 	}
 	self, other := s.sides[me], s.sides[1-me]
-	keep := make([]bool, len(ci))
+	keep := resize(s.keep, len(ci))
+	s.keep = keep
 	for from := 0; from < len(ci); from += maxJoinBatch {
 		to := min(from+maxJoinBatch, len(ci))
-		mine, theirs := make([][]byte, to-from), make([][]byte, to-from)
+		mine, theirs := s.resMine[:0], s.resTheirs[:0]
 		for k := from; k < to; k++ {
-			mine[k-from], theirs[k-from] = self.rowEnc.row(int(ci[k])), readOnly(cr[k].row)
+			mine, theirs = append(mine, self.rowEnc.row(int(ci[k]))), append(theirs, readOnly(cr[k].row))
 		}
+		s.resMine, s.resTheirs = mine, theirs
 		left, right := decodeRows(s.ev.Alloc, self.types, mine), decodeRows(s.ev.Alloc, other.types, theirs)
 		if me == 1 {
 			left, right = right, left
 		}
 		cols := append(left, right...)
-		rec := array.NewRecordBatch(joinedSchema(left, right, false), cols, int64(to-from))
+		rec := array.NewRecordBatch(s.resSchema, cols, int64(to-from))
 		releaseAll(cols)
 		cond, err := s.residual(s.ev, rec)
 		rec.Release()
@@ -563,11 +573,9 @@ func (s *StreamJoin) flush(ctx context.Context, out Emitter) error {
 			left, right = right, left
 		}
 		cols := append(left, right...)
+		var rec arrow.RecordBatch
 		if s.Updating() {
-			b := array.NewInt8Builder(s.ev.Alloc)
-			b.AppendValues(o.kinds[from:to], nil)
-			cols = append(cols, b.NewArray())
-			b.Release()
+			rec = withKinds(s.schema, cols, o.kinds[from:to], s.ev.Alloc)
 		} else {
 			for _, k := range o.kinds[from:to] {
 				if k != int8(Insert) {
@@ -575,8 +583,8 @@ func (s *StreamJoin) flush(ctx context.Context, out Emitter) error {
 					return fmt.Errorf("BUG: a retraction reached a streaming join planned over append-only inputs")
 				}
 			}
+			rec = array.NewRecordBatch(s.schema, cols, int64(to-from))
 		}
-		rec := array.NewRecordBatch(s.schema, cols, int64(to-from))
 		releaseAll(cols)
 		if err := out.Emit(ctx, rec); err != nil {
 			return err

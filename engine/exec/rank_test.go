@@ -65,14 +65,8 @@ func TestRankEqualsBatch(t *testing.T) {
 					return []Operator{op}
 				}
 				steps, all := randomChangelog(r, 500+r.IntN(500), false)
-				barriers := []int{-1}
-				for i, s := range steps {
-					if s.barrier {
-						barriers = append(barriers, i)
-					}
-				}
 				got := newMaterialized(t)
-				runStream(t, newOps, steps, barriers[r.IntN(len(barriers))], got)
+				runStream(t, newOps, steps, randomBarrier(r, steps), got)
 				want := newMaterialized(t)
 				w := NewWindow(rankSchema, c.part, c.order, []WindowFunc{{Func: "ROW_NUMBER", Type: arrow.PrimitiveTypes.Int64}}, ev)
 				p := NewPipeline([]Operator{w}, topN{n: int64(c.n), next: want})

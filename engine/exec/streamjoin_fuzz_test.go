@@ -16,14 +16,7 @@ import (
 // that restore to the same state.
 func FuzzStreamJoinRestore(f *testing.F) {
 	ctx := context.Background()
-	j := keyJoin(plan.JoinFull, call("<=", col(2, tsType), col(5, tsType)))
-	newJoin := func() *exec.StreamJoin {
-		op, err := exec.NewStreamJoin(j, exec.StreamJoinOptions{}, testEval())
-		if err != nil {
-			f.Fatal(err)
-		}
-		return op
-	}
+	newJoin := func() *exec.StreamJoin { return newFuzzJoin(f, exec.StreamJoinOptions{}) }
 	rng := rand.New(rand.NewPCG(1, 1))
 	left := toBatches(leftSchema, genRows(rng, true, 20, 4, false), 5, false)
 	right := toBatches(rightSchema, genRows(rng, false, 20, 4, false), 5, false)
@@ -56,14 +49,8 @@ func FuzzStreamJoinRestore(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again := newJoin()
+		again := restoresSame(t, newJoin(), once, "restored state")
 		defer again.Close()
-		if err := again.RestoreState(once); err != nil {
-			t.Fatalf("a snapshot of restored state does not restore: %v", err)
-		}
-		if twice, _ := again.SnapshotState(nil); string(twice) != string(once) {
-			t.Fatal("snapshot, restore, snapshot changed the bytes")
-		}
 		// Running over restored state is Drive's part (exectest): here
 		// a fuzzed count of copies could ask for billions of rows.
 	})
@@ -75,21 +62,11 @@ func FuzzStreamJoinRestore(f *testing.F) {
 // state.
 func FuzzStreamJoinDelta(f *testing.F) {
 	ctx := context.Background()
-	j := keyJoin(plan.JoinFull, call("<=", col(2, tsType), col(5, tsType)))
-	newJoin := func() *exec.StreamJoin {
-		op, err := exec.NewStreamJoin(j, exec.StreamJoinOptions{}, testEval())
-		if err != nil {
-			f.Fatal(err)
-		}
-		return op
-	}
+	newJoin := func() *exec.StreamJoin { return newFuzzJoin(f, exec.StreamJoinOptions{}) }
 	rng := rand.New(rand.NewPCG(2, 2))
 	left := toBatches(leftSchema, genRows(rng, true, 40, 4, true), 5, true)
 	right := toBatches(rightSchema, genRows(rng, false, 40, 4, true), 5, true)
-	op, err := exec.NewStreamJoin(j, exec.StreamJoinOptions{LeftUpdating: true, RightUpdating: true}, testEval())
-	if err != nil {
-		f.Fatal(err)
-	}
+	op := newFuzzJoin(f, exec.StreamJoinOptions{LeftUpdating: true, RightUpdating: true})
 	// The base is taken half-way; seeds are real deltas after it.
 	var base []byte
 	n := min(len(left), len(right))
@@ -130,18 +107,36 @@ func FuzzStreamJoinDelta(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again := newJoin()
+		again := restoresSame(t, newJoin(), once, "a state a delta applied to")
 		defer again.Close()
-		if err := again.RestoreState(once); err != nil {
-			t.Fatalf("a snapshot of a state a delta applied to does not restore: %v", err)
-		}
-		if twice, _ := again.SnapshotState(nil); string(twice) != string(once) {
-			t.Fatal("snapshot, restore, snapshot changed the bytes")
-		}
 		if none, _ := again.SnapshotDelta(nil); string(pending) != string(none) {
 			t.Fatal("applying a delta left changes to snapshot")
 		}
 	})
+}
+
+// newFuzzJoin is the join both fuzz targets restore state into: a FULL
+// join on the key with a residual on the two times.
+func newFuzzJoin(f *testing.F, opt exec.StreamJoinOptions) *exec.StreamJoin {
+	j := keyJoin(plan.JoinFull, call("<=", col(2, tsType), col(5, tsType)))
+	op, err := exec.NewStreamJoin(j, opt, testEval())
+	if err != nil {
+		f.Fatal(err)
+	}
+	return op
+}
+
+// restoresSame restores snapshot (of what) into op, failing unless it
+// restores and snapshots to the same bytes again; it returns op.
+func restoresSame(t *testing.T, op *exec.StreamJoin, snapshot []byte, what string) *exec.StreamJoin {
+	t.Helper()
+	if err := op.RestoreState(snapshot); err != nil {
+		t.Fatalf("a snapshot of %s does not restore: %v", what, err)
+	}
+	if again, _ := op.SnapshotState(nil); string(again) != string(snapshot) {
+		t.Fatal("snapshot, restore, snapshot changed the bytes")
+	}
+	return op
 }
 
 // discard releases what it is given.

@@ -44,7 +44,7 @@ type Join struct {
 func NewJoin(left, right Node, kind JoinKind, cond expr.Expr) *Join {
 	j := &Join{Left: left, Right: right, Kind: kind}
 	if cond != nil {
-		j.addCond(conjuncts(cond))
+		j.addCond(Conjuncts(cond))
 	}
 	j.schema = joinSchema(left, right, kind)
 	return j
@@ -70,7 +70,7 @@ func (j *Join) addCond(cs []expr.Expr) {
 	nl := j.Left.Schema().NumFields()
 	var rest []expr.Expr
 	if j.Residual != nil {
-		rest = conjuncts(j.Residual)
+		rest = Conjuncts(j.Residual)
 	}
 	for _, c := range cs {
 		if l, r, ok := equiKey(c, nl); ok {

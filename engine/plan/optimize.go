@@ -150,7 +150,7 @@ func pushFilters(n Node) Node {
 	case *Filter:
 		switch in := n.Input.(type) {
 		case *Filter:
-			return pushFilters(&Filter{Input: in.Input, Cond: and(append(conjuncts(in.Cond), conjuncts(n.Cond)...))})
+			return pushFilters(&Filter{Input: in.Input, Cond: and(append(Conjuncts(in.Cond), Conjuncts(n.Cond)...))})
 		case *Aggregate:
 			return pushBelowAggregate(n, in)
 		case *Join:
@@ -172,7 +172,7 @@ func pushFilters(n Node) Node {
 		}
 		var kept []expr.Expr
 		var pushed []iceberg.BooleanExpression
-		for _, c := range conjuncts(n.Cond) {
+		for _, c := range Conjuncts(n.Cond) {
 			if ice, ok := toIceberg(c, scan.Fields); ok {
 				pushed = append(pushed, ice)
 			} else {
@@ -232,7 +232,7 @@ func pushFilters(n Node) Node {
 // below p (a filter on a derived table or WITH query reaches its scans).
 func pushBelowProject(f *Filter, p *Project) Node {
 	var below, kept []expr.Expr
-	for _, c := range conjuncts(f.Cond) {
+	for _, c := range Conjuncts(f.Cond) {
 		sub := mapColumns(c, func(col *expr.Column) expr.Expr {
 			if in, ok := p.Exprs[col.Index].(*expr.Column); ok {
 				out := *in
@@ -289,7 +289,7 @@ func pushIntoJoin(where expr.Expr, j *Join) Node {
 	nl := j.Left.Schema().NumFields()
 	var left, right, cond, above []expr.Expr
 	if where != nil {
-		for _, c := range conjuncts(where) {
+		for _, c := range Conjuncts(where) {
 			switch s := side(c, nl); {
 			case s == sideLeft && j.Kind != JoinRight && j.Kind != JoinFull:
 				left = append(left, c)
@@ -304,7 +304,7 @@ func pushIntoJoin(where expr.Expr, j *Join) Node {
 	}
 	var residual []expr.Expr
 	if j.Residual != nil {
-		for _, c := range conjuncts(j.Residual) {
+		for _, c := range Conjuncts(j.Residual) {
 			switch s := side(c, nl); {
 			case s == sideLeft && (j.Kind == JoinInner || j.Kind == JoinRight):
 				left = append(left, c)
@@ -337,7 +337,7 @@ func pushIntoJoin(where expr.Expr, j *Join) Node {
 // (deterministically) below a; the rest stay above.
 func pushBelowAggregate(f *Filter, a *Aggregate) Node {
 	var below, kept []expr.Expr
-	for _, c := range conjuncts(f.Cond) {
+	for _, c := range Conjuncts(f.Cond) {
 		if len(a.GroupBy) > 0 && overKeys(c, len(a.GroupBy)) {
 			below = append(below, substitute(c, a.GroupBy))
 		} else {
@@ -386,9 +386,10 @@ func and(cs []expr.Expr) expr.Expr {
 	return cond
 }
 
-func conjuncts(e expr.Expr) []expr.Expr {
+// Conjuncts splits e into the terms its ANDs join.
+func Conjuncts(e expr.Expr) []expr.Expr {
 	if c, ok := e.(*expr.Call); ok && c.Func.Name == "AND" && len(c.Args) == 2 {
-		return append(conjuncts(c.Args[0]), conjuncts(c.Args[1])...)
+		return append(Conjuncts(c.Args[0]), Conjuncts(c.Args[1])...)
 	}
 	return []expr.Expr{e}
 }

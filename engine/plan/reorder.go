@@ -85,7 +85,7 @@ func (g *joinGraph) flatten(n Node, off int, e *estimator) {
 		g.conds = append(g.conds, eq)
 	}
 	if j.Residual != nil {
-		g.conds = append(g.conds, conjuncts(shift(j.Residual, off))...)
+		g.conds = append(g.conds, Conjuncts(shift(j.Residual, off))...)
 	}
 }
 
