@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -326,13 +327,7 @@ func (w *UpsertWriter) writeDeletes(gone map[uint32][]int64) ([]iceberg.DataFile
 	if err != nil {
 		return nil, err
 	}
-	files := slices.Sorted(func(yield func(uint32) bool) {
-		for f := range gone {
-			if !yield(f) {
-				return
-			}
-		}
-	})
+	files := slices.Sorted(maps.Keys(gone))
 	prefix := uuid.NewString()
 	out := make([]iceberg.DataFile, 0, len(files))
 	for n, f := range files {
