@@ -2,6 +2,7 @@ package lake
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -55,9 +56,11 @@ type UpsertWriter struct {
 	base   int64     // the snapshot idx reflects; 0 for none
 	expect [][]string
 
-	// The open epoch: the last change per key, pointing into batches.
+	// The open epoch: the last change per key, pointing into batches; by
+	// the key's value in exact when the codec is exact (no string per row).
 	batches []arrow.RecordBatch
 	changes map[string]change
+	exact   map[uint64]change
 	rows    int64
 	keyBuf  []byte
 
@@ -91,7 +94,7 @@ func NewUpsertWriter(ctx context.Context, tbl *table.Table, schema *arrow.Schema
 	if err != nil {
 		return nil, errkind.Wrap(errkind.Fatal, fmt.Errorf("table %s: %w", strings.Join(tbl.Identifier(), "."), err))
 	}
-	w := &UpsertWriter{schema: schema, codec: codec, keyIDs: ids, changes: map[string]change{}}
+	w := &UpsertWriter{schema: schema, codec: codec, keyIDs: ids, changes: map[string]change{}, exact: map[uint64]change{}}
 	cp := *tbl
 	w.tbl = &cp
 	for _, name := range codec.names {
@@ -161,13 +164,19 @@ func (w *UpsertWriter) Write(ctx context.Context, rows arrow.RecordBatch, kinds 
 			}
 			kind = kinds.Value(i)
 		}
+		var c change
 		switch kind {
 		case KindInsert, KindUpdateAfter:
-			w.changes[string(key)] = change{batch: b, row: int32(i)}
+			c = change{batch: b, row: int32(i)}
 		case KindUpdateBefore, KindDelete:
-			w.changes[string(key)] = change{batch: -1}
+			c = change{batch: -1}
 		default:
 			return errkind.Errorf(errkind.Fatal, "upsert: row %d: row kind %d is not one of 0 (+I), 1 (-U), 2 (+U), 3 (-D)", i, kind)
+		}
+		if w.codec.exact { // Fast path: the key is its own 8-byte map key.
+			w.exact[binary.BigEndian.Uint64(key)] = c
+		} else {
+			w.changes[string(key)] = c
 		}
 	}
 	rows.Retain()
@@ -191,13 +200,12 @@ func (w *UpsertWriter) Flush(ctx context.Context) (data, deletes []iceberg.DataF
 	// The rows to keep per batch, in input order; deletes per data file.
 	keep := make([][]int32, len(w.batches))
 	gone := map[uint32][]int64{}
-	for key, c := range w.changes {
-		k := []byte(key)
+	visit := func(k []byte, c change) {
 		if l, ok := w.idx.get(k); ok {
 			gone[l.file()] = append(gone[l.file()], l.pos())
 			st.gone = append(st.gone, k)
 		}
-		if d := w.idx.dups[key]; len(d) > 0 {
+		if d := w.idx.dups[string(k)]; len(d) > 0 {
 			for _, l := range d {
 				gone[l.file()] = append(gone[l.file()], l.pos())
 			}
@@ -206,6 +214,12 @@ func (w *UpsertWriter) Flush(ctx context.Context) (data, deletes []iceberg.DataF
 		if c.batch >= 0 {
 			keep[c.batch] = append(keep[c.batch], c.row)
 		}
+	}
+	for key, c := range w.changes {
+		visit([]byte(key), c)
+	}
+	for key, c := range w.exact {
+		visit(binary.BigEndian.AppendUint64(nil, key), c)
 	}
 	if st.files, err = w.writeRows(ctx, keep); err != nil {
 		return nil, nil, err
@@ -227,6 +241,7 @@ func (w *UpsertWriter) endEpoch() {
 	}
 	w.batches, w.rows = nil, 0
 	clear(w.changes)
+	clear(w.exact)
 }
 
 // writeRows writes the kept rows of each batch, in input order.
