@@ -227,7 +227,7 @@ func (w *UpsertWriter) Flush(ctx context.Context) (data, deletes []iceberg.DataF
 	if err := w.readNewKeys(ctx, st); err != nil {
 		return nil, nil, err
 	}
-	if st.deletes, err = w.writeDeletes(gone); err != nil {
+	if st.deletes, err = w.writeDeletes(ctx, gone); err != nil {
 		return nil, nil, err
 	}
 	w.staged = st
@@ -326,11 +326,11 @@ func (w *UpsertWriter) readNewKeys(ctx context.Context, st *stagedEpoch) error {
 
 // writeDeletes writes one position delete file per data file that loses
 // rows, so each names the one file it applies to.
-func (w *UpsertWriter) writeDeletes(gone map[uint32][]int64) ([]iceberg.DataFile, error) {
+func (w *UpsertWriter) writeDeletes(ctx context.Context, gone map[uint32][]int64) ([]iceberg.DataFile, error) {
 	if len(gone) == 0 {
 		return nil, nil
 	}
-	fsys, err := w.tbl.FS(context.Background())
+	fsys, err := w.tbl.FS(ctx)
 	if err != nil {
 		return nil, err
 	}
