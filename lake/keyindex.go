@@ -233,7 +233,8 @@ func (ix *keyIndex) del(key []byte) (loc, bool) {
 	h := maphash.Bytes(hashSeed, key)
 	if s, ok := ix.hashed[h]; ok && bytes.Equal(ix.arenaKey(s.key), key) {
 		delete(ix.hashed, h)
-		ix.garb += len(appendBytes(nil, key))
+		var n [binary.MaxVarintLen64]byte
+		ix.garb += binary.PutUvarint(n[:], uint64(len(key))) + len(key)
 		if ix.garb > 1<<20 && ix.garb > len(ix.arena)/2 {
 			ix.compactArena()
 		}

@@ -706,6 +706,20 @@ func union(x, y []rng) []rng {
 
 // eval evaluates p on n rows of the filter's columns.
 func (p *pred) eval(cols map[int]arrow.Array, n int) []bool {
+	switch p.op {
+	case iceberg.OpAnd:
+		l, r := p.l.eval(cols, n), p.r.eval(cols, n)
+		for i := range l {
+			l[i] = l[i] && r[i]
+		}
+		return l
+	case iceberg.OpOr:
+		l, r := p.l.eval(cols, n), p.r.eval(cols, n)
+		for i := range l {
+			l[i] = l[i] || r[i]
+		}
+		return l
+	}
 	out := make([]bool, n)
 	switch p.op {
 	case iceberg.OpTrue:
@@ -713,15 +727,6 @@ func (p *pred) eval(cols map[int]arrow.Array, n int) []bool {
 			out[i] = true
 		}
 	case iceberg.OpFalse:
-	case iceberg.OpAnd, iceberg.OpOr:
-		l, r := p.l.eval(cols, n), p.r.eval(cols, n)
-		for i := range out {
-			if p.op == iceberg.OpAnd {
-				out[i] = l[i] && r[i]
-			} else {
-				out[i] = l[i] || r[i]
-			}
-		}
 	default:
 		if a, ok := cols[p.field].(*array.Int64); ok && a.NullN() == 0 && p.intCompare(a.Int64Values(), out) {
 			break // Fast path: a comparison on a BIGINT column without NULLs.

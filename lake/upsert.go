@@ -2,8 +2,10 @@ package lake
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -54,9 +56,11 @@ type UpsertWriter struct {
 	base   int64     // the snapshot idx reflects; 0 for none
 	expect [][]string
 
-	// The open epoch: the last change per key, pointing into batches.
+	// The open epoch: the last change per key, pointing into batches; by
+	// the key's value in exact when the codec is exact (no string per row).
 	batches []arrow.RecordBatch
 	changes map[string]change
+	exact   map[uint64]change
 	rows    int64
 	keyBuf  []byte
 
@@ -90,7 +94,7 @@ func NewUpsertWriter(ctx context.Context, tbl *table.Table, schema *arrow.Schema
 	if err != nil {
 		return nil, errkind.Wrap(errkind.Fatal, fmt.Errorf("table %s: %w", strings.Join(tbl.Identifier(), "."), err))
 	}
-	w := &UpsertWriter{schema: schema, codec: codec, keyIDs: ids, changes: map[string]change{}}
+	w := &UpsertWriter{schema: schema, codec: codec, keyIDs: ids, changes: map[string]change{}, exact: map[uint64]change{}}
 	cp := *tbl
 	w.tbl = &cp
 	for _, name := range codec.names {
@@ -160,13 +164,19 @@ func (w *UpsertWriter) Write(ctx context.Context, rows arrow.RecordBatch, kinds 
 			}
 			kind = kinds.Value(i)
 		}
+		var c change
 		switch kind {
 		case KindInsert, KindUpdateAfter:
-			w.changes[string(key)] = change{batch: b, row: int32(i)}
+			c = change{batch: b, row: int32(i)}
 		case KindUpdateBefore, KindDelete:
-			w.changes[string(key)] = change{batch: -1}
+			c = change{batch: -1}
 		default:
 			return errkind.Errorf(errkind.Fatal, "upsert: row %d: row kind %d is not one of 0 (+I), 1 (-U), 2 (+U), 3 (-D)", i, kind)
+		}
+		if w.codec.exact { // Fast path: the key is its own 8-byte map key.
+			w.exact[binary.BigEndian.Uint64(key)] = c
+		} else {
+			w.changes[string(key)] = c
 		}
 	}
 	rows.Retain()
@@ -190,13 +200,12 @@ func (w *UpsertWriter) Flush(ctx context.Context) (data, deletes []iceberg.DataF
 	// The rows to keep per batch, in input order; deletes per data file.
 	keep := make([][]int32, len(w.batches))
 	gone := map[uint32][]int64{}
-	for key, c := range w.changes {
-		k := []byte(key)
+	visit := func(k []byte, c change) {
 		if l, ok := w.idx.get(k); ok {
 			gone[l.file()] = append(gone[l.file()], l.pos())
 			st.gone = append(st.gone, k)
 		}
-		if d := w.idx.dups[key]; len(d) > 0 {
+		if d := w.idx.dups[string(k)]; len(d) > 0 {
 			for _, l := range d {
 				gone[l.file()] = append(gone[l.file()], l.pos())
 			}
@@ -206,13 +215,19 @@ func (w *UpsertWriter) Flush(ctx context.Context) (data, deletes []iceberg.DataF
 			keep[c.batch] = append(keep[c.batch], c.row)
 		}
 	}
+	for key, c := range w.changes {
+		visit([]byte(key), c)
+	}
+	for key, c := range w.exact {
+		visit(binary.BigEndian.AppendUint64(nil, key), c)
+	}
 	if st.files, err = w.writeRows(ctx, keep); err != nil {
 		return nil, nil, err
 	}
 	if err := w.readNewKeys(ctx, st); err != nil {
 		return nil, nil, err
 	}
-	if st.deletes, err = w.writeDeletes(gone); err != nil {
+	if st.deletes, err = w.writeDeletes(ctx, gone); err != nil {
 		return nil, nil, err
 	}
 	w.staged = st
@@ -226,6 +241,7 @@ func (w *UpsertWriter) endEpoch() {
 	}
 	w.batches, w.rows = nil, 0
 	clear(w.changes)
+	clear(w.exact)
 }
 
 // writeRows writes the kept rows of each batch, in input order.
@@ -310,11 +326,11 @@ func (w *UpsertWriter) readNewKeys(ctx context.Context, st *stagedEpoch) error {
 
 // writeDeletes writes one position delete file per data file that loses
 // rows, so each names the one file it applies to.
-func (w *UpsertWriter) writeDeletes(gone map[uint32][]int64) ([]iceberg.DataFile, error) {
+func (w *UpsertWriter) writeDeletes(ctx context.Context, gone map[uint32][]int64) ([]iceberg.DataFile, error) {
 	if len(gone) == 0 {
 		return nil, nil
 	}
-	fsys, err := w.tbl.FS(context.Background())
+	fsys, err := w.tbl.FS(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -326,13 +342,7 @@ func (w *UpsertWriter) writeDeletes(gone map[uint32][]int64) ([]iceberg.DataFile
 	if err != nil {
 		return nil, err
 	}
-	files := slices.Sorted(func(yield func(uint32) bool) {
-		for f := range gone {
-			if !yield(f) {
-				return
-			}
-		}
-	})
+	files := slices.Sorted(maps.Keys(gone))
 	prefix := uuid.NewString()
 	out := make([]iceberg.DataFile, 0, len(files))
 	for n, f := range files {

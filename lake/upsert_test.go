@@ -146,6 +146,13 @@ func (u *upserter) epoch(cs []chg) {
 	}
 }
 
+// epochInto runs one whole epoch and folds cs into model.
+func (u *upserter) epochInto(model map[int64]int64, cs []chg) {
+	u.t.Helper()
+	u.epoch(cs)
+	apply(model, cs)
+}
+
 // randomChanges is a changelog over keys [0, keys): inserts, update pairs
 // (-U then +U), lone +U and deletes, with keys often repeated in an epoch.
 func randomChanges(r *rand.Rand, keys int64, n int) []chg {
@@ -280,8 +287,7 @@ func TestUpsertRandomChangelog(t *testing.T) {
 						n = 12000 // most keys exist from the first epoch on
 					}
 					cs := randomChanges(r, 10_000, n)
-					u.epoch(cs)
-					apply(model, cs)
+					u.epochInto(model, cs)
 					checkContents(t, wh, id, model, fmt.Sprintf("epoch %d", e+1))
 					if u.w.Keys() != len(model) {
 						t.Fatalf("epoch %d: index holds %d keys, table %d", e+1, u.w.Keys(), len(model))
@@ -340,23 +346,20 @@ func TestUpsertAbortAndCrash(t *testing.T) {
 	model := map[int64]int64{}
 	u := newUpserter(t, wh, id)
 	first := randomChanges(r, 2000, 3000)
-	u.epoch(first)
-	apply(model, first)
+	u.epochInto(model, first)
 
 	// Aborted: flushed, never committed.
 	u.flush(randomChanges(r, 2000, 500))
 	u.w.Abort()
 	redo := randomChanges(r, 2000, 500)
-	u.epoch(redo)
-	apply(model, redo)
+	u.epochInto(model, redo)
 	checkContents(t, wh, id, model, "after abort and redo")
 
 	// Crash after Flush: the incarnation is gone; a new one redoes the epoch.
 	u.flush(randomChanges(r, 2000, 500))
 	u = newUpserter(t, wh, id)
 	again := randomChanges(r, 2000, 500)
-	u.epoch(again)
-	apply(model, again)
+	u.epochInto(model, again)
 	checkContents(t, wh, id, model, "after crash before commit")
 
 	// Crash after the pre-commit record: recovery commits the prepared files,
@@ -374,8 +377,7 @@ func TestUpsertAbortAndCrash(t *testing.T) {
 	apply(model, cs)
 	checkContents(t, wh, id, model, "after recovery of a prepared epoch")
 	more := randomChanges(r, 2000, 500)
-	u.epoch(more)
-	apply(model, more)
+	u.epochInto(model, more)
 	checkContents(t, wh, id, model, "after the epoch following recovery")
 
 	checkVerify(t, wh, id, len(model))
@@ -393,11 +395,9 @@ func TestUpsertForeignCommits(t *testing.T) {
 	u := newUpserter(t, wh, id)
 	cs := []chg{{7, 70, lake.KindInsert}}
 	cs = append(cs, randomChanges(r, 1000, 1500)...)
-	u.epoch(cs)
-	apply(model, cs)
+	u.epochInto(model, cs)
 	if _, ok := model[7]; !ok {
-		model[7] = 71
-		u.epoch([]chg{{7, 71, lake.KindInsert}})
+		u.epochInto(model, []chg{{7, 71, lake.KindInsert}})
 	}
 
 	// A foreign batch INSERT: new keys, and key 7 a second time.
@@ -413,8 +413,7 @@ func TestUpsertForeignCommits(t *testing.T) {
 
 	next := append([]chg{{7, 77, lake.KindUpdateAfter}}, randomChanges(r, 1000, 800)...)
 	next = slices.DeleteFunc(next, func(c chg) bool { return c.key == 7 && c.val != 77 })
-	u.epoch(next)
-	apply(model, next)
+	u.epochInto(model, next)
 	checkContents(t, wh, id, model, "after a foreign append")
 
 	// A compaction rewrites every file: positions change under the index.
@@ -423,8 +422,7 @@ func TestUpsertForeignCommits(t *testing.T) {
 	}
 	checkContents(t, wh, id, model, "after compaction")
 	last := randomChanges(r, 1000, 800)
-	u.epoch(last)
-	apply(model, last)
+	u.epochInto(model, last)
 	checkContents(t, wh, id, model, "after the epoch following compaction")
 }
 
@@ -439,8 +437,7 @@ func TestUpsertAmbiguousCommit(t *testing.T) {
 	model := map[int64]int64{}
 	u := newUpserter(t, wh, id)
 	cs := randomChanges(r, 1000, 1500)
-	u.epoch(cs)
-	apply(model, cs)
+	u.epochInto(model, cs)
 
 	cat := &faultyCatalog{inner: wh.Catalog(), after5xx: 1}
 	l, err := commit.New(wh.Records(), cat, true, "up")
@@ -453,8 +450,7 @@ func TestUpsertAmbiguousCommit(t *testing.T) {
 	}
 	u.l, u.next = l, res.NextEpoch
 	cs = randomChanges(r, 1000, 600)
-	u.epoch(cs)
-	apply(model, cs)
+	u.epochInto(model, cs)
 	if cat.after5xx != 0 {
 		t.Fatal("the injected fault was not hit")
 	}
@@ -470,8 +466,7 @@ func TestUpsertAmbiguousCommit(t *testing.T) {
 	u = newUpserter(t, wh, id)
 	checkContents(t, wh, id, model, "after a crash behind the catalog commit")
 	cs = randomChanges(r, 1000, 600)
-	u.epoch(cs)
-	apply(model, cs)
+	u.epochInto(model, cs)
 	checkContents(t, wh, id, model, "after the next epoch")
 	checkVerify(t, wh, id, len(model))
 }

@@ -86,6 +86,29 @@ func randomKeys(r *rand.Rand) []int64 {
 	return ks
 }
 
+// newPositionWriter opens the ledger "bench" on table id, recovers it and
+// returns an upsert writer on the table.
+func newPositionWriter(b *testing.B, wh *lake.Warehouse, id table.Identifier) (*lake.UpsertWriter, *commit.Ledger) {
+	b.Helper()
+	ctx := context.Background()
+	l, err := wh.Ledger("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := l.Recover(ctx, []table.Identifier{id}); err != nil {
+		b.Fatal(err)
+	}
+	tbl, err := wh.LoadTable(ctx, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := lake.NewUpsertWriter(ctx, tbl, rowSchema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return w, l
+}
+
 // positionEpoch upserts keys through lake.UpsertWriter and the ledger.
 func positionEpoch(b *testing.B, w *lake.UpsertWriter, l *commit.Ledger, id table.Identifier, epoch uint64, keys []int64) {
 	ctx := context.Background()
@@ -178,24 +201,9 @@ func openWarehouse(b *testing.B) *lake.Warehouse {
 // table: files written and committed (the key index is built before).
 func BenchmarkUpsertCommit(b *testing.B) {
 	b.Run("position", func(b *testing.B) {
-		ctx := context.Background()
 		wh := openWarehouse(b)
 		id := newTable(b, wh, "pos")
-		l, err := wh.Ledger("bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := l.Recover(ctx, []table.Identifier{id}); err != nil {
-			b.Fatal(err)
-		}
-		tbl, err := wh.LoadTable(ctx, id)
-		if err != nil {
-			b.Fatal(err)
-		}
-		w, err := lake.NewUpsertWriter(ctx, tbl, rowSchema)
-		if err != nil {
-			b.Fatal(err)
-		}
+		w, l := newPositionWriter(b, wh, id)
 		r := rand.New(rand.NewPCG(1, 1))
 		positionEpoch(b, w, l, id, 1, randomKeys(r)) // builds the index
 		b.ResetTimer()
@@ -217,7 +225,6 @@ func BenchmarkUpsertCommit(b *testing.B) {
 // BenchmarkUpsertRead is the full read (count(*), sum(v)) of the 2M-row
 // table after one upsert epoch of 1,000 keys, per way of deleting.
 func BenchmarkUpsertRead(b *testing.B) {
-	ctx := context.Background()
 	keys := randomKeys(rand.New(rand.NewPCG(2, 2)))
 	distinct := map[int64]bool{}
 	for _, k := range keys {
@@ -234,21 +241,7 @@ func BenchmarkUpsertRead(b *testing.B) {
 			want := int64(tableRows*(tableRows-1)) / 2
 			switch mode {
 			case "position":
-				l, err := wh.Ledger("bench")
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := l.Recover(ctx, []table.Identifier{id}); err != nil {
-					b.Fatal(err)
-				}
-				tbl, err := wh.LoadTable(ctx, id)
-				if err != nil {
-					b.Fatal(err)
-				}
-				w, err := lake.NewUpsertWriter(ctx, tbl, rowSchema)
-				if err != nil {
-					b.Fatal(err)
-				}
+				w, l := newPositionWriter(b, wh, id)
 				positionEpoch(b, w, l, id, 1, keys)
 				want = wantSum
 			case "equality":
