@@ -193,18 +193,14 @@ func TestCompactReplansOverConcurrentDeletes(t *testing.T) {
 	model := map[int64]int64{}
 	u := newUpserter(t, wh, id)
 	for range 3 {
-		cs := randomChanges(r, 1000, 600)
-		u.epoch(cs)
-		apply(model, cs)
+		u.epochInto(model, randomChanges(r, 1000, 600))
 	}
 	raced := 0
 	lake.SetAfterCompactPlan(func() {
 		if raced++; raced > 1 {
 			return
 		}
-		cs := randomChanges(r, 1000, 600)
-		u.epoch(cs)
-		apply(model, cs)
+		u.epochInto(model, randomChanges(r, 1000, 600))
 	})
 	defer lake.SetAfterCompactPlan(nil)
 	res, err := wh.Compact(ctx, id, 0)
@@ -215,9 +211,7 @@ func TestCompactReplansOverConcurrentDeletes(t *testing.T) {
 		t.Fatalf("rewritten %d times, %+v: want a second plan that compacted", raced, res)
 	}
 	checkContents(t, wh, id, model, "after a compaction raced by an upsert epoch")
-	cs := randomChanges(r, 1000, 600)
-	u.epoch(cs)
-	apply(model, cs)
+	u.epochInto(model, randomChanges(r, 1000, 600))
 	checkContents(t, wh, id, model, "after the next epoch")
 }
 
@@ -252,9 +246,7 @@ func TestUpsertEpochAbortedAfterCompaction(t *testing.T) {
 				return nil
 			}))
 			for range 3 {
-				cs := randomChanges(r, 1000, 600)
-				u.epoch(cs)
-				apply(model, cs)
+				u.epochInto(model, randomChanges(r, 1000, 600))
 			}
 			cs := randomChanges(r, 1000, 600)
 			data, deletes := u.flush(cs)
@@ -281,8 +273,7 @@ func TestUpsertEpochAbortedAfterCompaction(t *testing.T) {
 			if pending, err := commit.Pending(ctx, wh.Records()); err != nil || len(pending) != 0 {
 				t.Fatalf("pending after the abort: %v, %v", pending, err)
 			}
-			again.epoch(cs)
-			apply(model, cs)
+			again.epochInto(model, cs)
 			checkContents(t, wh, id, model, "after the aborted epoch ran again")
 		})
 	}
