@@ -244,7 +244,10 @@ func (g *Gate) admitted(ctx context.Context, ln Lane, cache string, start time.T
 // tables are current, else a new plan (kept when it can be reused). Plans
 // are kept per call database, in which one-part names resolve.
 func (g *Gate) prepare(ctx context.Context, q *sql.Query) (*preparedEntry, error) {
-	key := session.Database(ctx) + "\x00" + q.String()
+	key := q.String()
+	if db := session.Database(ctx); db != lake.DefaultNamespace {
+		key = db + "\x00" + key // no text starts with a database name and a NUL
+	}
 	var e *preparedEntry
 	g.prepared.get(key, func(v *preparedEntry) { e = v })
 	if e != nil {

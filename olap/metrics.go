@@ -104,8 +104,6 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 	return m
 }
 
-// register registers c, or returns the collector already registered under
-// the same description (tests build several gates over one registry).
 // registerCache registers a byte-bounded cache's name_total{outcome} and
 // name_bytes.
 func registerCache(reg prometheus.Registerer, name, help, bytesHelp string, stats func() lake.CacheStats) {
@@ -122,6 +120,8 @@ func registerCache(reg prometheus.Registerer, name, help, bytesHelp string, stat
 		func() float64 { return float64(stats().Bytes) }))
 }
 
+// register registers c, or returns the collector already registered under
+// the same description (tests build several gates over one registry).
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	if err := reg.Register(c); err != nil {
 		var are prometheus.AlreadyRegisteredError

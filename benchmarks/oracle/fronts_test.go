@@ -195,10 +195,7 @@ func (f *fronts) v1JSON(ctx context.Context, text string, sc *arrow.Schema) ([]r
 	if err != nil {
 		return nil, err
 	}
-	var res struct {
-		Columns []api.Column        `json:"columns"`
-		Rows    [][]json.RawMessage `json:"rows"`
-	}
+	var res api.SQLResponse
 	if err := json.Unmarshal(out, &res); err != nil {
 		return nil, err
 	}

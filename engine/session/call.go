@@ -40,11 +40,7 @@ func (s *Session) call(ctx context.Context, st *sql.Call) (*Result, error) {
 // footers. It is a one-epoch job like any INSERT, so the snapshot carries
 // its txid, and a file the table already references is refused.
 func (s *Session) addFiles(ctx context.Context, st *sql.Call) (*Result, error) {
-	args, err := stringArgs(ctx, st, 2, 2)
-	if err != nil {
-		return nil, err
-	}
-	id, err := callTable(ctx, st, args[0])
+	id, args, err := tableArgs(ctx, st, 2, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +120,18 @@ func livePaths(ctx context.Context, tbl *table.Table) (map[string]bool, error) {
 	return out, nil
 }
 
-// callTable is a CALL's table argument, 'db.table' or 'table'.
-func callTable(ctx context.Context, st *sql.Call, arg string) (table.Identifier, error) {
-	return tableIdent(Database(ctx), sql.ObjectName{Pos: st.Args[0].Position(), Parts: idents(strings.Split(arg, "."))})
+// tableArgs evaluates a CALL's arguments, min to max constant strings of
+// which the first is its table, 'db.table' or 'table', and resolves it.
+func tableArgs(ctx context.Context, st *sql.Call, min, max int) (table.Identifier, []string, error) {
+	args, err := stringArgs(ctx, st, min, max)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := tableIdent(Database(ctx), sql.ObjectName{Pos: st.Args[0].Position(), Parts: idents(strings.Split(args[0], "."))})
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, args, nil
 }
 
 // stringArgs evaluates a CALL's arguments, which must be min to max

@@ -76,8 +76,9 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 					if r.IntN(3) > 0 {
 						continue
 					}
-					if epoch++; g.Barrier(ctx, epoch) != nil {
-						t.Fatal("barrier")
+					epoch++
+					if err := g.Barrier(ctx, epoch); err != nil {
+						t.Fatalf("barrier %d: %v", epoch, err)
 					}
 					if epoch == snapAt {
 						g = restored(t, g, newGraph())
@@ -106,8 +107,8 @@ func TestChangelogJobsEqualBatch(t *testing.T) {
 	}
 }
 
-// restored snapshots every stateful operator of ops into the matching one
-// of fresh, closes ops and returns fresh.
+// restored snapshots every stateful operator of g into the matching one
+// of fresh, closes g and returns fresh.
 func restored(t *testing.T, g, fresh *exec.Graph) *exec.Graph {
 	t.Helper()
 	state, err := g.Snapshot(nil)

@@ -47,17 +47,21 @@ func TestWithDatabase(t *testing.T) {
 		}
 		res.Release()
 	}
-	res, err := s.Exec(inA, "DESCRIBE t", true)
+	// DESCRIBE resolves there too: w is in a only.
+	res, err := s.Exec(inA, "DESCRIBE w", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Release()
+	var se *session.Error
+	if _, err := s.Exec(ctx, "DESCRIBE w", true); !errors.As(err, &se) || se.Code != session.CodeNotFound {
+		t.Fatalf("DESCRIBE w in the default database: %v", err)
+	}
 
 	// A view's query resolves in the default database whoever reads it
 	// (its text is stored, not the creator's database): one created in
 	// another database names its tables in full.
 	_, err = s.Exec(inA, "CREATE VIEW w2 AS SELECT v FROM t", false)
-	var se *session.Error
 	if !errors.As(err, &se) || se.Code != session.CodeInvalid || !strings.Contains(se.Msg, "qualify t") {
 		t.Fatalf("view with a one-part name in database a: %v", err)
 	}

@@ -19,11 +19,7 @@ import (
 // replace snapshot that changelog readers see as no change. A rewrite
 // raced by appends is rebased onto them; by anything else, planned again.
 func (s *Session) rewriteDataFiles(ctx context.Context, st *sql.Call) (*Result, error) {
-	args, err := stringArgs(ctx, st, 1, 1)
-	if err != nil {
-		return nil, err
-	}
-	id, err := callTable(ctx, st, args[0])
+	id, _, err := tableArgs(ctx, st, 1, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -90,11 +86,8 @@ func (s *Session) removeOrphanFiles(ctx context.Context, st *sql.Call) (*Result,
 // maintainArgs are ('db.table'[, 'yyyy-mm-dd hh:mm:ss']): the table and
 // how old what is removed must be.
 func (s *Session) maintainArgs(ctx context.Context, st *sql.Call, def time.Duration) (id table.Identifier, age time.Duration, err error) {
-	args, err := stringArgs(ctx, st, 1, 2)
+	id, args, err := tableArgs(ctx, st, 1, 2)
 	if err != nil {
-		return nil, 0, err
-	}
-	if id, err = callTable(ctx, st, args[0]); err != nil {
 		return nil, 0, err
 	}
 	if len(args) == 1 {

@@ -36,11 +36,8 @@ const (
 	blockEvents = 50
 )
 
-// nexmarkGen declares tbl as the bounded generator of those events.
-func nexmarkGen(tbl string) string {
-	return fmt.Sprintf(`CREATE TABLE %s (%s, WATERMARK FOR dateTime AS dateTime - INTERVAL '0.5' SECOND) WITH ('connector' = 'nexmark', 'table' = '%s', 'seed' = '42', 'first-event-rate' = '%d', 'events.num' = '%d')`,
-		tbl, nexmarkColumns[tbl], tbl, kafkaRate, kafkaEvents)
-}
+// kafkaGen is the bounded generator of those events.
+var kafkaGen = fmt.Sprintf("'first-event-rate' = '%d', 'events.num' = '%d'", kafkaRate, kafkaEvents)
 
 // nexmarkKafka declares tbl as the Kafka topic of the same name.
 func nexmarkKafka(tbl string) string {
@@ -65,7 +62,7 @@ func nexmarkRecords(t *testing.T, s *session.Session) map[string][]nexmarkRecord
 			name, _, _ := strings.Cut(c, " ")
 			names = append(names, name)
 		}
-		mustExec(t, s, nexmarkGen(tbl))
+		mustExec(t, s, nexmarkGen(tbl, kafkaGen))
 		r := mustExec(t, s, `SELECT * FROM `+tbl+` ORDER BY dateTime`)
 		for _, b := range r.Batches {
 			for i := range int(b.NumRows()) {
@@ -287,7 +284,7 @@ func TestNexmarkKafkaStreamingEqualsBatch(t *testing.T) {
 	// The same SQL as a batch over the same events.
 	for tbl := range nexmarkColumns {
 		mustExec(t, j.s, `DROP TABLE `+tbl)
-		mustExec(t, j.s, nexmarkGen(tbl))
+		mustExec(t, j.s, nexmarkGen(tbl, kafkaGen))
 	}
 	for _, q := range queries {
 		t.Run(q, func(t *testing.T) {

@@ -36,6 +36,13 @@ var nexmarkColumns = map[string]string{
 	"person":  `id BIGINT, name STRING, emailAddress STRING, creditCard STRING, city STRING, state STRING, dateTime TIMESTAMP(3), extra STRING`,
 }
 
+// nexmarkGen declares tbl as the Nexmark generator of seed 42 with options
+// opts, its watermark half a second behind.
+func nexmarkGen(tbl, opts string) string {
+	return fmt.Sprintf(`CREATE TABLE %s (%s, WATERMARK FOR dateTime AS dateTime - INTERVAL '0.5' SECOND) WITH ('connector' = 'nexmark', 'table' = '%s', 'seed' = '42', %s)`,
+		tbl, nexmarkColumns[tbl], tbl, opts)
+}
+
 // TestNexmarkStreamingEqualsBatch runs Nexmark queries as continuous jobs
 // over the unbounded generators, stops each after a while, and checks that
 // its table holds exactly (as a multiset) what the same SQL computes as a
@@ -49,7 +56,6 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 	// q7 emits one row or so per 10 s window: at 1,000 events per second of
 	// event time, unpaced, it closes tens of windows before it is stopped.
 	rate := map[string]string{"q7": "'first-event-rate' = '1000', 'rate-limited' = 'false'"}
-	const watermark = `, WATERMARK FOR dateTime AS dateTime - INTERVAL '0.5' SECOND`
 	// Beyond Nexmark: a join of bid with its own per-window counts, where
 	// every bid of a window joins; a bid replayed into the join after the
 	// crash (rows the job read again only to rebuild the open window)
@@ -72,9 +78,9 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 			if gen == "" {
 				gen = "'first-event-rate' = '100000', 'rate-limited' = 'true'"
 			}
-			for tbl, cols := range nexmarkColumns {
+			for tbl := range nexmarkColumns {
 				mustExec(t, j.s, `DROP TABLE IF EXISTS `+tbl) // the batch tables of the query before
-				mustExec(t, j.s, fmt.Sprintf(`CREATE TABLE %s (%s`+watermark+`) WITH ('connector' = 'nexmark', 'table' = '%s', 'seed' = '42', %s)`, tbl, cols, tbl, gen))
+				mustExec(t, j.s, nexmarkGen(tbl, gen))
 			}
 			mustExec(t, j.s, `CREATE TABLE `+sink)
 			r := mustExec(t, j.s, insert)
@@ -113,14 +119,14 @@ func TestNexmarkStreamingEqualsBatch(t *testing.T) {
 			}
 			// The same query as a batch over exactly the consumed events.
 			var consumed []string
-			for tbl, cols := range nexmarkColumns {
+			for tbl := range nexmarkColumns {
 				mustExec(t, j.s, `DROP TABLE `+tbl)
 				n, ok := st.Positions["gen:default."+tbl+"/0"]
 				if !ok {
 					continue // the query does not read it
 				}
 				consumed = append(consumed, fmt.Sprintf("%d %s", n, tbl))
-				mustExec(t, j.s, fmt.Sprintf(`CREATE TABLE %s (%s`+watermark+`) WITH ('connector' = 'nexmark', 'table' = '%s', 'seed' = '42', %s, 'events.num' = '%d')`, tbl, cols, tbl, gen, n))
+				mustExec(t, j.s, nexmarkGen(tbl, fmt.Sprintf("%s, 'events.num' = '%d'", gen, n)))
 			}
 			if len(consumed) == 0 {
 				t.Fatalf("status %+v", st)

@@ -61,6 +61,20 @@ func checkErrors(t *testing.T, s *session.Session, cases []errCase) {
 	}
 }
 
+// checkRefused runs each statement, as a caller that may write, and checks
+// that it fails with a statement error of the code whose message contains
+// msg.
+func checkRefused(t *testing.T, s *session.Session, cases []struct{ sql, code, msg string }) {
+	t.Helper()
+	for _, c := range cases {
+		_, err := s.Exec(context.Background(), c.sql, false)
+		var e *session.Error
+		if !errors.As(err, &e) || string(e.Code) != c.code || !strings.Contains(e.Msg, c.msg) {
+			t.Errorf("%s:\n got %v\nwant %s containing %q", c.sql, err, c.code, c.msg)
+		}
+	}
+}
+
 func TestIntervalLiterals(t *testing.T) {
 	s := setsSession(t)
 	checkRows(t, s, "SELECT id, ts + INTERVAL '1' DAY, ts - INTERVAL '5' SECOND FROM hits WHERE id = 1",

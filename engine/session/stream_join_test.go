@@ -66,9 +66,9 @@ func TestNexmarkStreamJoins(t *testing.T) {
 	s, _ := newSession(t)
 	gen := `WITH ('connector' = 'nexmark', 'seed' = '5', 'events.num' = '10000', 'table' = '%s')`
 	wm := `, WATERMARK FOR dateTime AS dateTime - INTERVAL '1' SECOND) `
-	mustExec(t, s, `CREATE TABLE bid (`+bidColumns+wm+fmt.Sprintf(gen, "bid"))
-	mustExec(t, s, `CREATE TABLE auction (id BIGINT, itemName STRING, description STRING, initialBid BIGINT, reserve BIGINT, dateTime TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra STRING`+wm+fmt.Sprintf(gen, "auction"))
-	mustExec(t, s, `CREATE TABLE person (id BIGINT, name STRING, emailAddress STRING, creditCard STRING, city STRING, state STRING, dateTime TIMESTAMP(3), extra STRING`+wm+fmt.Sprintf(gen, "person"))
+	for tbl, cols := range nexmarkColumns {
+		mustExec(t, s, `CREATE TABLE `+tbl+` (`+cols+wm+fmt.Sprintf(gen, tbl))
+	}
 	queries := map[string]string{
 		"interval":      `INSERT INTO x SELECT * FROM bid AS B JOIN auction AS A ON B.auction = A.id AND B.dateTime BETWEEN A.dateTime - INTERVAL '1' SECOND AND A.dateTime + INTERVAL '2' SECOND`,
 		"interval-left": `INSERT INTO x SELECT * FROM auction AS A LEFT JOIN bid AS B ON B.auction = A.id AND B.dateTime > A.dateTime AND B.dateTime < A.dateTime + INTERVAL '3' SECOND`,
@@ -135,13 +135,8 @@ func TestStreamJoinJobsEqualBatch(t *testing.T) {
 	s, _ := newSession(t)
 	ctx := context.Background()
 	wm := `, WATERMARK FOR dateTime AS dateTime - INTERVAL '1' SECOND) `
-	cols := map[string]string{
-		"bid":     bidColumns,
-		"auction": `id BIGINT, itemName STRING, description STRING, initialBid BIGINT, reserve BIGINT, dateTime TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra STRING`,
-		"person":  `id BIGINT, name STRING, emailAddress STRING, creditCard STRING, city STRING, state STRING, dateTime TIMESTAMP(3), extra STRING`,
-	}
 	events := map[string][]arrow.RecordBatch{}
-	for name, c := range cols {
+	for name, c := range nexmarkColumns {
 		mustExec(t, s, `CREATE TABLE `+name+` (`+c+wm+fmt.Sprintf(`WITH ('connector' = 'nexmark', 'seed' = '7', 'table' = '%s')`, name))
 		mustExec(t, s, `CREATE TABLE `+name+`_b (`+c+wm+fmt.Sprintf(`WITH ('connector' = 'nexmark', 'seed' = '7', 'events.num' = '20000', 'table' = '%s')`, name))
 		root, err := s.PlanInsertQuery(ctx, `INSERT INTO x SELECT * FROM `+name+`_b`)
@@ -167,7 +162,7 @@ func TestStreamJoinJobsEqualBatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			batch := text
-			for table := range cols {
+			for table := range nexmarkColumns {
 				batch = strings.NewReplacer(" "+table+" ", " "+table+"_b ", "TABLE "+table+",", "TABLE "+table+"_b,").Replace(batch)
 			}
 			broot, err := s.PlanInsertQuery(ctx, batch)
