@@ -94,28 +94,14 @@ func (s *Session) addFiles(ctx context.Context, st *sql.Call) (*Result, error) {
 	return r, nil
 }
 
-// livePaths are the data files of the table's current snapshot.
+// livePaths are the files of the table's current snapshot.
 func livePaths(ctx context.Context, tbl *table.Table) (map[string]bool, error) {
 	out := map[string]bool{}
-	cur := tbl.CurrentSnapshot()
-	if cur == nil {
-		return out, nil
-	}
-	fs, err := tbl.FS(ctx)
-	if err != nil {
-		return nil, err
-	}
-	mfs, err := cur.Manifests(fs)
-	if err != nil {
-		return nil, err
-	}
-	for _, mf := range mfs {
-		for e, err := range mf.Entries(fs, true) {
-			if err != nil {
-				return nil, err
-			}
-			out[e.DataFile().FilePath()] = true
+	for df, err := range commit.LiveFiles(ctx, tbl) {
+		if err != nil {
+			return nil, err
 		}
+		out[df.FilePath()] = true
 	}
 	return out, nil
 }
