@@ -421,3 +421,61 @@ func appendBatches(t testing.TB, tbl *table.Table, sc *arrow.Schema, recs ...arr
 	}
 	return tbl
 }
+
+// TestEmptyEpochs: epochs whose rows the job filters out commit their
+// positions as snapshots without files, so a restart does not read them
+// again and the lineage index stays contiguous; a crash at any point of
+// such an epoch's commit recovers like any other epoch's.
+func TestEmptyEpochs(t *testing.T) {
+	src := source{parts: 4, perPart: 600}
+	dropped := func(e uint64) bool { return e%2 == 0 } // 2, 4, 6
+	points := []string{commit.FPAfterUpload, commit.FPAfterPrepare, commit.FPAfterCommit, commit.FPAfterRecord}
+	for _, point := range points {
+		t.Run(point, func(t *testing.T) {
+			ctx := context.Background()
+			wh := warehouseOn(t, "sqlite")
+			id := createEvents(t, wh)
+			// The second commit is epoch 2, the first empty one.
+			j := jobRun{wh: wh, ident: id, job: "filter", src: src, perPart: 100, drop: dropped,
+				opts: []commit.Option{commit.WithHook(crashOnce(point, 2))}}
+			if err := j.run(ctx); !errors.Is(err, errCrash) {
+				t.Fatalf("first run: %v, want a crash", err)
+			}
+			j.opts = nil
+			if err := j.run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := scan(t, wh, id)
+			if want := src.total() / 2; got.rows != want || got.distinct != want {
+				t.Fatalf("rows=%d distinct=%d, want %d of each (the odd epochs)", got.rows, got.distinct, want)
+			}
+			lin, err := wh.Lineage(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lin) != 6 {
+				t.Fatalf("%d indexed snapshots, want one per epoch (6)", len(lin))
+			}
+			tbl, err := wh.LoadTable(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, l := range lin {
+				if l.Epoch != uint64(i+1) || l.Sources[0].From != int64(100*i) {
+					t.Fatalf("entry %d: epoch %d from %d", i, l.Epoch, l.Sources[0].From)
+				}
+				added := tbl.Metadata().SnapshotByID(l.SnapshotID).Summary.Properties["added-data-files"]
+				if dropped(l.Epoch) != (added == "" || added == "0") {
+					t.Fatalf("epoch %d: added-data-files %q", l.Epoch, added)
+				}
+			}
+			rep, err := lake.Verify(ctx, tbl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK() {
+				t.Fatalf("verify: %+v", rep.Checks)
+			}
+		})
+	}
+}

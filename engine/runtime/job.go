@@ -273,6 +273,7 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 	// prefix is listed after a full snapshot, and once per run for the
 	// attempts of runs before it.
 	pruned := false
+	empty := 0 // epochs in a row without output, not committed
 	for stopping := false; !stopping; {
 		tw.begin()
 		timer := time.NewTimer(p.Interval)
@@ -375,11 +376,20 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 			}
 		}
 		if len(files) == 0 && len(deletes) == 0 && len(targets) == 1 {
-			// Nothing to make visible: the ranges carry over, and operator
-			// state is rebuilt from the last snapshot by reading them again.
-			tw.committed()
-			continue
+			// Nothing to make visible. Committing an empty snapshot every
+			// second would bloat the table's history; never committing
+			// would leave the positions (and the status's lag) behind for
+			// as long as the job finds no rows, and a restart would read
+			// it all again, past a topic's retention perhaps. So the
+			// ranges carry over for a while, then commit without files
+			// (Flink's Iceberg sink: max-continuous-empty-commits), and
+			// always at a stop.
+			if empty++; !advanced(ins) || (empty < maxEmptyEpochs && !stopping) {
+				tw.committed()
+				continue
+			}
 		}
+		empty = 0
 		next := jobState{Replay: map[string]map[int32]int64{}}
 		var sources []commit.Range
 		for _, in := range ins {
@@ -439,6 +449,22 @@ func (j *job) runOnce(ctx context.Context, stopCh chan struct{}) (committed bool
 		}
 	}
 	return committed, nil
+}
+
+// maxEmptyEpochs is how many epochs in a row may end without output
+// before one commits the positions they consumed.
+const maxEmptyEpochs = 10
+
+// advanced says whether any input read past its committed position.
+func advanced(ins []*input) bool {
+	for _, in := range ins {
+		for _, r := range in.pending {
+			if r.To > r.From {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // take adds one batch of input in to the epoch: its range, then its rows.

@@ -57,6 +57,30 @@ func TestInsertSelect(t *testing.T) {
 	checkRows(t, s, `SELECT COUNT(*), SUM(id) FROM src`, "8|60")
 }
 
+// TestInsertNoRows: a statement that inserts nothing still commits, as a
+// snapshot of its own without files (it used to panic on a table without
+// snapshots, and to report another commit's snapshot otherwise).
+func TestInsertNoRows(t *testing.T) {
+	ctx := context.Background()
+	s, wh := newSession(t)
+	mustExec(t, s, `CREATE TABLE t (a BIGINT)`)
+	id := table.Identifier{"default", "t"}
+	var last int64
+	for i, q := range []string{`INSERT INTO t SELECT a FROM t`, `INSERT INTO t VALUES (1)`, `INSERT INTO t SELECT a FROM t WHERE a > 5`} {
+		r := mustExec(t, s, q)
+		tbl, err := wh.LoadTable(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := tbl.CurrentSnapshot()
+		if head == nil || r.Stats.SnapshotID != head.SnapshotID || head.SnapshotID == last || len(tbl.Metadata().Snapshots()) != i+1 {
+			t.Fatalf("%s: snapshot %d, head %+v, %d snapshots", q, r.Stats.SnapshotID, head, len(tbl.Metadata().Snapshots()))
+		}
+		last = head.SnapshotID
+	}
+	checkRows(t, s, `SELECT COUNT(*) FROM t`, "1")
+}
+
 func TestInsertSelectErrors(t *testing.T) {
 	s, _ := newSession(t)
 	mustExec(t, s, `CREATE TABLE src (id BIGINT NOT NULL, name STRING, big DECIMAL(20, 2))`)

@@ -247,3 +247,72 @@ func TestLateRowsTable(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
+
+// TestEmptyEpochsCommitPositions: a job whose filter drops everything it
+// reads still commits its positions (as snapshots without files, every
+// few empty epochs and at a stop), so a restart reads only what is new.
+func TestEmptyEpochsCommitPositions(t *testing.T) {
+	ctx := context.Background()
+	b := newTopic(t, "quiet", 4)
+	produce(t, b.Addr(), "quiet", 0, 1000)
+	j := newJobServer(t, session.WithBrokers(b.Addr()))
+	mustExec(t, j.s, `CREATE TABLE quiet_src (id BIGINT NOT NULL) WITH ('connector' = 'kafka', 'topic' = 'quiet', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
+	mustExec(t, j.s, `CREATE TABLE rare (id BIGINT NOT NULL) WITH ('wharf.commit-interval' = '100 ms')`)
+	id := mustExec(t, j.s, `INSERT INTO rare SELECT id FROM quiet_src WHERE id >= 5000`).JobID
+	waitStatus := func(what string, ok func(runtime.Status) bool) runtime.Status {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			st, err := j.m.Job(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok(st) {
+				return st
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: status %+v", what, st)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	at := func(n int64) func(runtime.Status) bool {
+		return func(st runtime.Status) bool {
+			for p := range 4 {
+				if st.Positions[fmt.Sprintf("kafka:quiet/%d", p)] != n {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	waitStatus("positions committed without output", at(250))
+	checkRows(t, j.s, `SELECT COUNT(*) FROM rare`, "0")
+	lin, err := j.wh.Lineage(ctx, table.Identifier{"default", "rare"})
+	if err != nil || len(lin) == 0 {
+		t.Fatalf("lineage %+v %v", lin, err)
+	}
+
+	// After a crash the job reads only what came since.
+	j.restart(true)
+	produce(t, b.Addr(), "quiet", 5000, 5004)
+	waitRows(t, j.s, "rare", 4)
+	if st, _ := j.m.Job(id); st.RowsIn != 4 {
+		t.Fatalf("read %d records after the restart, want the 4 new ones", st.RowsIn)
+	}
+
+	// A stop commits what was read, output or not.
+	produce(t, b.Addr(), "quiet", 1000, 1100)
+	waitStatus("read", func(st runtime.Status) bool { return st.RowsIn == 104 })
+	st, err := j.m.Stop(ctx, id)
+	if err != nil || !at(276)(st) {
+		t.Fatalf("stop: %+v %v", st, err)
+	}
+	tbl, err := j.wh.LoadTable(ctx, table.Identifier{"default", "rare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := lake.Verify(ctx, tbl); err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
@@ -780,6 +781,9 @@ func (l *Ledger) Positions() Positions { return l.positions }
 // selects, all in one snapshot.
 func stage(ctx context.Context, tx *table.Transaction, tbl *table.Table, w work, props iceberg.Properties) error {
 	files, replace := w.files, w.replace
+	if len(files) == 0 && len(w.deletes) == 0 && replace == nil {
+		return emptySnapshot(ctx, tx, tbl, props)
+	}
 	if len(w.deletes) > 0 {
 		return tx.NewRowDelta(props).AddRows(files...).AddDeletes(w.deletes...).Commit(ctx)
 	}
@@ -803,4 +807,23 @@ func stage(ctx context.Context, tx *table.Transaction, tbl *table.Table, w work,
 		return tx.AddDataFiles(ctx, files, props)
 	}
 	return tx.ReplaceFiles(ctx, data, files, deletes, props)
+}
+
+// emptySnapshot stages a snapshot that changes no data: an epoch that
+// consumed input but produced no rows still commits its positions, state
+// and lineage (as Flink's Iceberg sink commits an empty snapshot after
+// max-continuous-empty-commits), and a batch statement of no rows is
+// recorded like any other. iceberg-go makes a snapshot only through an
+// append, so it appends from a reader of no batches: no file is written.
+func emptySnapshot(ctx context.Context, tx *table.Transaction, tbl *table.Table, props iceberg.Properties) error {
+	sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, true, false)
+	if err != nil {
+		return err
+	}
+	rdr, err := array.NewRecordReader(sc, nil)
+	if err != nil {
+		return err
+	}
+	defer rdr.Release()
+	return tx.Append(ctx, rdr, props)
 }
