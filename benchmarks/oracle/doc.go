@@ -15,6 +15,11 @@
 // wharf's REST catalog by iceberg-go's REST client, and DuckDB over exactly
 // the listed files returns the rows of wharf's SELECT.
 //
+// TestNexmarkDuckDB (issue 4) runs the Nexmark queries that the continuous
+// jobs run as batch SELECTs on wharf and on DuckDB (testdata/nexmark_duckdb.sql
+// holds DuckDB's text where the dialects differ, window TVFs above all) over
+// the same generated events.
+//
 // Everything is in _test.go files: DuckDB (cgo) never reaches a build of
 // wharf's product.
 package oracle

@@ -140,56 +140,18 @@ func setup(ctx context.Context, dir string, hits int) (_ *env, err error) {
 
 	// DuckDB reads the data files of each table's current snapshot.
 	t1 := time.Now()
-	if e.duck, err = sql.Open("duckdb", ""); err != nil {
+	if e.duck, err = openDuck(ctx); err != nil {
 		return nil, err
 	}
-	e.duck.SetMaxOpenConns(1) // one connection: the SET statements below stick
-	for _, s := range []string{
-		"SET threads = 2",
-		// Flink's defaults where the dialects differ, so that most queries
-		// need no DuckDB override: INT / INT is an integer division, and
-		// NULLs sort first ascending and last descending.
-		"SET integer_division = true",
-		"SET default_null_order = 'nulls_first_on_asc_last_on_desc'",
-		// The static DuckDB here has no ICU (so no time zones and no
-		// TIMESTAMPTZ arithmetic): never try to download extensions.
-		"SET autoinstall_known_extensions = false",
-		"SET autoload_known_extensions = false",
-	} {
-		if _, err := e.duck.ExecContext(ctx, s); err != nil {
-			return nil, fmt.Errorf("duckdb: %s: %w", s, err)
-		}
-	}
 	for i, d := range sets {
-		tbl, err := e.wh.LoadTable(ctx, ids[i])
+		files, bytes, n, err := createView(ctx, e.duck, e.wh, d.name, ids[i])
 		if err != nil {
-			return nil, err
-		}
-		tasks, err := tbl.Scan().PlanFiles(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var quoted []string
-		for _, task := range tasks {
-			p := strings.TrimPrefix(task.File.FilePath(), "file://")
-			e.files[d.name] = append(e.files[d.name], p)
-			e.bytes[d.name] += task.File.FileSizeBytes()
-			quoted = append(quoted, "'"+strings.ReplaceAll(p, "'", "''")+"'")
-		}
-		if len(quoted) == 0 {
-			return nil, fmt.Errorf("%s: no data files in the current snapshot", d.name)
-		}
-		view := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet([%s])", d.name, strings.Join(quoted, ", "))
-		if _, err := e.duck.ExecContext(ctx, view); err != nil {
-			return nil, fmt.Errorf("duckdb view %s: %w", d.name, err)
-		}
-		var n int
-		if err := e.duck.QueryRowContext(ctx, "SELECT count(*) FROM "+d.name).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n != d.rows {
 			return nil, fmt.Errorf("duckdb sees %d rows in %s, want %d", n, d.name, d.rows)
 		}
+		e.files[d.name], e.bytes[d.name] = files, bytes
 	}
 	e.views = time.Since(t1)
 	return e, nil
@@ -231,4 +193,62 @@ func loadTable(ctx context.Context, wh *lake.Warehouse, l *commit.Ledger, epoch 
 		return gen, 0, fmt.Errorf("epoch %d committed as a duplicate", epoch)
 	}
 	return gen, time.Since(t1), nil
+}
+
+// openDuck opens an in-memory DuckDB set to Flink's semantics where the
+// dialects differ.
+func openDuck(ctx context.Context) (*sql.DB, error) {
+	duck, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, err
+	}
+	duck.SetMaxOpenConns(1) // one connection: the SET statements below stick
+	for _, s := range []string{
+		"SET threads = 2",
+		// Flink's defaults where the dialects differ, so that most queries
+		// need no DuckDB override: INT / INT is an integer division, and
+		// NULLs sort first ascending and last descending.
+		"SET integer_division = true",
+		"SET default_null_order = 'nulls_first_on_asc_last_on_desc'",
+		// The static DuckDB here has no ICU (so no time zones and no
+		// TIMESTAMPTZ arithmetic): never try to download extensions.
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+	} {
+		if _, err := duck.ExecContext(ctx, s); err != nil {
+			_ = duck.Close()
+			return nil, fmt.Errorf("duckdb: %s: %w", s, err)
+		}
+	}
+	return duck, nil
+}
+
+// createView makes DuckDB view name over the data files of table id's
+// current snapshot, and returns the files, their bytes and the rows DuckDB
+// sees.
+func createView(ctx context.Context, duck *sql.DB, wh *lake.Warehouse, name string, id table.Identifier) (files []string, bytes int64, rows int, err error) {
+	tbl, err := wh.LoadTable(ctx, id)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	tasks, err := tbl.Scan().PlanFiles(ctx)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	var quoted []string
+	for _, task := range tasks {
+		p := strings.TrimPrefix(task.File.FilePath(), "file://")
+		files = append(files, p)
+		bytes += task.File.FileSizeBytes()
+		quoted = append(quoted, "'"+strings.ReplaceAll(p, "'", "''")+"'")
+	}
+	if len(quoted) == 0 {
+		return nil, 0, 0, fmt.Errorf("%s: no data files in the current snapshot", name)
+	}
+	view := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet([%s])", name, strings.Join(quoted, ", "))
+	if _, err := duck.ExecContext(ctx, view); err != nil {
+		return nil, 0, 0, fmt.Errorf("duckdb view %s: %w", name, err)
+	}
+	err = duck.QueryRowContext(ctx, "SELECT count(*) FROM "+name).Scan(&rows)
+	return files, bytes, rows, err
 }
