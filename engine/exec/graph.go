@@ -294,8 +294,15 @@ func (g *Graph) Close() {
 func opLabel(i int, op Operator) string { return fmt.Sprintf("%d:%s", i, opName(op)) }
 
 func opName(op Operator) string {
+	if l, ok := op.(labeled); ok {
+		return l.label()
+	}
 	return strings.TrimPrefix(fmt.Sprintf("%T", op), "*exec.")
 }
+
+// labeled is implemented by operators named otherwise than by their type
+// (an exchange, by the operator it runs).
+type labeled interface{ label() string }
 
 func appendFrame(dst, b []byte) []byte {
 	var n [8]byte
