@@ -14,7 +14,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/wharfdata/wharf/engine/connector"
 	"github.com/wharfdata/wharf/engine/expr"
+	"github.com/wharfdata/wharf/engine/plan"
 )
 
 // epochLog records a changelog epoch by epoch: per epoch the multiset of
@@ -380,5 +382,57 @@ func TestPartialBlocker(t *testing.T) {
 	f := AggSpec{Func: "SUM", ArgType: arrow.PrimitiveTypes.Float64}
 	if why := partialBlocker(&f, false); !strings.Contains(why, "floating-point") {
 		t.Errorf("SUM(DOUBLE): %q", why)
+	}
+}
+
+// TestBuildGroupAggPhases checks which GROUP BY the planner builds for a
+// job's options: one instance, an exchange in one phase or in two, or an
+// error naming the aggregate that cannot run in two phases.
+func TestBuildGroupAggPhases(t *testing.T) {
+	spec := &connector.TableSpec{Name: "db.bid", Columns: []connector.Column{
+		{Name: "auction", Type: arrow.PrimitiveTypes.Int64}, {Name: "price", Type: arrow.PrimitiveTypes.Float64},
+	}}
+	src := plan.NewSourceScan([]string{"db", "bid"}, "", &plan.SourceTable{Spec: spec})
+	col := func(i int) expr.Expr {
+		f := spec.Schema().Field(i)
+		return &expr.Column{Index: i, Name: f.Name, DataType: f.Type}
+	}
+	i64 := arrow.PrimitiveTypes.Int64
+	count := plan.AggCall{Func: "COUNT", Type: i64, NotNull: true}
+	maxPrice := plan.AggCall{Func: "MAX", Arg: col(1), Type: arrow.PrimitiveTypes.Float64}
+	sumPrice := plan.AggCall{Func: "SUM", Arg: col(1), Type: arrow.PrimitiveTypes.Float64}
+	distinct := plan.AggCall{Func: "COUNT", Arg: col(1), Distinct: true, Type: i64, NotNull: true}
+	for _, c := range []struct {
+		aggs []plan.AggCall
+		opts StreamOptions
+		want string
+	}{
+		{[]plan.AggCall{count, maxPrice}, StreamOptions{}, "one instance"},
+		{[]plan.AggCall{count, maxPrice}, StreamOptions{Parallelism: 1, AggPhase: AggPhaseAuto}, "one instance"},
+		{[]plan.AggCall{count, maxPrice}, StreamOptions{Parallelism: 2}, "two phases on 2"},
+		{[]plan.AggCall{count, maxPrice}, StreamOptions{Parallelism: 3, AggPhase: AggPhaseOne}, "one phase on 3"},
+		{[]plan.AggCall{count, maxPrice}, StreamOptions{Parallelism: 1, AggPhase: AggPhaseTwo}, "two phases on 1"},
+		{[]plan.AggCall{count, distinct}, StreamOptions{Parallelism: 2}, "one phase on 2"},
+		{[]plan.AggCall{count, sumPrice}, StreamOptions{Parallelism: 2}, "one phase on 2"},
+		{[]plan.AggCall{count, distinct}, StreamOptions{Parallelism: 2, AggPhase: AggPhaseTwo}, "COUNT(DISTINCT price) cannot be aggregated in two phases: a DISTINCT aggregate"},
+		{[]plan.AggCall{sumPrice}, StreamOptions{AggPhase: AggPhaseTwo}, "SUM(price) cannot be aggregated in two phases: floating-point sums"},
+	} {
+		op, err := buildGroupAggWith(plan.NewAggregate(src, []expr.Expr{col(0)}, c.aggs), testEv, c.opts)
+		got := "one instance"
+		switch x := op.(type) {
+		case nil:
+			got = err.Error()
+		case *incExchange:
+			got = fmt.Sprintf("one phase on %d", len(x.global))
+			if x.local != nil {
+				got = fmt.Sprintf("two phases on %d", len(x.local))
+			}
+		}
+		if op != nil {
+			op.Close()
+		}
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("%v, %+v: got %s, want %s", c.aggs, c.opts, got, c.want)
+		}
 	}
 }
