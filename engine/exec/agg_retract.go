@@ -554,7 +554,9 @@ func partialBlocker(s *AggSpec, changelog bool) string {
 	return ""
 }
 
-func (a *countRAcc) partialTypes() []arrow.DataType { return []arrow.DataType{arrow.PrimitiveTypes.Int64} }
+func (a *countRAcc) partialTypes() []arrow.DataType {
+	return []arrow.DataType{arrow.PrimitiveTypes.Int64}
+}
 func (a *countRAcc) partial(alloc memory.Allocator, groups []uint32) []arrow.Array {
 	return []arrow.Array{a.emit(alloc, groups)}
 }
