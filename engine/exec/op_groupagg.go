@@ -186,6 +186,7 @@ func (g *GroupAgg) emitPartials(ctx context.Context, out Emitter) error {
 	n := g.group.len()
 	alloc := g.ev.Alloc
 	ids := resize(g.groups, n)
+	g.groups = ids
 	keyRows := make([][]byte, n)
 	for id := range n {
 		ids[id], keyRows[id] = uint32(id), g.group.t.key(id)
