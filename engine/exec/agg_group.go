@@ -380,6 +380,15 @@ func (t *byteTable) init() {
 	t.slots, t.mask, t.offs, t.unindexed = make([]uint32, 1024), 1023, []uint32{0}, -1
 }
 
+// reset forgets every entry, keeping the memory.
+func (t *byteTable) reset() {
+	if t.slots == nil {
+		return
+	}
+	clear(t.slots)
+	t.hashes, t.offs, t.arena, t.unindexed = t.hashes[:0], t.offs[:1], t.arena[:0], -1
+}
+
 // findOrAdd returns the entry equal to key (whose hash is h), adding it
 // when new.
 func (t *byteTable) findOrAdd(key []byte, h uint64) uint32 {

@@ -519,3 +519,125 @@ func encodedLen(b []byte, types []arrow.DataType) (rest int, ok bool) {
 	}
 	return len(b) - at, true
 }
+
+// Two-phase aggregation (see GroupAgg's phases and the Exchange): a local
+// phase folds a slice of the input into per-group accumulators and sends
+// each group's state on as a partial row; the global phase adds partial
+// rows into its own accumulators. Only accumulators whose state adds up in
+// any order give the same results that way.
+
+// mergeAcc is a retractAcc whose per-group state travels as columns.
+type mergeAcc interface {
+	retractAcc
+	// partialTypes are the columns of a partial.
+	partialTypes() []arrow.DataType
+	// partial builds the state of groups as partialTypes' columns.
+	partial(alloc memory.Allocator, groups []uint32) []arrow.Array
+	// merge adds row i of cols (a partial) into group groups[i]; vals
+	// holds cols[0] encoded when the accumulator asked for it (encoded).
+	merge(groups []uint32, cols []arrow.Array, vals *rowEncoder)
+	// reset forgets every group, keeping the memory.
+	reset()
+}
+
+// partialBlocker says why aggregate s cannot run in two phases, or "":
+// changelog says whether its input retracts.
+func partialBlocker(s *AggSpec, changelog bool) string {
+	switch {
+	case s.Distinct:
+		return "a DISTINCT aggregate counts each value once per group, which a partial of some of the group's rows cannot know"
+	case (s.Func == "MIN" || s.Func == "MAX") && changelog:
+		return "MIN and MAX over an updating input keep every value, to find the next one when the extreme is retracted"
+	case (s.Func == "SUM" || s.Func == "AVG") && (s.ArgType.ID() == arrow.FLOAT32 || s.ArgType.ID() == arrow.FLOAT64):
+		return "floating-point sums depend on the order of their additions, so partial sums would change the results' last digits"
+	}
+	return ""
+}
+
+func (a *countRAcc) partialTypes() []arrow.DataType {
+	return []arrow.DataType{arrow.PrimitiveTypes.Int64}
+}
+func (a *countRAcc) partial(alloc memory.Allocator, groups []uint32) []arrow.Array {
+	return []arrow.Array{a.emit(alloc, groups)}
+}
+
+func (a *countRAcc) merge(groups []uint32, cols []arrow.Array, _ *rowEncoder) {
+	for i, v := range arrow.GetValues[int64](cols[0].Data(), 1) {
+		a.counts[groups[i]] += v
+	}
+}
+
+func (a *countRAcc) reset() { a.counts = clearLen(a.counts) }
+
+// clearLen zeroes s and empties it, so that growTo hands out zeroes again.
+func clearLen[T any](s []T) []T {
+	clear(s)
+	return s[:0]
+}
+
+func (a *sumRAcc[T, A]) partialTypes() []arrow.DataType {
+	var sum arrow.DataType = arrow.PrimitiveTypes.Int64
+	if _, ok := any(A(0)).(float64); ok {
+		sum = arrow.PrimitiveTypes.Float64
+	}
+	return []arrow.DataType{sum, arrow.PrimitiveTypes.Int64}
+}
+
+func (a *sumRAcc[T, A]) partial(alloc memory.Allocator, groups []uint32) []arrow.Array {
+	sums, counts := make([]A, len(groups)), make([]int64, len(groups))
+	for k, g := range groups {
+		sums[k], counts[k] = a.sums[g], a.counts[g]
+	}
+	types := a.partialTypes()
+	return []arrow.Array{fixedArray(alloc, types[0], sums, nil), fixedArray(alloc, types[1], counts, nil)}
+}
+
+func (a *sumRAcc[T, A]) merge(groups []uint32, cols []arrow.Array, _ *rowEncoder) {
+	sums, counts := arrow.GetValues[A](cols[0].Data(), 1), arrow.GetValues[int64](cols[1].Data(), 1)
+	for i, g := range groups {
+		a.sums[g] += sums[i]
+		a.counts[g] += counts[i]
+	}
+}
+
+func (a *sumRAcc[T, A]) reset() { a.sums, a.counts = clearLen(a.sums), clearLen(a.counts) }
+
+func (a *decSumRAcc) partialTypes() []arrow.DataType {
+	return []arrow.DataType{&arrow.Decimal128Type{Precision: 38, Scale: a.in.Scale}, arrow.PrimitiveTypes.Int64}
+}
+
+func (a *decSumRAcc) partial(alloc memory.Allocator, groups []uint32) []arrow.Array {
+	sums, counts := make([]decimal128.Num, len(groups)), make([]int64, len(groups))
+	for k, g := range groups {
+		sums[k], counts[k] = a.sums[g], a.counts[g]
+	}
+	types := a.partialTypes()
+	return []arrow.Array{fixedArray(alloc, types[0], sums, nil), fixedArray(alloc, types[1], counts, nil)}
+}
+
+func (a *decSumRAcc) merge(groups []uint32, cols []arrow.Array, _ *rowEncoder) {
+	sums, counts := arrow.GetValues[decimal128.Num](cols[0].Data(), 1), arrow.GetValues[int64](cols[1].Data(), 1)
+	for i, g := range groups {
+		a.sums[g] = a.sums[g].Add(sums[i])
+		a.counts[g] += counts[i]
+	}
+}
+
+func (a *decSumRAcc) reset() { a.sums, a.counts = clearLen(a.sums), clearLen(a.counts) }
+
+// An extremeRAcc merges only over an append-only input (partialBlocker):
+// its partial is the group's extreme, NULL for none.
+func (a *extremeRAcc) partialTypes() []arrow.DataType { return []arrow.DataType{a.dt} }
+func (a *extremeRAcc) partial(alloc memory.Allocator, groups []uint32) []arrow.Array {
+	return []arrow.Array{a.emit(alloc, groups)}
+}
+
+func (a *extremeRAcc) merge(groups []uint32, _ []arrow.Array, vals *rowEncoder) {
+	for i, g := range groups {
+		if v := vals.row(i); v[0] == 1 && a.better(v, a.best[g]) {
+			a.best[g] = append(a.best[g][:0], v...)
+		}
+	}
+}
+
+func (a *extremeRAcc) reset() { a.best = clearLen(a.best) }

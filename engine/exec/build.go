@@ -30,6 +30,7 @@ type Query struct {
 	Right map[int]*Query
 
 	streaming bool
+	opts      StreamOptions
 }
 
 // Build turns a plan into a pipeline: a scan or VALUES, then filters,
@@ -48,7 +49,13 @@ func Build(ctx context.Context, root plan.Node, ev *expr.EvalContext) (*Query, e
 // one unbounded connector table: the job feeds that source's batches to the
 // operators itself (see Pipeline), epoch by epoch.
 func BuildStream(ctx context.Context, root plan.Node, ev *expr.EvalContext) (*Query, error) {
-	q := &Query{Schema: root.Schema(), streaming: true}
+	return BuildStreamWith(ctx, root, ev, StreamOptions{})
+}
+
+// BuildStreamWith is BuildStream with a job's settings for its keyed
+// operators.
+func BuildStreamWith(ctx context.Context, root plan.Node, ev *expr.EvalContext, opts StreamOptions) (*Query, error) {
+	q := &Query{Schema: root.Schema(), streaming: true, opts: opts}
 	if err := q.add(ctx, root, ev); err != nil {
 		return nil, err
 	}
@@ -100,7 +107,7 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			if err := q.add(ctx, w.Input, ev); err != nil {
 				return err
 			}
-			r, err := buildRank(n, w, ev)
+			r, err := buildRankWith(n, w, ev, q.opts)
 			if err != nil {
 				return err
 			}
@@ -164,7 +171,7 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			break
 		}
 		if q.streaming && plan.Unbounded(n) != nil {
-			g, err := buildGroupAgg(n, ev)
+			g, err := buildGroupAggWith(n, ev, q.opts)
 			if err != nil {
 				return err
 			}
@@ -414,7 +421,7 @@ func (q *Query) addStreamJoin(ctx context.Context, n *plan.Join, ev *expr.EvalCo
 	if err := q.add(ctx, n.Left, ev); err != nil {
 		return err
 	}
-	right := &Query{Schema: n.Right.Schema(), streaming: true}
+	right := &Query{Schema: n.Right.Schema(), streaming: true, opts: q.opts}
 	if err := right.add(ctx, n.Right, ev); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -52,6 +53,139 @@ func buildGroupAgg(n *plan.Aggregate, ev *expr.EvalContext) (*GroupAgg, error) {
 		return nil, err
 	}
 	return NewGroupAgg(n.Schema(), keys, types, specs, Updating(n.Input), ev)
+}
+
+// StreamOptions are a continuous job's settings for its keyed operators.
+type StreamOptions struct {
+	// Parallelism is the number of instances of each keyed operator (a
+	// GROUP BY, a Top-N), each on a worker of its own (see exchange); 0
+	// or 1: one, on the job's goroutine.
+	Parallelism int
+	// AggPhase says whether a GROUP BY runs in two phases.
+	AggPhase AggPhase
+}
+
+func (o StreamOptions) workers() int { return max(1, o.Parallelism) }
+
+// AggPhase chooses how a continuous GROUP BY aggregates: at once, by the
+// instance that owns the key, or in two phases (a local aggregation of
+// each worker's share of the input, then a global one of the partial
+// results), so that a hot key does not load one worker with all its rows.
+type AggPhase int8
+
+const (
+	// AggPhaseAuto runs two phases over several workers where every
+	// aggregate can (as Flink's AUTO does), one phase otherwise.
+	AggPhaseAuto AggPhase = iota
+	AggPhaseOne
+	// AggPhaseTwo runs two phases, even on one worker, and refuses a GROUP
+	// BY with an aggregate that cannot (CheckTwoPhase).
+	AggPhaseTwo
+)
+
+// aggPhaseNames are the spellings ParseAggPhase takes, wharf's first.
+var aggPhaseNames = map[string]AggPhase{
+	"auto": AggPhaseAuto, "one-phase": AggPhaseOne, "two-phase": AggPhaseTwo,
+	"one_phase": AggPhaseOne, "two_phase": AggPhaseTwo, // Flink's, which it writes upper-case
+}
+
+// ParseAggPhase reads an AggPhase, case-insensitively: auto, one-phase or
+// two-phase, or Flink's AUTO, ONE_PHASE or TWO_PHASE.
+func ParseAggPhase(s string) (AggPhase, bool) {
+	p, ok := aggPhaseNames[strings.ToLower(strings.TrimSpace(s))]
+	return p, ok
+}
+
+func (p AggPhase) String() string {
+	switch p {
+	case AggPhaseOne:
+		return "one-phase"
+	case AggPhaseTwo:
+		return "two-phase"
+	}
+	return "auto"
+}
+
+// CheckTwoPhase reports, naming the aggregate, why a continuous GROUP BY
+// cannot run in two phases, or nil.
+func CheckTwoPhase(n *plan.Aggregate) error {
+	changelog := Updating(n.Input)
+	for i := range n.Aggs {
+		a := &n.Aggs[i]
+		s := AggSpec{Func: a.Func, Distinct: a.Distinct}
+		if a.Arg != nil {
+			s.ArgType = a.Arg.Type()
+		}
+		if why := partialBlocker(&s, changelog); why != "" {
+			return fmt.Errorf("%s cannot be aggregated in two phases: %s", a, why)
+		}
+	}
+	return nil
+}
+
+// buildGroupAggWith builds a continuous GROUP BY on opts' workers, in one
+// phase or two (see AggPhase).
+func buildGroupAggWith(n *plan.Aggregate, ev *expr.EvalContext, opts StreamOptions) (Operator, error) {
+	g, err := buildGroupAgg(n, ev) // its errors first, whatever the workers
+	if err != nil {
+		return nil, err
+	}
+	if opts.workers() == 1 && opts.AggPhase != AggPhaseTwo {
+		return g, nil
+	}
+	twoPhase := opts.AggPhase != AggPhaseOne
+	if err := CheckTwoPhase(n); err != nil {
+		if opts.AggPhase == AggPhaseTwo {
+			return nil, err
+		}
+		twoPhase = false
+	}
+	newPhase := func(phase aggPhase) func() (Operator, error) {
+		return func() (Operator, error) {
+			keys, types, specs, err := compileAggregate(n)
+			if err != nil {
+				return nil, err
+			}
+			g, err := newGroupAgg(n.Schema(), keys, types, specs, Updating(n.Input), phase, ev)
+			if err != nil {
+				return nil, err
+			}
+			return g, nil
+		}
+	}
+	if twoPhase {
+		return newTwoPhaseExchange(opts.workers(), len(n.GroupBy), ev, newPhase(localPhase), newPhase(globalPhase))
+	}
+	keys, _, _, err := compileAggregate(n)
+	if err != nil {
+		return nil, err
+	}
+	return newKeyedExchange(opts.workers(), keys, ev, newPhase(onePhase))
+}
+
+// buildRankWith builds a continuous Top-N on opts' workers, partitioned
+// by its PARTITION BY columns.
+func buildRankWith(f *plan.Filter, w *plan.Window, ev *expr.EvalContext, opts StreamOptions) (Operator, error) {
+	r, err := buildRank(f, w, ev)
+	if err != nil {
+		return nil, err
+	}
+	if opts.workers() == 1 {
+		return r, nil
+	}
+	keys := make([]expr.Evaluator, len(w.Partition))
+	for i, p := range w.Partition {
+		if keys[i], err = expr.Compile(p); err != nil {
+			return nil, err
+		}
+	}
+	return newKeyedExchange(opts.workers(), keys, ev, func() (Operator, error) {
+		r, err := buildRank(f, w, ev)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	})
 }
 
 // buildRank builds a continuous Top-N from a Filter over a Window: the

@@ -64,6 +64,13 @@ func renderRow(b arrow.RecordBatch, cols, i int) string {
 // sameMultiset fails unless got and want hold the same rows.
 func sameMultiset(t testing.TB, got, want map[string]int) {
 	t.Helper()
+	if d := diffMultiset(got, want); d != "" {
+		t.Fatal(d)
+	}
+}
+
+// diffMultiset describes how got and want differ, "" when they do not.
+func diffMultiset(got, want map[string]int) string {
 	var diff []string
 	for r, n := range want {
 		if got[r] != n {
@@ -75,10 +82,11 @@ func sameMultiset(t testing.TB, got, want map[string]int) {
 			diff = append(diff, fmt.Sprintf("%q: got %d, want 0", r, n))
 		}
 	}
-	if len(diff) > 0 {
-		slices.Sort(diff)
-		t.Fatalf("%d rows differ (of %d wanted), e.g.:\n%s", len(diff), len(want), strings.Join(diff[:min(len(diff), 10)], "\n"))
+	if len(diff) == 0 {
+		return ""
 	}
+	slices.Sort(diff)
+	return fmt.Sprintf("%d rows differ (of %d wanted), e.g.:\n%s", len(diff), len(want), strings.Join(diff[:min(len(diff), 10)], "\n"))
 }
 
 // testRow is a row of the random input: k and s are keys, v, d, f values,
@@ -268,7 +276,7 @@ func randomBarrier(r *rand.Rand, steps []step) int {
 // one, a delta otherwise. At step snapAt (a barrier; -1: never) it
 // continues in a new chain restored from the last full snapshot and the
 // deltas after it, which must hold the state the old chain held.
-func runStream(t *testing.T, newOps func() []Operator, steps []step, snapAt int, m *Materialized) {
+func runStream(t *testing.T, newOps func() []Operator, steps []step, snapAt int, m Emitter) {
 	t.Helper()
 	ctx := context.Background()
 	ops := newOps()
@@ -286,6 +294,7 @@ func runStream(t *testing.T, newOps func() []Operator, steps []step, snapAt int,
 		if err := p.Barrier(ctx, uint64(i)); err != nil {
 			t.Fatal(err)
 		}
+		endEpoch(m)
 		snapshot, full := p.SnapshotDelta, len(chain) == 0 || len(chain)%3 == 0
 		if full {
 			snapshot, chain = p.Snapshot, nil
@@ -315,7 +324,16 @@ func runStream(t *testing.T, newOps func() []Operator, steps []step, snapAt int,
 	if err := p.Barrier(ctx, uint64(len(steps))); err != nil { // the last epoch's changes
 		t.Fatal(err)
 	}
+	endEpoch(m)
 	p.Close()
+}
+
+// endEpoch tells a sink that records epochs (epochLog) that a barrier
+// passed.
+func endEpoch(m Emitter) {
+	if e, ok := m.(interface{ endEpoch() }); ok {
+		e.endEpoch()
+	}
 }
 
 // runBatch runs ops over rows as one bounded input.

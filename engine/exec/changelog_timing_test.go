@@ -177,3 +177,80 @@ func BenchmarkRank(b *testing.B) {
 		})
 	}
 }
+
+// keyedBids makes 1Mi bids in 8Ki-row batches whose auctions are hot
+// (auction 0, about 90% of rows) or not, spread over 100,000 auctions.
+func keyedBids(hot bool) []arrow.RecordBatch {
+	r := rand.New(rand.NewPCG(3, 3))
+	var out []arrow.RecordBatch
+	const rows = 1 << 20
+	for start := 0; start < rows; start += 8 << 10 {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, bidSchema)
+		for i := start; i < start+8<<10; i++ {
+			auction := 1 + r.Int64N(100_000)
+			if hot && r.IntN(10) > 0 {
+				auction = 0
+			}
+			b.Field(0).(*array.Int64Builder).Append(auction)
+			b.Field(1).(*array.Int64Builder).Append(r.Int64N(100_000))
+			b.Field(2).(*array.Int64Builder).Append(r.Int64N(1_000_000))
+			b.Field(3).(*array.StringBuilder).Append("Google")
+			b.Field(4).(*array.TimestampBuilder).Append(arrow.Timestamp(i / 10))
+		}
+		out = append(out, b.NewRecordBatch())
+		b.Release()
+	}
+	return out
+}
+
+// BenchmarkGroupAggParallel is q17's aggregates that merge (COUNT(*),
+// MIN, MAX, AVG and SUM of price) GROUP BY auction over 1Mi bids, one hot
+// auction or none, on one instance or on 2 workers (exchange), in one
+// phase or two.
+func BenchmarkGroupAggParallel(b *testing.B) {
+	i64 := arrow.PrimitiveTypes.Int64
+	price := func(fn string) AggSpec { return AggSpec{Func: fn, Arg: bidCol(2), ArgType: i64, Type: i64} }
+	specs := []AggSpec{{Func: "COUNT", Type: i64}, price("MIN"), price("MAX"), price("AVG"), price("SUM")}
+	fields := []arrow.Field{bidSchema.Field(0)}
+	for i := range specs {
+		fields = append(fields, arrow.Field{Name: fmt.Sprint("a", i), Type: i64, Nullable: true})
+	}
+	schema := arrow.NewSchema(fields, nil)
+	phase := func(p aggPhase) func() (Operator, error) {
+		return func() (Operator, error) {
+			g, err := newGroupAgg(schema, []expr.Evaluator{bidCol(0)}, []arrow.DataType{i64}, specs, false, p, testEv)
+			if err != nil {
+				return nil, err
+			}
+			return g, nil
+		}
+	}
+	for _, input := range []string{"uniform", "skewed"} {
+		data := keyedBids(input == "skewed")
+		for _, c := range []struct {
+			name string
+			op   func() (Operator, error)
+		}{
+			{"p1", phase(onePhase)},
+			{"p1-two-phase", func() (Operator, error) {
+				return newTwoPhaseExchange(1, 1, testEv, phase(localPhase), phase(globalPhase))
+			}},
+			{"p2-one-phase", func() (Operator, error) {
+				return newKeyedExchange(2, []expr.Evaluator{bidCol(0)}, testEv, phase(onePhase))
+			}},
+			{"p2-two-phase", func() (Operator, error) {
+				return newTwoPhaseExchange(2, 1, testEv, phase(localPhase), phase(globalPhase))
+			}},
+		} {
+			b.Run(input+"/"+c.name, func(b *testing.B) {
+				benchStream(b, data, func() Operator {
+					op, err := c.op()
+					if err != nil {
+						b.Fatal(err)
+					}
+					return op
+				})
+			})
+		}
+	}
+}

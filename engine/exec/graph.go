@@ -18,7 +18,11 @@ import (
 // read it; barriers and watermarks pass through every operator in
 // topological order (an operator after all of its inputs), so a two-input
 // operator sees a barrier once, after both inputs have emitted what the
-// epoch holds. Everything runs on the job's one goroutine.
+// epoch holds. The job's goroutine drives the graph: an exchange (see
+// op_exchange.go) runs the instances of a keyed operator on workers of its
+// own, but takes its batches and emits its output on that goroutine, and
+// waits for its workers in each barrier and watermark, so every other
+// operator runs on the job's goroutine.
 type Graph struct {
 	// Leaves are the unbounded source scans, in the order Push takes them.
 	Leaves []*plan.SourceScan
@@ -294,8 +298,15 @@ func (g *Graph) Close() {
 func opLabel(i int, op Operator) string { return fmt.Sprintf("%d:%s", i, opName(op)) }
 
 func opName(op Operator) string {
+	if l, ok := op.(labeled); ok {
+		return l.label()
+	}
 	return strings.TrimPrefix(fmt.Sprintf("%T", op), "*exec.")
 }
+
+// labeled is implemented by operators named otherwise than by their type
+// (an exchange, by the operator it runs).
+type labeled interface{ label() string }
 
 func appendFrame(dst, b []byte) []byte {
 	var n [8]byte

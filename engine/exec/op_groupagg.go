@@ -26,7 +26,16 @@ import (
 // Groups are numbered by a rowGrouper (key rows encoded to bytes), so any
 // group's key can be decoded again for output and snapshots. A group left
 // without rows keeps its number (and its few bytes) for when it returns.
+//
+// In a two-phase aggregation (see Exchange) GroupAgg plays either phase:
+// a local one folds each batch it gets into accumulators, emits one
+// partial row per group (key, signed row count, each accumulator's state
+// as columns, see mergeAcc) and forgets them; a global one adds partial
+// rows instead of folding input rows. Its state and changelog are then
+// those of the one-phase GroupAgg over the same rows.
 type GroupAgg struct {
+	phase    aggPhase
+	partial  *arrow.Schema // the partial rows of a local or global phase
 	schema   *arrow.Schema // the plan's columns, then RowKindField
 	keys     []expr.Evaluator
 	keyTypes []arrow.DataType
@@ -51,7 +60,18 @@ type groupAggCall struct {
 	arg, filter expr.Evaluator // nil: COUNT(*), no FILTER
 	acc         retractAcc
 	distinct    *distinctRefs // nil without DISTINCT
+	merge       mergeAcc      // acc, in a local or global phase
+	width       int           // merge's partial columns
 }
+
+// aggPhase is the part a GroupAgg plays in an aggregation.
+type aggPhase int8
+
+const (
+	onePhase    aggPhase = iota // input rows in, changelog out
+	localPhase                  // input rows in, a partial row per group and batch out
+	globalPhase                 // partial rows in, changelog out
+)
 
 // groupAggVersion is the first byte of GroupAgg's snapshots. Version 1:
 // the number of groups; per group its key, row count and last emitted
@@ -70,13 +90,21 @@ const groupAggDeltaVersion = 1
 // says whether its input carries retractions. An aggregate whose results
 // cannot be updated is refused with an error naming it.
 func NewGroupAgg(schema *arrow.Schema, keys []expr.Evaluator, keyTypes []arrow.DataType, aggs []AggSpec, changelog bool, ev *expr.EvalContext) (*GroupAgg, error) {
+	return newGroupAgg(schema, keys, keyTypes, aggs, changelog, onePhase, ev)
+}
+
+// newGroupAgg is NewGroupAgg playing phase; a local or global phase needs
+// aggregates that merge (partialBlocker, checked by the planner).
+func newGroupAgg(schema *arrow.Schema, keys []expr.Evaluator, keyTypes []arrow.DataType, aggs []AggSpec, changelog bool, phase aggPhase, ev *expr.EvalContext) (*GroupAgg, error) {
 	for _, t := range keyTypes {
 		if !keyType(t) {
 			return nil, fmt.Errorf("a continuous GROUP BY cannot group by %s", t)
 		}
 	}
 	fields := append(append([]arrow.Field(nil), schema.Fields()...), RowKindField)
-	g := &GroupAgg{schema: arrow.NewSchema(fields, nil), keys: keys, keyTypes: keyTypes, group: rowGrouper{types: keyTypes}, ev: ev}
+	g := &GroupAgg{phase: phase, schema: arrow.NewSchema(fields, nil), keys: keys, keyTypes: keyTypes, group: rowGrouper{types: keyTypes}, ev: ev}
+	partial := append([]arrow.Field(nil), schema.Fields()[:len(keyTypes)]...)
+	partial = append(partial, arrow.Field{Name: "_rows", Type: arrow.PrimitiveTypes.Int64})
 	for i := range aggs {
 		s := &aggs[i]
 		acc, err := newRetractAcc(s, changelog)
@@ -87,16 +115,31 @@ func NewGroupAgg(schema *arrow.Schema, keys []expr.Evaluator, keyTypes []arrow.D
 		if s.Distinct {
 			c.distinct = &distinctRefs{}
 		}
+		if phase != onePhase {
+			m, ok := acc.(mergeAcc)
+			if why := partialBlocker(s, changelog); !ok || why != "" {
+				return nil, fmt.Errorf("BUG: aggregate %d (%s) in two phases: %s", i, s.Func, why)
+			}
+			types := m.partialTypes()
+			c.merge, c.width = m, len(types)
+			for j, t := range types {
+				partial = append(partial, arrow.Field{Name: fmt.Sprintf("_a%d_%d", i, j), Type: t, Nullable: true})
+			}
+		}
 		g.calls = append(g.calls, c)
 		g.aggTypes = append(g.aggTypes, s.Type)
 	}
+	g.partial = arrow.NewSchema(partial, nil)
 	return g, nil
 }
 
-func (g *GroupAgg) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) error {
+func (g *GroupAgg) Process(ctx context.Context, b arrow.RecordBatch, out Emitter) error {
 	n := int(b.NumRows())
 	if n == 0 {
 		return nil
+	}
+	if g.phase == globalPhase {
+		return g.mergePartials(b, n)
 	}
 	signs, err := g.signsOf(b)
 	if err != nil {
@@ -110,17 +153,81 @@ func (g *GroupAgg) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) er
 	releaseAll(keyCols)
 	g.groups = groups
 	g.grow(g.group.len())
-	for i, id := range groups {
-		if g.live[id] += signOf(signs, int32(i)); g.live[id] < 0 {
-			return fmt.Errorf("continuous GROUP BY: row %d retracts (-U/-D) a row its group never received", i)
+	if g.phase == localPhase {
+		// A slice of the input may retract rows another slice or an
+		// earlier batch inserted: the global phase checks the sums.
+		for i, id := range groups {
+			g.live[id] += signOf(signs, int32(i))
 		}
-		g.touched.add(id)
-		g.changed.add(id)
+	} else {
+		for i, id := range groups {
+			if g.live[id] += signOf(signs, int32(i)); g.live[id] < 0 {
+				return fmt.Errorf("continuous GROUP BY: row %d retracts (-U/-D) a row its group never received", i)
+			}
+			g.touched.add(id)
+			g.changed.add(id)
+		}
 	}
 	for i := range g.calls {
 		if err := g.fold(&g.calls[i], b, groups, signs, n); err != nil {
 			return err
 		}
+	}
+	if g.phase == localPhase {
+		return g.emitPartials(ctx, out)
+	}
+	return nil
+}
+
+// emitPartials emits, as a local phase, one partial row per group of the
+// batch just folded, then forgets the groups: nothing is kept across
+// batches, so a barrier finds nothing to emit or snapshot.
+func (g *GroupAgg) emitPartials(ctx context.Context, out Emitter) error {
+	n := g.group.len()
+	alloc := g.ev.Alloc
+	ids := resize(g.groups, n)
+	g.groups = ids
+	keyRows := make([][]byte, n)
+	for id := range n {
+		ids[id], keyRows[id] = uint32(id), g.group.t.key(id)
+	}
+	cols := decodeRows(alloc, g.keyTypes, keyRows)
+	cols = append(cols, fixedArray(alloc, arrow.PrimitiveTypes.Int64, g.live[:n], nil))
+	for _, c := range g.calls {
+		cols = append(cols, c.merge.partial(alloc, ids)...)
+		c.merge.reset()
+	}
+	rec := array.NewRecordBatch(g.partial, cols, int64(n))
+	releaseAll(cols)
+	g.group.t.reset()
+	g.live = clearLen(g.live)
+	return out.Emit(ctx, rec)
+}
+
+// mergePartials adds, as a global phase, a batch of partial rows (see
+// emitPartials) into the groups' state.
+func (g *GroupAgg) mergePartials(b arrow.RecordBatch, n int) error {
+	if !b.Schema().Equal(g.partial) {
+		return fmt.Errorf("BUG: continuous GROUP BY got %s, not partial rows %s", b.Schema(), g.partial)
+	}
+	cols := b.Columns()
+	k := len(g.keyTypes)
+	groups := g.group.assign(cols[:k], n, g.groups)
+	g.groups = groups
+	g.grow(g.group.len())
+	for i, rows := range arrow.GetValues[int64](cols[k].Data(), 1) {
+		id := groups[i]
+		g.live[id] += rows
+		g.touched.add(id)
+		g.changed.add(id)
+	}
+	at := k + 1
+	for _, c := range g.calls {
+		if c.acc.encoded() {
+			g.vals.encode(cols[at:at+1], n)
+		}
+		c.merge.merge(groups, cols[at:at+c.width], &g.vals)
+		at += c.width
 	}
 	return nil
 }
@@ -231,6 +338,11 @@ func (g *GroupAgg) emitChanges(ctx context.Context, out Emitter) error {
 	alloc := g.ev.Alloc
 	keyRows := make([][]byte, len(touched))
 	for k, id := range touched {
+		if g.live[id] < 0 {
+			// Partials add up in any order, so a global phase checks the
+			// group only once the epoch is complete.
+			return fmt.Errorf("continuous GROUP BY: a group received %d more retractions (-U/-D) than rows", -g.live[id])
+		}
 		keyRows[k] = g.group.t.key(int(id))
 	}
 	cols := decodeRows(alloc, g.keyTypes, keyRows)

@@ -63,6 +63,23 @@ const PropCommitInterval = "wharf.commit-interval"
 // The job's output is then updating, so the table needs a PRIMARY KEY.
 const PropEarlyFire = "wharf.early-fire.delay"
 
+// PropParallelism is the sink table property that sets how many workers
+// run each keyed operator of the jobs writing it (a GROUP BY, a Top-N):
+// an integer from 1 (the default: the job's one goroutine) to
+// MaxParallelism. It is fixed with the table, as the operators' state is
+// split by it.
+const PropParallelism = "wharf.parallelism"
+
+// MaxParallelism bounds PropParallelism: more workers than cores only
+// split state finer.
+const MaxParallelism = 64
+
+// PropAggPhase is the sink table property that chooses how the jobs
+// writing it run a GROUP BY without a window (exec.AggPhase): 'auto' (the
+// default), 'one-phase' or 'two-phase'; Flink's AUTO, ONE_PHASE and
+// TWO_PHASE are taken too.
+const PropAggPhase = "wharf.agg-phase"
+
 // Plan is what a job runs, planned from its SQL by the Planner.
 type Plan struct {
 	Target table.Identifier
@@ -87,6 +104,10 @@ type Plan struct {
 	// EarlyFire is the window aggregation's early firing delay
 	// (PropEarlyFire); 0: windows emit once, when they close.
 	EarlyFire time.Duration
+	// Parallelism (PropParallelism) and AggPhase (PropAggPhase) are how
+	// the job runs its keyed operators.
+	Parallelism int
+	AggPhase    exec.AggPhase
 }
 
 // Planner plans a job's SQL (the session, which resolves tables, views and

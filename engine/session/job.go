@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,15 +166,71 @@ func earlyFire(n plan.Node, t *insertTarget, at sql.Pos) (time.Duration, error) 
 	}
 }
 
-// earlyFireSet refuses Flink's session options for early firing with the
-// way wharf takes them: a job is planned again, without the session that
-// submitted it, at every restart, so what it runs with is kept with its
-// sink table.
-func earlyFireSet(st *sql.Set) error {
-	if st.Option == nil || !strings.HasPrefix(st.Option.Key, "table.exec.emit.early-fire.") {
+// tablePropertySets are Flink's session options that wharf takes as
+// sink table properties instead, by key prefix: what they set, and the
+// property with an example value.
+var tablePropertySets = []struct{ prefix, what, prop, example string }{
+	{"table.exec.emit.early-fire.", "early firing", runtime.PropEarlyFire, "5 s"},
+	{"parallelism.default", "a job's parallelism", runtime.PropParallelism, "4"},
+	{"table.exec.resource.default-parallelism", "a job's parallelism", runtime.PropParallelism, "4"},
+	{"table.optimizer.agg-phase-strategy", "how a GROUP BY aggregates", runtime.PropAggPhase, "two-phase"},
+}
+
+// tablePropertySet refuses Flink's session options for what a job runs
+// with, showing the way wharf takes them: a job is planned again, without
+// the session that submitted it, at every restart, so what it runs with
+// is kept with its sink table.
+func tablePropertySet(st *sql.Set) error {
+	if st.Option == nil {
 		return nil
 	}
-	return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("SET '%s' is not taken: early firing is a property of the sink table, kept with it across restarts: CREATE TABLE … WITH ('%s' = '5 s')", st.Option.Key, runtime.PropEarlyFire), Pos: pos(st.Option.Pos)}
+	for _, o := range tablePropertySets {
+		if strings.HasPrefix(st.Option.Key, o.prefix) {
+			return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("SET '%s' is not taken: %s is a property of the sink table, kept with it across restarts: CREATE TABLE … WITH ('%s' = '%s')", st.Option.Key, o.what, o.prop, o.example), Pos: pos(st.Option.Pos)}
+		}
+	}
+	return nil
+}
+
+// parallelism reads how the job runs its keyed operators from the sink
+// table's properties (runtime.PropParallelism, runtime.PropAggPhase).
+// Two phases asked for a GROUP BY with an aggregate that cannot run so
+// are refused, naming the aggregate; 'auto' runs it in one.
+func parallelism(n plan.Node, t *insertTarget, at sql.Pos) (int, exec.AggPhase, error) {
+	workers := 1
+	if v, ok := t.props[runtime.PropParallelism]; ok {
+		w, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || w < 1 || w > runtime.MaxParallelism {
+			return 0, 0, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s: '%s' = '%s': want a number of workers from 1 to %d", t.name(), runtime.PropParallelism, v, runtime.MaxParallelism), Pos: pos(at)}
+		}
+		workers = w
+	}
+	v, ok := t.props[runtime.PropAggPhase]
+	if !ok {
+		return workers, exec.AggPhaseAuto, nil
+	}
+	phase, ok := exec.ParseAggPhase(v)
+	if !ok {
+		return 0, 0, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s: '%s' = '%s': want auto, one-phase or two-phase (or Flink's AUTO, ONE_PHASE, TWO_PHASE)", t.name(), runtime.PropAggPhase, v), Pos: pos(at)}
+	}
+	if phase != exec.AggPhaseTwo {
+		return workers, phase, nil
+	}
+	var check func(n plan.Node) error
+	check = func(n plan.Node) error {
+		if a, ok := n.(*plan.Aggregate); ok && exec.Updating(a) { // a GROUP BY without a window
+			if err := exec.CheckTwoPhase(a); err != nil {
+				return &Error{Code: CodeUnsupported, Msg: fmt.Sprintf("table %s: '%s' = '%s': %v; 'auto' runs it in one phase", t.name(), runtime.PropAggPhase, v, err), Pos: pos(at)}
+			}
+		}
+		for _, c := range n.Children() {
+			if err := check(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return workers, phase, check(n)
 }
 
 // aggregates says whether n aggregates anywhere.
@@ -245,6 +302,11 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 		t.release()
 		return nil, err
 	}
+	workers, phase, err := parallelism(node, t, st.Pos)
+	if err != nil {
+		t.release()
+		return nil, err
+	}
 	if err := updatingInto(node, early > 0, t, st.Source.Pos); err != nil {
 		t.release()
 		return nil, err
@@ -270,6 +332,6 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 		Target: t.id, Table: t.tbl, Node: node, Schema: t.schema,
 		Coerce: co.apply, Release: co.release, Interval: interval,
 		Watermark: plan.Unbounded(node).Source.Watermark, MaxWindow: maxWindow,
-		EarlyFire: early,
+		EarlyFire: early, Parallelism: workers, AggPhase: phase,
 	}, nil
 }

@@ -51,92 +51,114 @@ func nexmarkGen(tbl, opts string) string {
 // queries (aggregates, Top-N, joins over them) write tables with a primary
 // key, so what is compared is the upserted end state.
 func TestNexmarkStreamingEqualsBatch(t *testing.T) {
-	ctx := context.Background()
 	j := newJobServer(t)
-	// q7 emits one row or so per 10 s window: at 1,000 events per second of
-	// event time, unpaced, it closes tens of windows before it is stopped.
-	rate := map[string]string{"q7": "'first-event-rate' = '1000', 'rate-limited' = 'false'"}
-	// Beyond Nexmark: a join of bid with its own per-window counts, where
-	// every bid of a window joins; a bid replayed into the join after the
-	// crash (rows the job read again only to rebuild the open window)
-	// would come out twice.
-	own := map[string][2]string{"bidwindow": {
+	for _, q := range []string{"q0", "q1", "q2", "q3", "q14", "q20", "q21", "q22", "q15", "q16", "q17", "q18", "q19", "q11", "q4", "q9", "q8", "q5", "q7", "bidwindow"} {
+		t.Run(q, func(t *testing.T) { nexmarkEqualsBatch(t, j, q, "") })
+	}
+}
+
+// nexmarkRate is the generators' options per query; the default is
+// 100,000 events per second of event time, paced by the wall clock.
+var nexmarkRate = map[string]string{
+	// q7 emits one row or so per 10 s window: at 1,000 events per second
+	// of event time, unpaced, it closes tens of windows before it is
+	// stopped.
+	"q7":        "'first-event-rate' = '1000', 'rate-limited' = 'false'",
+	"bidwindow": "'first-event-rate' = '1000', 'rate-limited' = 'false'",
+}
+
+// ownQueries are queries beyond Nexmark: the sink's columns and the
+// INSERT, as nexmarkQuery reads them.
+var ownQueries = map[string][2]string{
+	// A join of bid with its own per-window counts, where every bid of a
+	// window joins; a bid replayed into the join after the crash (rows the
+	// job read again only to rebuild the open window) would come out
+	// twice.
+	"bidwindow": {
 		`bidwindow(auction BIGINT, price BIGINT, dateTime TIMESTAMP(3), n BIGINT)`,
 		`INSERT INTO bidwindow SELECT B.auction, B.price, B.dateTime, W.n FROM bid AS B JOIN (
 			SELECT auction, window_start, window_end, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '10' SECOND)) GROUP BY auction, window_start, window_end
 		) AS W ON B.auction = W.auction AND B.dateTime >= W.window_start AND B.dateTime < W.window_end`,
-	}}
-	rate["bidwindow"] = rate["q7"]
-	for _, q := range []string{"q0", "q1", "q2", "q3", "q14", "q20", "q21", "q22", "q15", "q16", "q17", "q18", "q19", "q11", "q4", "q9", "q8", "q5", "q7", "bidwindow"} {
-		t.Run(q, func(t *testing.T) {
-			sink, insert := own[q][0], own[q][1]
-			if sink == "" {
-				sink, insert = nexmarkQuery(t, q)
-			}
-			name, _, _ := strings.Cut(sink, "(")
-			gen := rate[q]
-			if gen == "" {
-				gen = "'first-event-rate' = '100000', 'rate-limited' = 'true'"
-			}
-			for tbl := range nexmarkColumns {
-				mustExec(t, j.s, `DROP TABLE IF EXISTS `+tbl) // the batch tables of the query before
-				mustExec(t, j.s, nexmarkGen(tbl, gen))
-			}
-			mustExec(t, j.s, `CREATE TABLE `+sink)
-			r := mustExec(t, j.s, insert)
-			await := func(epochs uint64) {
-				deadline := time.Now().Add(30 * time.Second)
-				for {
-					st, _ := j.m.Job(r.JobID)
-					if st.RowsIn >= 5000 && st.Epoch >= epochs {
-						return
-					}
-					if st.State == runtime.StateFailed || time.Now().After(deadline) {
-						t.Fatalf("job %+v", st)
-					}
-					time.Sleep(20 * time.Millisecond)
-				}
-			}
-			// A crash after the first commits (no final epoch): the job
-			// resumes from its committed positions and operator state.
-			await(1)
-			before, _ := j.m.Job(r.JobID)
-			// The crash lands after a stateful job wrote the next epoch's
-			// operator state and before it committed: recovery must read
-			// the committed chain only, and pruning delete the orphan.
-			orphan := fmt.Sprintf("state/%s/%020d-%020d.delta", r.JobID, before.Epoch+1, 0)
-			if err := j.wh.Records().Put(ctx, orphan, []byte("not a delta")); err != nil {
-				t.Fatal(err)
-			}
-			j.restart(true)
-			await(before.Epoch + 1)
-			st, err := j.m.Stop(ctx, r.JobID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := j.wh.Records().Get(ctx, orphan); len(st.Operators) > 0 && !errors.Is(err, objstore.ErrNotExist) {
-				t.Fatalf("an uncommitted epoch's operator state was not pruned: %v", err)
-			}
-			// The same query as a batch over exactly the consumed events.
-			var consumed []string
-			for tbl := range nexmarkColumns {
-				mustExec(t, j.s, `DROP TABLE `+tbl)
-				n, ok := st.Positions["gen:default."+tbl+"/0"]
-				if !ok {
-					continue // the query does not read it
-				}
-				consumed = append(consumed, fmt.Sprintf("%d %s", n, tbl))
-				mustExec(t, j.s, nexmarkGen(tbl, fmt.Sprintf("%s, 'events.num' = '%d'", gen, n)))
-			}
-			if len(consumed) == 0 {
-				t.Fatalf("status %+v", st)
-			}
-			mustExec(t, j.s, `CREATE TABLE `+strings.Replace(sink, name, name+"_batch", 1))
-			mustExec(t, j.s, strings.Replace(insert, name, name+"_batch", 1))
-			streamed := checkEqualsBatch(t, j.s, q, name, st)
-			t.Logf("%s: %s rows from events %s", q, streamed, strings.Join(consumed, ", "))
-		})
+	},
+}
+
+// nexmarkEqualsBatch runs query q as a continuous job into its sink
+// table, created WITH the properties with ("" for none), crashes and
+// restarts it after its first commits, stops it, and checks its table
+// against the batch result over the events it consumed (checkEqualsBatch).
+// It returns the job's status as it stopped.
+func nexmarkEqualsBatch(t *testing.T, j *jobServer, q, with string) runtime.Status {
+	ctx := context.Background()
+	sink, insert := ownQueries[q][0], ownQueries[q][1]
+	if sink == "" {
+		sink, insert = nexmarkQuery(t, q)
 	}
+	name, _, _ := strings.Cut(sink, "(")
+	gen := cmp.Or(nexmarkRate[q], "'first-event-rate' = '100000', 'rate-limited' = 'true'")
+	for tbl := range nexmarkColumns {
+		mustExec(t, j.s, `DROP TABLE IF EXISTS `+tbl) // the batch tables of the query before
+		mustExec(t, j.s, nexmarkGen(tbl, gen))
+	}
+	mustExec(t, j.s, `DROP TABLE IF EXISTS `+name) // the same query's table of another run
+	mustExec(t, j.s, `DROP TABLE IF EXISTS `+name+`_batch`)
+	if with != "" {
+		mustExec(t, j.s, `CREATE TABLE `+sink+` WITH (`+with+`)`)
+	} else {
+		mustExec(t, j.s, `CREATE TABLE `+sink)
+	}
+	r := mustExec(t, j.s, insert)
+	await := func(epochs uint64) {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			st, _ := j.m.Job(r.JobID)
+			if st.RowsIn >= 5000 && st.Epoch >= epochs {
+				return
+			}
+			if st.State == runtime.StateFailed || time.Now().After(deadline) {
+				t.Fatalf("job %+v", st)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// A crash after the first commits (no final epoch): the job resumes
+	// from its committed positions and operator state.
+	await(1)
+	before, _ := j.m.Job(r.JobID)
+	// The crash lands after a stateful job wrote the next epoch's operator
+	// state and before it committed: recovery must read the committed
+	// chain only, and pruning delete the orphan.
+	orphan := fmt.Sprintf("state/%s/%020d-%020d.delta", r.JobID, before.Epoch+1, 0)
+	if err := j.wh.Records().Put(ctx, orphan, []byte("not a delta")); err != nil {
+		t.Fatal(err)
+	}
+	j.restart(true)
+	await(before.Epoch + 1)
+	st, err := j.m.Stop(ctx, r.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.wh.Records().Get(ctx, orphan); len(st.Operators) > 0 && !errors.Is(err, objstore.ErrNotExist) {
+		t.Fatalf("an uncommitted epoch's operator state was not pruned: %v", err)
+	}
+	// The same query as a batch over exactly the consumed events.
+	var consumed []string
+	for tbl := range nexmarkColumns {
+		mustExec(t, j.s, `DROP TABLE `+tbl)
+		n, ok := st.Positions["gen:default."+tbl+"/0"]
+		if !ok {
+			continue // the query does not read it
+		}
+		consumed = append(consumed, fmt.Sprintf("%d %s", n, tbl))
+		mustExec(t, j.s, nexmarkGen(tbl, fmt.Sprintf("%s, 'events.num' = '%d'", gen, n)))
+	}
+	if len(consumed) == 0 {
+		t.Fatalf("status %+v", st)
+	}
+	mustExec(t, j.s, `CREATE TABLE `+strings.Replace(sink, name, name+"_batch", 1))
+	mustExec(t, j.s, strings.Replace(insert, name, name+"_batch", 1))
+	streamed := checkEqualsBatch(t, j.s, q, name, st)
+	t.Logf("%s: %s rows from events %s", q, streamed, strings.Join(consumed, ", "))
+	return st
 }
 
 // closedWindows selects, per windowed query, the rows of the windows the

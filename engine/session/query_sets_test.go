@@ -44,9 +44,15 @@ type errCase struct {
 
 func checkErrors(t *testing.T, s *session.Session, cases []errCase) {
 	t.Helper()
+	checkErrorsAs(t, s, true, cases)
+}
+
+// checkErrorsAs is checkErrors for a caller that may only read, or not.
+func checkErrorsAs(t *testing.T, s *session.Session, readOnly bool, cases []errCase) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.sql, func(t *testing.T) {
-			_, err := s.Exec(context.Background(), c.sql, true)
+			_, err := s.Exec(context.Background(), c.sql, readOnly)
 			var e *session.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("error %v is not a statement error", err)

@@ -125,7 +125,7 @@ func (s *Session) exec(ctx context.Context, stmt sql.Statement) (*Result, error)
 	case *sql.Explain:
 		return s.explain(ctx, st)
 	case *sql.Set:
-		if err := earlyFireSet(st); err != nil {
+		if err := tablePropertySet(st); err != nil {
 			return nil, err
 		}
 	}
