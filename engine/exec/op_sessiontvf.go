@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"slices"
 
@@ -305,28 +306,26 @@ func batchBytes(b arrow.RecordBatch) int64 {
 }
 
 // sessionStateVersion is the first byte of a full snapshot. Version 2:
-// the watermark, the late count, the number of open sessions and per
+// the watermark, the time sessions were closed up to (s.closed), the late
+// count, the number of open sessions and per
 // session its number of rows and per row, in the session's order, the
 // number of the record holding it; then the rows as an Arrow IPC stream
 // of the input's schema, one record per input batch they were kept from,
-// each record's rows in the order the sessions name that record. A
-// session's window follows from its rows' times. Restoring gives the same
+// each record's rows in the order the sessions name that record, and the
+// stream's CRC-32C (see writeRows). A session's window follows from its rows' times. Restoring gives the same
 // sessions with the same rows in the same order.
 //
-// Version 1, still read: the watermark, the late count and the IPC stream
-// of the kept rows, which restoring adds again as if they arrived (the
-// same sessions, their rows perhaps in another order).
-const (
-	sessionStateVersion   = 2
-	sessionStateVersionV1 = 1
-)
+// Version 1 (no longer read: its stream had no checksum) held the
+// watermark, the late count and the kept rows, added again on restore.
+const sessionStateVersion = 2
 
 // sessionDeltaVersion is the first byte of a delta. Version 1: the
 // watermark, the late count, the time sessions were closed up to
 // (s.closed), the number of records and per record the time sessions were
 // closed up to when its batch came; then, as an Arrow IPC stream of the
 // input's schema, one record per batch kept since the last snapshot,
-// oldest first, holding those of its kept rows still open.
+// oldest first, holding those of its kept rows still open, and the
+// stream's CRC-32C.
 //
 // ApplyDelta closes sessions and adds rows in that order, which rebuilds
 // the sessions exactly, rows in order: a row left out (its session closed
@@ -339,6 +338,7 @@ func (s *sessionTVF) SnapshotState(dst []byte) ([]byte, error) {
 	s.startDelta()
 	w := stateWriter{b: append(dst, sessionStateVersion)}
 	w.varint(s.wm)
+	w.varint(s.closed)
 	w.varint(s.late)
 	w.uvarint(uint64(s.nOpen))
 	// Groups in number order: equal states give equal bytes.
@@ -364,11 +364,9 @@ func (s *sessionTVF) SnapshotState(dst []byte) ([]byte, error) {
 			}
 		}
 	}
-	stream, err := s.writeRows(order, idx)
-	if err != nil {
+	if err := s.writeRows(&w, order, idx); err != nil {
 		return nil, err
 	}
-	w.bytes(stream)
 	return w.b, nil
 }
 
@@ -400,11 +398,9 @@ func (s *sessionTVF) SnapshotDelta(dst []byte) ([]byte, error) {
 	for _, c := range closes {
 		w.varint(c)
 	}
-	stream, err := s.writeRows(order, idx)
-	if err != nil {
+	if err := s.writeRows(&w, order, idx); err != nil {
 		return nil, err
 	}
-	w.bytes(stream)
 	s.startDelta()
 	return w.b, nil
 }
@@ -418,42 +414,65 @@ func (s *sessionTVF) startDelta() {
 	s.log, s.logging = s.log[:0], true
 }
 
-// writeRows encodes rows idx[k] of batch order[k], per k, as an Arrow IPC
-// stream with one record per batch.
-func (s *sessionTVF) writeRows(order []*keptBatch, idx [][]int32) ([]byte, error) {
+// crcTable is CRC-32C's, the checksum of snapshotted rows.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// writeRows appends rows idx[k] of batch order[k], per k, as an Arrow IPC
+// stream with one record per batch, then the stream's CRC-32C: the IPC
+// decoder trusts the lengths in its input (corrupt ones can make it
+// allocate without bound), so readRows decodes only a stream that is
+// what was written.
+func (s *sessionTVF) writeRows(w *stateWriter, order []*keptBatch, idx [][]int32) error {
 	var buf bytes.Buffer
 	iw := ipc.NewWriter(&buf, ipc.WithSchema(s.n.Input.Schema()), ipc.WithAllocator(s.alloc))
 	for k, kb := range order {
 		cols, err := takeColumns(context.Background(), s.alloc, kb.b.Columns(), idx[k])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rec := array.NewRecordBatch(s.n.Input.Schema(), cols, int64(len(idx[k])))
 		releaseAll(cols)
 		err = iw.Write(rec)
 		rec.Release()
 		if err != nil {
-			return nil, fmt.Errorf("session window state: %w", err)
+			return fmt.Errorf("session window state: %w", err)
 		}
 	}
 	if err := iw.Close(); err != nil {
-		return nil, fmt.Errorf("session window state: %w", err)
+		return fmt.Errorf("session window state: %w", err)
 	}
-	return buf.Bytes(), nil
+	w.bytes(buf.Bytes())
+	w.uvarint(uint64(crc32.Checksum(buf.Bytes(), crcTable)))
+	return nil
+}
+
+// rowStream reads the stream and checksum writeRows wrote.
+func rowStream(r *stateReader) []byte {
+	stream := r.bytes()
+	at := r.off
+	if sum := r.uvarint(); r.err == nil && sum != uint64(crc32.Checksum(stream, crcTable)) {
+		r.off = at
+		r.fail("the rows' checksum does not match")
+	}
+	return stream
 }
 
 // readRows decodes what writeRows wrote: records of the input's schema,
 // each valid and with a time in every row. The caller releases them.
 func (s *sessionTVF) readRows(what string, stream []byte) (recs []arrow.RecordBatch, err error) {
 	defer func() {
-		// The IPC decoder trusts lengths and offsets in its input; bytes
-		// it panics on are as corrupt as those it refuses.
+		// Behind the checksum, a last guard: bytes the IPC decoder panics
+		// on are as corrupt as those it refuses.
 		if r := recover(); r != nil {
 			releaseRecords(recs)
 			recs, err = nil, errkind.Errorf(errkind.Fatal, "%s state: rows that do not decode: %v", what, r)
 		}
 	}()
-	rd, err := ipc.NewReader(bytes.NewReader(stream), ipc.WithSchema(s.n.Input.Schema()), ipc.WithAllocator(s.alloc))
+	// No message is longer than the stream (the defaults would refuse a
+	// batch over 256 MiB).
+	limit := int64(max(len(stream), 4))
+	rd, err := ipc.NewReader(bytes.NewReader(stream), ipc.WithSchema(s.n.Input.Schema()), ipc.WithAllocator(s.alloc),
+		ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit))
 	if err != nil {
 		return nil, errkind.Errorf(errkind.Fatal, "%s state: %w", what, err)
 	}
@@ -506,13 +525,7 @@ func releaseRecords(recs []arrow.RecordBatch) {
 // error naming their offset and leave the state empty.
 func (s *sessionTVF) RestoreState(state []byte) error {
 	s.reset()
-	var err error
-	if len(state) > 0 && state[0] == sessionStateVersionV1 {
-		err = s.restoreV1(state)
-	} else {
-		err = s.restore(state)
-	}
-	if err != nil {
+	if err := s.restore(state); err != nil {
 		s.reset()
 		return err
 	}
@@ -523,7 +536,10 @@ func (s *sessionTVF) RestoreState(state []byte) error {
 func (s *sessionTVF) restore(state []byte) error {
 	r := stateReader{what: "session window", b: state}
 	r.header(sessionStateVersion)
-	wm, late := r.varint(), r.varint()
+	wm, closed, late := r.varint(), r.varint(), r.varint()
+	if r.err == nil && closed < wm {
+		r.fail("sessions closed up to %d, before the watermark %d", closed, wm)
+	}
 	lens := make([]int, r.count(2)) // a session: its number of rows, a row
 	var recNos []uint64             // per row of every session in order
 	for i := range lens {
@@ -535,7 +551,7 @@ func (s *sessionTVF) restore(state []byte) error {
 			recNos = append(recNos, r.uvarint())
 		}
 	}
-	stream := r.bytes()
+	stream := rowStream(&r)
 	if err := r.done(); err != nil {
 		return err
 	}
@@ -594,6 +610,9 @@ func (s *sessionTVF) restore(state []byte) error {
 			x.rows[j] = rowRef{b: kbs[k], row: row}
 		}
 		at += n
+		if x.end <= closed {
+			return errkind.Errorf(errkind.Fatal, "session window state: session %d ended by %d, when sessions were closed", i, closed)
+		}
 		if ss := open[g]; len(ss) > 0 && ss[len(ss)-1].end > x.start {
 			return errkind.Errorf(errkind.Fatal, "session window state: session %d overlaps the one before it", i)
 		}
@@ -604,29 +623,7 @@ func (s *sessionTVF) restore(state []byte) error {
 		s.bytes += batchBytes(kb.b)
 	}
 	s.open, s.nOpen = open, len(lens)
-	s.wm, s.closed, s.late = wm, wm, late
-	return nil
-}
-
-// restoreV1 loads a version 1 snapshot.
-func (s *sessionTVF) restoreV1(state []byte) error {
-	r := stateReader{what: "session window", b: state}
-	r.header(sessionStateVersionV1)
-	wm, late, stream := r.varint(), r.varint(), r.bytes()
-	if err := r.done(); err != nil {
-		return err
-	}
-	recs, err := s.readRows("session window", stream)
-	if err != nil {
-		return err
-	}
-	defer releaseRecords(recs)
-	for _, rec := range recs {
-		if err := s.keep(rec, false); err != nil {
-			return err
-		}
-	}
-	s.wm, s.closed, s.late = wm, wm, late
+	s.wm, s.closed, s.late = wm, closed, late
 	return nil
 }
 
@@ -645,11 +642,20 @@ func (s *sessionTVF) applyDelta(delta []byte) error {
 	r := stateReader{what: "session window delta", b: delta}
 	r.header(sessionDeltaVersion)
 	wm, late, closed := r.varint(), r.varint(), r.varint()
+	if r.err == nil && (closed < wm || closed < s.closed) {
+		r.fail("sessions closed up to %d, before the watermark %d or the %d of the state before", closed, wm, s.closed)
+	}
+	// Closes only move on, so what the delta's rows met is closed at the
+	// end too.
 	closes := make([]int64, r.count(2)) // a record: its close, some rows
 	for i := range closes {
-		closes[i] = r.varint()
+		at := r.off
+		if closes[i] = r.varint(); r.err == nil && (closes[i] > closed || i > 0 && closes[i] < closes[i-1]) {
+			r.off = at
+			r.fail("record %d after sessions closed up to %d, out of order", i, closes[i])
+		}
 	}
-	stream := r.bytes()
+	stream := rowStream(&r)
 	if err := r.done(); err != nil {
 		return err
 	}
