@@ -274,3 +274,94 @@ func TestSessionDeltaEqualsUninterrupted(t *testing.T) {
 	}
 	t.Logf("%d restores over %d deltas, %d late rows, %d merges", restores, deltas, late, merged)
 }
+
+// TestSessionStateErrors: states that decode but are not consistent are
+// refused with what is wrong, and leave the operator empty.
+func TestSessionStateErrors(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	src := newSessionOp(mem)
+	defer src.Close()
+	// Two rows of key0 20 ms apart (two sessions), one of key1.
+	rec := sessBatch(mem, []sessRow{{key: 0, id: 0, t: 100_000}, {key: 0, id: 1, t: 120_000}, {key: 1, id: 2, t: 100_000}})
+	defer rec.Release()
+	kb := &keptBatch{b: rec}
+	// state writes a full snapshot of rec's rows in sessions of the rows
+	// named, then mangles it; extra rows are in the stream, in no session.
+	state := func(wm, closed int64, sessions [][]int32, mangle func([]byte) []byte, extra ...int32) []byte {
+		w := stateWriter{b: []byte{sessionStateVersion}}
+		w.varint(wm)
+		w.varint(closed)
+		w.varint(0)
+		w.uvarint(uint64(len(sessions)))
+		var idx []int32
+		for _, x := range sessions {
+			w.uvarint(uint64(len(x)))
+			for _, row := range x {
+				w.uvarint(0)
+				idx = append(idx, row)
+			}
+		}
+		if err := src.writeRows(&w, []*keptBatch{kb}, [][]int32{append(idx, extra...)}); err != nil {
+			t.Fatal(err)
+		}
+		if mangle != nil {
+			return mangle(w.b)
+		}
+		return w.b
+	}
+	// delta writes a delta of closes and, per close up to nrec, a row.
+	delta := func(wm, closed int64, closes []int64, nrec int) []byte {
+		w := stateWriter{b: []byte{sessionDeltaVersion}}
+		w.varint(wm)
+		w.varint(0)
+		w.varint(closed)
+		w.uvarint(uint64(len(closes)))
+		for _, c := range closes {
+			w.varint(c)
+		}
+		if err := src.writeRows(&w, []*keptBatch{kb, kb}[:nrec], [][]int32{{0}, {1}}[:nrec]); err != nil {
+			t.Fatal(err)
+		}
+		return w.b
+	}
+	good := [][]int32{{0}, {1}, {2}}
+	flip := func(b []byte) []byte { b[len(b)-3] ^= 1; return b } // in the stream
+	for _, c := range []struct {
+		name  string
+		state []byte
+		delta []byte
+		err   string
+	}{
+		{"empty", []byte{}, nil, "empty"},
+		{"version 1", []byte{1, 0, 0}, nil, "version 1, this wharf reads version 2"},
+		{"closed before the watermark", state(50, 40, good, nil), nil, "closed up to 40, before the watermark 50"},
+		{"a session closed", state(0, 110_000, good, nil), nil, "ended by 110000"},
+		{"corrupt rows", state(0, 0, good, flip), nil, "checksum does not match"},
+		{"two keys in a session", state(0, 0, [][]int32{{0, 2}, {1}}, nil), nil, "rows of two keys"},
+		{"overlapping sessions", state(0, 0, [][]int32{{1}, {0}, {2}}, nil), nil, "overlaps the one before it"},
+		{"a row in no session", state(0, 0, [][]int32{{0}, {1}}, nil, 2), nil, "record 0 has 3 rows, the sessions name 2"},
+		{"a session of no rows", state(0, 0, [][]int32{{0}, {}, {1}, {2}}, nil), nil, "session 1 has no rows"},
+		{"good", state(0, 0, good, nil), nil, ""},
+		{"delta closes out of order", state(0, 0, good, nil), delta(0, 10, []int64{5, 4}, 2), "record 1 after sessions closed up to 4, out of order"},
+		{"delta closes after its end", state(0, 0, good, nil), delta(0, 10, []int64{11}, 1), "record 0 after sessions closed up to 11"},
+		{"delta before its base", state(0, 20, good, nil), delta(0, 10, nil, 0), "before the watermark 0 or the 20 of the state before"},
+		{"delta with more records", state(0, 0, good, nil), delta(0, 10, []int64{5, 6}, 1), "1 records, the delta names 2"},
+		{"good delta", state(0, 0, good, nil), delta(0, 10, []int64{5, 6}, 2), ""},
+	} {
+		op := newSessionOp(mem)
+		err := op.RestoreState(c.state)
+		if err == nil && c.delta != nil {
+			err = op.ApplyDelta(c.delta)
+		}
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: got %v, want %q", c.name, err, c.err)
+		case err != nil && (op.nOpen != 0 || op.bytes != 0):
+			t.Errorf("%s: refused, yet %d sessions kept", c.name, op.nOpen)
+		}
+		op.Close()
+	}
+}
