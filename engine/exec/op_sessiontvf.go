@@ -320,8 +320,8 @@ func batchBytes(b arrow.RecordBatch) int64 {
 const sessionStateVersion = 2
 
 // sessionDeltaVersion is the first byte of a delta. Version 1: the
-// watermark, the late count, the time sessions were closed up to
-// (s.closed), the number of records and per record the time sessions were
+// watermark, the time sessions were closed up to (s.closed), the late
+// count, the number of records and per record the time sessions were
 // closed up to when its batch came; then, as an Arrow IPC stream of the
 // input's schema, one record per batch kept since the last snapshot,
 // oldest first, holding those of its kept rows still open, and the
@@ -378,8 +378,8 @@ func (s *sessionTVF) SnapshotDelta(dst []byte) ([]byte, error) {
 	}
 	w := stateWriter{b: append(dst, sessionDeltaVersion)}
 	w.varint(s.wm)
-	w.varint(s.late)
 	w.varint(s.closed)
+	w.varint(s.late)
 	var closes []int64
 	var order []*keptBatch
 	var idx [][]int32
@@ -525,7 +525,17 @@ func releaseRecords(recs []arrow.RecordBatch) {
 // error naming their offset and leave the state empty.
 func (s *sessionTVF) RestoreState(state []byte) error {
 	s.reset()
-	if err := s.restore(state); err != nil {
+	return s.load(state, s.restore)
+}
+
+// ApplyDelta applies a delta taken after the state restored. Bad bytes
+// give an error and leave the state empty, as for RestoreState.
+func (s *sessionTVF) ApplyDelta(delta []byte) error {
+	return s.load(delta, s.applyDelta)
+}
+
+func (s *sessionTVF) load(b []byte, read func([]byte) error) error {
+	if err := read(b); err != nil {
 		s.reset()
 		return err
 	}
@@ -533,13 +543,20 @@ func (s *sessionTVF) RestoreState(state []byte) error {
 	return nil
 }
 
-func (s *sessionTVF) restore(state []byte) error {
-	r := stateReader{what: "session window", b: state}
-	r.header(sessionStateVersion)
-	wm, closed, late := r.varint(), r.varint(), r.varint()
+// sessionCounters reads the watermark, the time sessions were closed up to and
+// the late count, as full snapshots and deltas begin.
+func (r *stateReader) sessionCounters() (wm, closed, late int64) {
+	wm, closed, late = r.varint(), r.varint(), r.varint()
 	if r.err == nil && closed < wm {
 		r.fail("sessions closed up to %d, before the watermark %d", closed, wm)
 	}
+	return wm, closed, late
+}
+
+func (s *sessionTVF) restore(state []byte) error {
+	r := stateReader{what: "session window", b: state}
+	r.header(sessionStateVersion)
+	wm, closed, late := r.sessionCounters()
 	lens := make([]int, r.count(2)) // a session: its number of rows, a row
 	var recNos []uint64             // per row of every session in order
 	for i := range lens {
@@ -627,23 +644,12 @@ func (s *sessionTVF) restore(state []byte) error {
 	return nil
 }
 
-// ApplyDelta applies a delta taken after the state restored. Bad bytes
-// give an error and leave the state empty, as for RestoreState.
-func (s *sessionTVF) ApplyDelta(delta []byte) error {
-	if err := s.applyDelta(delta); err != nil {
-		s.reset()
-		return err
-	}
-	s.startDelta()
-	return nil
-}
-
 func (s *sessionTVF) applyDelta(delta []byte) error {
 	r := stateReader{what: "session window delta", b: delta}
 	r.header(sessionDeltaVersion)
-	wm, late, closed := r.varint(), r.varint(), r.varint()
-	if r.err == nil && (closed < wm || closed < s.closed) {
-		r.fail("sessions closed up to %d, before the watermark %d or the %d of the state before", closed, wm, s.closed)
+	wm, closed, late := r.sessionCounters()
+	if r.err == nil && closed < s.closed {
+		r.fail("sessions closed up to %d, before the %d of the state before", closed, s.closed)
 	}
 	// Closes only move on, so what the delta's rows met is closed at the
 	// end too.

@@ -314,8 +314,8 @@ func TestSessionStateErrors(t *testing.T) {
 	delta := func(wm, closed int64, closes []int64, nrec int) []byte {
 		w := stateWriter{b: []byte{sessionDeltaVersion}}
 		w.varint(wm)
-		w.varint(0)
 		w.varint(closed)
+		w.varint(0)
 		w.uvarint(uint64(len(closes)))
 		for _, c := range closes {
 			w.varint(c)
@@ -345,7 +345,7 @@ func TestSessionStateErrors(t *testing.T) {
 		{"good", state(0, 0, good, nil), nil, ""},
 		{"delta closes out of order", state(0, 0, good, nil), delta(0, 10, []int64{5, 4}, 2), "record 1 after sessions closed up to 4, out of order"},
 		{"delta closes after its end", state(0, 0, good, nil), delta(0, 10, []int64{11}, 1), "record 0 after sessions closed up to 11"},
-		{"delta before its base", state(0, 20, good, nil), delta(0, 10, nil, 0), "before the watermark 0 or the 20 of the state before"},
+		{"delta before its base", state(0, 20, good, nil), delta(0, 10, nil, 0), "closed up to 10, before the 20 of the state before"},
 		{"delta with more records", state(0, 0, good, nil), delta(0, 10, []int64{5, 6}, 1), "1 records, the delta names 2"},
 		{"good delta", state(0, 0, good, nil), delta(0, 10, []int64{5, 6}, 2), ""},
 	} {
