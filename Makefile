@@ -29,7 +29,7 @@ FUZZ_TARGETS = ./engine/sql:FuzzParse ./lake/commit:FuzzParseSnap ./lake/commit:
 	./engine/expr:FuzzRegexpFuncs ./engine/expr:FuzzDateFormat ./engine/expr:FuzzParseTimestamp \
 	./engine/format:FuzzDecodeJSON ./engine/format:FuzzDecodeCSV ./engine/format:FuzzDecodeRaw \
 	./engine/connector/datagen:FuzzOptions ./engine/runtime:FuzzReplayFrom ./lake/restcat:FuzzLineageEntry \
-	./olap/clickhouse:FuzzNativeConn ./olap/clickhouse:FuzzSplitStatement
+	./olap/clickhouse:FuzzNativeConn ./olap/clickhouse:FuzzSplitStatement ./engine/exec:FuzzSessionDelta
 
 fuzz-smoke:
 	@for t in $(FUZZ_TARGETS); do \

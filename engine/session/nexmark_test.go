@@ -140,6 +140,9 @@ func nexmarkEqualsBatch(t *testing.T, j *jobServer, q, with string) runtime.Stat
 	if _, err := j.wh.Records().Get(ctx, orphan); len(st.Operators) > 0 && !errors.Is(err, objstore.ErrNotExist) {
 		t.Fatalf("an uncommitted epoch's operator state was not pruned: %v", err)
 	}
+	if incrementalState[q] {
+		checkDeltas(t, j.wh.Records(), r.JobID)
+	}
 	// The same query as a batch over exactly the consumed events.
 	var consumed []string
 	for tbl := range nexmarkColumns {
@@ -159,6 +162,26 @@ func nexmarkEqualsBatch(t *testing.T, j *jobServer, q, with string) runtime.Stat
 	streamed := checkEqualsBatch(t, j.s, q, name, st)
 	t.Logf("%s: %s rows from events %s", q, streamed, strings.Join(consumed, ", "))
 	return st
+}
+
+// incrementalState names the queries whose operators snapshot as deltas:
+// the job, restored from a full snapshot, must commit deltas after it.
+var incrementalState = map[string]bool{"q11": true}
+
+// checkDeltas checks that the committed operator state of job (the
+// chain pruning leaves) holds a delta.
+func checkDeltas(t *testing.T, records objstore.Store, job string) {
+	t.Helper()
+	objs, err := records.List(context.Background(), "state/"+job+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if strings.HasSuffix(o.Key, ".delta") {
+			return
+		}
+	}
+	t.Fatalf("job %s committed no operator state delta: %v", job, objs)
 }
 
 // closedWindows selects, per windowed query, the rows of the windows the
