@@ -425,7 +425,7 @@ func (q *Query) addStreamJoin(ctx context.Context, n *plan.Join, ev *expr.EvalCo
 	if err := right.add(ctx, n.Right, ev); err != nil {
 		return err
 	}
-	j, err := newStreamJoin(n, ev)
+	j, err := newStreamJoin(n, q.opts.StateTTL, ev)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -63,6 +64,11 @@ type StreamOptions struct {
 	Parallelism int
 	// AggPhase says whether a GROUP BY runs in two phases.
 	AggPhase AggPhase
+	// StateTTL is the stream joins' StreamJoinOptions.TTL (Flink's
+	// table.exec.state.ttl); 0 keeps rows for as long as they can match.
+	// GROUP BY and Top-N keep their state: a group that expired would
+	// start again from nothing and overwrite its row in the sink.
+	StateTTL time.Duration
 }
 
 func (o StreamOptions) workers() int { return max(1, o.Parallelism) }

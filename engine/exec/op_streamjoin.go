@@ -166,10 +166,10 @@ func NewStreamJoin(j *plan.Join, opt StreamJoinOptions, ev *expr.EvalContext) (*
 
 // newStreamJoin builds the operator joining two unbounded inputs (see
 // Query.addStreamJoin): a StreamJoin whose state the watermark bounds when
-// JoinTimeBounds recognizes the join, and which keeps every row otherwise
-// (no TTL yet: a job has no place to set table.exec.state.ttl).
-func newStreamJoin(n *plan.Join, ev *expr.EvalContext) (TwoInput, error) {
-	opt := StreamJoinOptions{LeftUpdating: Updating(n.Left), RightUpdating: Updating(n.Right)}
+// JoinTimeBounds recognizes the join, and ttl otherwise (0: every row is
+// kept).
+func newStreamJoin(n *plan.Join, ttl time.Duration, ev *expr.EvalContext) (TwoInput, error) {
+	opt := StreamJoinOptions{TTL: ttl, LeftUpdating: Updating(n.Left), RightUpdating: Updating(n.Right)}
 	if b, ok := JoinTimeBounds(n); ok {
 		opt.Bounds = &b
 	}

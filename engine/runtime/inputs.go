@@ -205,7 +205,7 @@ func start(ctx context.Context, ins []*input, positions commit.Positions, st job
 // leaves into the sources the job reads.
 func buildGraph(ctx context.Context, p *Plan, sink exec.Emitter) (*exec.Graph, []*input, error) {
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: memory.DefaultAllocator, NowMicros: time.Now().UnixMicro(), SessionTimeZone: "UTC"}
-	q, err := exec.BuildStreamWith(ctx, p.Node, ev, exec.StreamOptions{Parallelism: p.Parallelism, AggPhase: p.AggPhase})
+	q, err := exec.BuildStreamWith(ctx, p.Node, ev, p.Stream)
 	if err != nil {
 		return nil, nil, errkind.Wrap(errkind.Fatal, err)
 	}

@@ -80,6 +80,12 @@ const MaxParallelism = 64
 // TWO_PHASE are taken too.
 const PropAggPhase = "wharf.agg-phase"
 
+// PropStateTTL is the sink table property that bounds the state of the
+// regular joins of the jobs writing it (Flink's table.exec.state.ttl): a
+// row neither inserted nor matched for that long (processing time) leaves
+// the state and matches nothing later.
+const PropStateTTL = "wharf.state.ttl"
+
 // Plan is what a job runs, planned from its SQL by the Planner.
 type Plan struct {
 	Target table.Identifier
@@ -104,10 +110,10 @@ type Plan struct {
 	// EarlyFire is the window aggregation's early firing delay
 	// (PropEarlyFire); 0: windows emit once, when they close.
 	EarlyFire time.Duration
-	// Parallelism (PropParallelism) and AggPhase (PropAggPhase) are how
-	// the job runs its keyed operators.
-	Parallelism int
-	AggPhase    exec.AggPhase
+	// Stream is how the job runs its stateful operators: workers
+	// (PropParallelism), aggregation phases (PropAggPhase) and the state
+	// TTL of its regular joins (PropStateTTL).
+	Stream exec.StreamOptions
 }
 
 // Planner plans a job's SQL (the session, which resolves tables, views and

@@ -174,6 +174,7 @@ var tablePropertySets = []struct{ prefix, what, prop, example string }{
 	{"parallelism.default", "a job's parallelism", runtime.PropParallelism, "4"},
 	{"table.exec.resource.default-parallelism", "a job's parallelism", runtime.PropParallelism, "4"},
 	{"table.optimizer.agg-phase-strategy", "how a GROUP BY aggregates", runtime.PropAggPhase, "two-phase"},
+	{"table.exec.state.ttl", "the state TTL of a job's joins", runtime.PropStateTTL, "1 h"},
 }
 
 // tablePropertySet refuses Flink's session options for what a job runs
@@ -328,10 +329,17 @@ func (s *Session) PlanJob(ctx context.Context, text string) (*runtime.Plan, erro
 			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s: '%s' = '%s': want a positive duration such as '10 s'", t.name(), runtime.PropCommitInterval, v), Pos: pos(st.Pos)}
 		}
 	}
+	var ttl time.Duration
+	if v, ok := t.props[runtime.PropStateTTL]; ok {
+		if ttl, err = flinkDuration(v); err != nil || ttl <= 0 {
+			co.release()
+			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("table %s: '%s' = '%s': want a positive duration such as '1 h'", t.name(), runtime.PropStateTTL, v), Pos: pos(st.Pos)}
+		}
+	}
 	return &runtime.Plan{
 		Target: t.id, Table: t.tbl, Node: node, Schema: t.schema,
 		Coerce: co.apply, Release: co.release, Interval: interval,
 		Watermark: plan.Unbounded(node).Source.Watermark, MaxWindow: maxWindow,
-		EarlyFire: early, Parallelism: workers, AggPhase: phase,
+		EarlyFire: early, Stream: exec.StreamOptions{Parallelism: workers, AggPhase: phase, StateTTL: ttl},
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go/table"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/wharfdata/wharf/engine/runtime"
@@ -315,4 +316,66 @@ func TestEmptyEpochsCommitPositions(t *testing.T) {
 	if rep, err := lake.Verify(ctx, tbl); err != nil || !rep.OK() {
 		t.Fatalf("verify: %v %+v", err, rep)
 	}
+}
+
+// TestJoinStateTTL: 'wharf.state.ttl' on the sink bounds a regular join's
+// state: rows of one side that waited past it are gone, so rows of the
+// other side arriving later match nothing, while both sides arriving
+// within it join.
+func TestJoinStateTTL(t *testing.T) {
+	b := newTopic(t, "lefts", 4)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), 4, 1, nil, "rights"); err != nil {
+		t.Fatal(err)
+	}
+	j := newJobServer(t, session.WithBrokers(b.Addr()))
+	for _, topic := range []string{"lefts", "rights"} {
+		mustExec(t, j.s, `CREATE TABLE `+topic+` (id BIGINT NOT NULL, `+"`user`"+` STRING) WITH ('connector' = 'kafka', 'topic' = '`+topic+`', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset')`)
+	}
+	mustExec(t, j.s, `CREATE TABLE joined (id BIGINT NOT NULL, l STRING, r STRING) WITH ('wharf.state.ttl' = '300 ms', 'wharf.commit-interval' = '100 ms')`)
+	id := mustExec(t, j.s, "INSERT INTO joined SELECT L.id, L.`user`, R.`user` FROM lefts AS L JOIN rights AS R ON L.id = R.id").JobID
+	status := func(what string, ok func(runtime.Status) bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			st, err := j.m.Job(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok(st) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: status %+v", what, st)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	joinBytes := func(st runtime.Status) int64 {
+		for _, o := range st.Operators {
+			if strings.Contains(o.Operator, "StreamJoin") {
+				return o.Bytes
+			}
+		}
+		return -1
+	}
+	// Left rows alone: held, then dropped once the TTL has passed.
+	produce(t, b.Addr(), "lefts", 0, 100)
+	status("left rows held", func(st runtime.Status) bool { return st.RowsIn == 100 && joinBytes(st) > 0 })
+	status("left rows expired", func(st runtime.Status) bool { return joinBytes(st) == 0 })
+	// Their right rows come too late; committed (an epoch without output
+	// commits its positions) and nothing joined.
+	produce(t, b.Addr(), "rights", 0, 100)
+	status("right rows read and committed", func(st runtime.Status) bool {
+		return st.RowsIn == 200 && st.Positions["kafka:rights/0"] == 25
+	})
+	checkRows(t, j.s, `SELECT COUNT(*) FROM joined`, "0")
+	// Both sides within the TTL join.
+	produce(t, b.Addr(), "lefts", 100, 200)
+	produce(t, b.Addr(), "rights", 100, 200)
+	waitRows(t, j.s, "joined", 100)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wharfdata/wharf/engine/exec"
 )
@@ -40,7 +41,7 @@ func TestNexmarkParallelEqualsBatch(t *testing.T) {
 }
 
 // TestParallelismProperties checks the sink table properties for a job's
-// workers and aggregation phases, and refuses the Flink options that
+// workers, aggregation phases and join state TTL, and refuses the Flink options that
 // would set them for a session only.
 func TestParallelismProperties(t *testing.T) {
 	ctx := context.Background()
@@ -50,6 +51,7 @@ func TestParallelismProperties(t *testing.T) {
 		"many": `'wharf.parallelism' = 'many'`, "zero": `'wharf.parallelism' = '0'`, "huge": `'wharf.parallelism' = '65'`,
 		"sometimes": `'wharf.agg-phase' = 'sometimes'`, "two": `'wharf.parallelism' = ' 3 ', 'wharf.agg-phase' = 'Two_Phase'`,
 		"one": `'wharf.parallelism' = '64', 'wharf.agg-phase' = 'ONE-PHASE'`, "plain": `'connector' = 'blackhole'`,
+		"ttl": `'wharf.state.ttl' = '90 s'`, "never": `'wharf.state.ttl' = 'never'`,
 	} {
 		if name == "plain" {
 			with = `'wharf.commit-interval' = '1 s'`
@@ -58,20 +60,20 @@ func TestParallelismProperties(t *testing.T) {
 	}
 	for _, c := range []struct {
 		into, agg string
-		workers   int
-		phase     exec.AggPhase
+		want      exec.StreamOptions
 	}{
-		{"two", "MAX(price)", 3, exec.AggPhaseTwo},
-		{"one", "COUNT(DISTINCT bidder)", 64, exec.AggPhaseOne},
-		{"plain", "COUNT(DISTINCT bidder)", 1, exec.AggPhaseAuto},
+		{"two", "MAX(price)", exec.StreamOptions{Parallelism: 3, AggPhase: exec.AggPhaseTwo}},
+		{"one", "COUNT(DISTINCT bidder)", exec.StreamOptions{Parallelism: 64, AggPhase: exec.AggPhaseOne}},
+		{"plain", "COUNT(DISTINCT bidder)", exec.StreamOptions{Parallelism: 1, AggPhase: exec.AggPhaseAuto}},
+		{"ttl", "COUNT(DISTINCT bidder)", exec.StreamOptions{Parallelism: 1, StateTTL: 90 * time.Second}},
 	} {
 		p, err := s.PlanJob(ctx, `INSERT INTO `+c.into+` SELECT auction, COUNT(*), `+c.agg+` FROM bid GROUP BY auction`)
 		if err != nil {
 			t.Fatalf("%s: %v", c.into, err)
 		}
 		p.Release()
-		if p.Parallelism != c.workers || p.AggPhase != c.phase {
-			t.Errorf("%s: %d workers, %s; want %d, %s", c.into, p.Parallelism, p.AggPhase, c.workers, c.phase)
+		if p.Stream != c.want {
+			t.Errorf("%s: %+v; want %+v", c.into, p.Stream, c.want)
 		}
 	}
 	group := ` SELECT auction, COUNT(*), %s FROM bid GROUP BY auction`
@@ -85,5 +87,7 @@ func TestParallelismProperties(t *testing.T) {
 		{`SET 'parallelism.default' = '4'`, "UNSUPPORTED", "SET 'parallelism.default' is not taken: a job's parallelism is a property of the sink table, kept with it across restarts: CREATE TABLE … WITH ('wharf.parallelism' = '4')", 1, 5},
 		{`SET 'table.optimizer.agg-phase-strategy' = 'TWO_PHASE'`, "UNSUPPORTED", "CREATE TABLE … WITH ('wharf.agg-phase' = 'two-phase')", 1, 5},
 		{`SET 'table.exec.emit.early-fire.delay' = '5 s'`, "UNSUPPORTED", "CREATE TABLE … WITH ('wharf.early-fire.delay' = '5 s')", 1, 5},
+		{`INSERT INTO never` + strings.Replace(group, "%s", "1", 1), "INVALID_ARGUMENT", "table default.never: 'wharf.state.ttl' = 'never': want a positive duration such as '1 h'", 1, 1},
+		{`SET 'table.exec.state.ttl' = '1 h'`, "UNSUPPORTED", "SET 'table.exec.state.ttl' is not taken: the state TTL of a job's joins is a property of the sink table, kept with it across restarts: CREATE TABLE … WITH ('wharf.state.ttl' = '1 h')", 1, 5},
 	})
 }
