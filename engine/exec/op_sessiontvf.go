@@ -315,8 +315,9 @@ func batchBytes(b arrow.RecordBatch) int64 {
 // stream's CRC-32C (see writeRows). A session's window follows from its rows' times. Restoring gives the same
 // sessions with the same rows in the same order.
 //
-// Version 1 (no longer read: its stream had no checksum) held the
-// watermark, the late count and the kept rows, added again on restore.
+// Version 1, written before deltas, held the watermark, the late count and
+// the kept rows, added again on restore (restoreV1): a running job keeps
+// its sessions across the upgrade.
 const sessionStateVersion = 2
 
 // sessionDeltaVersion is the first byte of a delta. Version 1: the
@@ -543,6 +544,32 @@ func (s *sessionTVF) load(b []byte, read func([]byte) error) error {
 	return nil
 }
 
+// restoreV1 reads a version 1 snapshot. Its rows have no checksum, so
+// readRows' size limits and guard are all that stand between corrupt bytes
+// and the decoder; the rows are kept again in their order, as version 1's
+// restore did, which rebuilds the same sessions (the order of a session's
+// rows may differ from the operator that wrote them, as it did then).
+func (s *sessionTVF) restoreV1(state []byte) error {
+	r := stateReader{what: "session window", b: state}
+	r.header(1)
+	wm, late, stream := r.varint(), r.varint(), r.bytes()
+	if err := r.done(); err != nil {
+		return err
+	}
+	recs, err := s.readRows("session window", stream)
+	if err != nil {
+		return err
+	}
+	defer releaseRecords(recs) // the kept batches retain them
+	for _, rec := range recs {
+		if err := s.keep(rec, false); err != nil {
+			return err
+		}
+	}
+	s.wm, s.closed, s.late = wm, wm, late
+	return nil
+}
+
 // sessionCounters reads the watermark, the time sessions were closed up to and
 // the late count, as full snapshots and deltas begin.
 func (r *stateReader) sessionCounters() (wm, closed, late int64) {
@@ -554,6 +581,9 @@ func (r *stateReader) sessionCounters() (wm, closed, late int64) {
 }
 
 func (s *sessionTVF) restore(state []byte) error {
+	if len(state) > 0 && state[0] == 1 {
+		return s.restoreV1(state)
+	}
 	r := stateReader{what: "session window", b: state}
 	r.header(sessionStateVersion)
 	wm, closed, late := r.sessionCounters()

@@ -325,6 +325,20 @@ func TestSessionStateErrors(t *testing.T) {
 		}
 		return w.b
 	}
+	// v1 writes a version 1 snapshot (before deltas: the rows, no
+	// checksum) of the rows of kb.
+	v1 := func() []byte {
+		rows := stateWriter{}
+		if err := src.writeRows(&rows, []*keptBatch{kb}, [][]int32{{0, 1, 2}}); err != nil {
+			t.Fatal(err)
+		}
+		r := stateReader{b: rows.b}
+		w := stateWriter{b: []byte{1}}
+		w.varint(0)
+		w.varint(0)
+		w.bytes(r.bytes())
+		return w.b
+	}
 	good := [][]int32{{0}, {1}, {2}}
 	flip := func(b []byte) []byte { b[len(b)-3] ^= 1; return b } // in the stream
 	for _, c := range []struct {
@@ -334,7 +348,9 @@ func TestSessionStateErrors(t *testing.T) {
 		err   string
 	}{
 		{"empty", []byte{}, nil, "empty"},
-		{"version 1", []byte{1, 0, 0}, nil, "version 1, this wharf reads version 2"},
+		{"version 1 cut short", []byte{1, 0, 0}, nil, "at byte 3: truncated"},
+		{"version 1", v1(), nil, ""},
+		{"version 3", []byte{3, 0, 0}, nil, "version 3, this wharf reads version 2"},
 		{"closed before the watermark", state(50, 40, good, nil), nil, "closed up to 40, before the watermark 50"},
 		{"a session closed", state(0, 110_000, good, nil), nil, "ended by 110000"},
 		{"corrupt rows", state(0, 0, good, flip), nil, "checksum does not match"},
@@ -361,6 +377,24 @@ func TestSessionStateErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", c.name, err, c.err)
 		case err != nil && (op.nOpen != 0 || op.bytes != 0):
 			t.Errorf("%s: refused, yet %d sessions kept", c.name, op.nOpen)
+		}
+		op.Close()
+	}
+	// A version 1 snapshot restores the sessions version 2 holds.
+	for name, b := range map[string][]byte{"version 1": v1(), "version 2": state(0, 0, good, nil)} {
+		op := newSessionOp(mem)
+		if err := op.RestoreState(b); err != nil {
+			t.Fatal(err)
+		}
+		var rows []int
+		for _, ss := range op.open {
+			for _, x := range ss {
+				rows = append(rows, len(x.rows))
+			}
+		}
+		slices.Sort(rows)
+		if op.nOpen != 3 || !slices.Equal(rows, []int{1, 1, 1}) {
+			t.Errorf("%s: %d sessions of %v rows, want 3 of one row", name, op.nOpen, rows)
 		}
 		op.Close()
 	}
