@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"math/big"
 	"sort"
@@ -70,6 +71,7 @@ type firstReader struct {
 	outIDs []int                  // field id of each output column
 	types  map[int]arrow.DataType // Arrow type of every top-level field
 	mem    memory.Allocator
+	files  int // data files read at once (ReaderFiles)
 }
 
 // newFirstReader prepares a filter-first read of a scan of schema with
@@ -96,7 +98,7 @@ func newFirstReader(fio icebergio.IO, cache *FooterCache, schema, proj *iceberg.
 		return nil, false, err
 	}
 	r := &firstReader{fio: fio, cache: cache, filter: p, fkeys: p.fields(nil), bloom: p.usesBloom(), out: out,
-		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator}
+		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator, files: ReaderFiles()}
 	for i, f := range schema.Fields() {
 		r.types[f.ID] = all.Field(i).Type
 	}
@@ -123,35 +125,59 @@ func readable(t table.FileScanTask) bool {
 		len(t.DeleteFiles) == 0 && len(t.EqualityDeleteFiles) == 0 && len(t.DeletionVectorFiles) == 0
 }
 
-// read yields the batches of tasks, handing the tasks it does not read to
-// fallback (iceberg-go's reader) one at a time.
-func (r *firstReader) read(ctx context.Context, tasks []table.FileScanTask, fallback func(table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error)) iter.Seq2[arrow.RecordBatch, error] {
+// read yields the batches of tasks in task order, handing the tasks it
+// does not read to fallback (iceberg-go's reader) one at a time. Up to
+// r.files tasks are read at once (readConcurrent); one at a time when
+// r.files is 1 or there is a single task.
+func (r *firstReader) read(ctx context.Context, tasks []table.FileScanTask, fallback fallbackFunc) iter.Seq2[arrow.RecordBatch, error] {
+	if r.files > 1 && len(tasks) > 1 {
+		return r.readConcurrent(ctx, tasks, fallback)
+	}
 	return func(yield func(arrow.RecordBatch, error) bool) {
 		for _, t := range tasks {
-			if readable(t) {
-				err := r.readFile(ctx, t.File.FilePath(), t.File.FileSizeBytes(), yield)
-				if err == nil {
-					continue
+			if err := r.task(ctx, t, fallback, yield); err != nil {
+				if !errors.Is(err, errStopped) {
+					yield(nil, err)
 				}
-				if !errors.Is(err, errFallback) {
-					if !errors.Is(err, errStopped) {
-						yield(nil, err)
-					}
-					return
-				}
-			}
-			batches, err := fallback(t)
-			if err != nil {
-				yield(nil, err)
 				return
-			}
-			for b, err := range batches {
-				if !yield(b, err) || err != nil {
-					return
-				}
 			}
 		}
 	}
+}
+
+// A fallbackFunc reads one task with iceberg-go's reader.
+type fallbackFunc func(context.Context, table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error)
+
+// task hands the batches of t to yield: read filter first, or by fallback
+// when t or its file is not one the reader reads. errStopped when yield
+// asked to stop.
+func (r *firstReader) task(ctx context.Context, t table.FileScanTask, fallback fallbackFunc, yield func(arrow.RecordBatch, error) bool) error {
+	if readable(t) {
+		sent := false
+		err := r.readFile(ctx, t.File.FilePath(), t.File.FileSizeBytes(), func(b arrow.RecordBatch, _ error) bool {
+			sent = true
+			return yield(b, nil)
+		})
+		if !errors.Is(err, errFallback) {
+			return err
+		}
+		if sent { // Never reached (fallbacks are decided before a row is read): rows would repeat.
+			return fmt.Errorf("data file %s: left to iceberg-go's reader after rows were read", t.File.FilePath())
+		}
+	}
+	batches, err := fallback(ctx, t)
+	if err != nil {
+		return err
+	}
+	for b, err := range batches {
+		if err != nil {
+			return err
+		}
+		if !yield(b, nil) {
+			return errStopped
+		}
+	}
+	return nil
 }
 
 // errStopped says the consumer stopped iterating.
@@ -164,11 +190,11 @@ type leafCol struct {
 }
 
 func (r *firstReader) readFile(ctx context.Context, path string, size int64, yield func(arrow.RecordBatch, error) bool) error {
-	pf, closer, err := r.cache.open(r.fio, path, size)
+	pf, h, err := r.cache.open(r.fio, path, size)
 	if err != nil {
 		return err
 	}
-	defer closer.Close()
+	defer h.Close()
 	cols, err := r.columns(pf)
 	if err != nil {
 		return err
@@ -179,9 +205,9 @@ func (r *firstReader) readFile(ctx context.Context, path string, size int64, yie
 		}
 		var blooms *rowGroupBlooms
 		if r.bloom {
-			blooms = &rowGroupBlooms{cache: r.cache, pf: pf, path: path, rg: i, cols: cols}
+			blooms = &rowGroupBlooms{cache: r.cache, pf: pf, r: h, file: fileKey{path, size}, rg: i, cols: cols}
 		}
-		rec, err := r.rowGroup(rg, cols, blooms)
+		rec, err := r.rowGroup(rg, h, cols, blooms)
 		if err != nil {
 			return fmt.Errorf("data file %s: %w", path, err)
 		}
@@ -278,7 +304,8 @@ type rng struct{ a, b int64 }
 
 // rowGroup reads the matching rows of one row group; nil when none match.
 // blooms, when not nil, answers by the row group's bloom filters.
-func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *rowGroupBlooms) (arrow.RecordBatch, error) {
+// Its pages are read through f, the scan's handle on the file.
+func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, cols map[int]leafCol, blooms *rowGroupBlooms) (arrow.RecordBatch, error) {
 	chunks := rg.ColumnChunks()
 	n := rg.NumRows()
 	readerStats.rowGroups.Add(1)
@@ -303,7 +330,7 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *r
 		}
 	}()
 	for _, id := range r.fkeys {
-		a, err := r.readColumn(chunks[cols[id].idx], cand, cols[id].typ)
+		a, err := r.readColumn(chunks[cols[id].idx], f, cand, cols[id].typ)
 		if err != nil {
 			return nil, err
 		}
@@ -342,7 +369,7 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *r
 			fa.Retain()
 			a = fa
 		} else {
-			a, err = r.readColumn(chunks[cols[id].idx], sel, cols[id].typ)
+			a, err = r.readColumn(chunks[cols[id].idx], f, sel, cols[id].typ)
 		}
 		if err != nil {
 			for _, a := range arrs[:j] {
@@ -360,10 +387,15 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *r
 }
 
 // readColumn decodes the rows rs (sorted, disjoint) of a column chunk,
-// reading only the pages that hold them: it jumps to a page by the offset
-// index, and reads on from a page to the next. Pages are never sliced.
-func (r *firstReader) readColumn(cc pqgo.ColumnChunk, rs []rng, typ arrow.DataType) (arrow.Array, error) {
-	pages := cc.Pages()
+// reading only the pages that hold them, through f: it jumps to a page by
+// the offset index, and reads on from a page to the next. Pages are never
+// sliced.
+func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, typ arrow.DataType) (arrow.Array, error) {
+	fc, ok := cc.(*pqgo.FileColumnChunk)
+	if !ok {
+		return nil, fmt.Errorf("column %d: not a file column chunk (%T)", cc.Column(), cc)
+	}
+	pages := fc.PagesFrom(f)
 	defer pages.Close()
 	oi, err := cc.OffsetIndex()
 	if err != nil {
