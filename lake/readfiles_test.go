@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,10 +14,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+
+	"github.com/wharfdata/wharf/lake/parquetw"
 )
 
 // manyFiles writes n small files of fuzzSchema (ids 1000·i onwards, 150 to
-// 450 rows each) and returns them and their scan tasks; the tasks at
+// 450 rows each, in row groups of 50 rows: more batches than a file's
+// reader may hold) and returns them and their scan tasks; the tasks at
 // indexes in fallback are left to the fallback reader (they cover part of
 // their file, as a split task would).
 func manyFiles(t *testing.T, n int, fallback ...int) (*memFS, []table.FileScanTask) {
@@ -26,7 +30,7 @@ func manyFiles(t *testing.T, n int, fallback ...int) (*memFS, []table.FileScanTa
 	for i := range tasks {
 		path := fmt.Sprintf("data/%03d.parquet", i)
 		rows := 150 + 100*(i%4)
-		fio.files[path] = fuzzRows(t, 1000*i, rows)
+		fio.files[path] = fuzzRowsWith(t, 1000*i, rows, parquetw.EncoderOptions{MaxRowGroupRows: 50, PageSize: 256, PageRowLimit: 16})
 		b, err := iceberg.NewDataFileBuilder(*iceberg.UnpartitionedSpec, iceberg.EntryContentData, path, iceberg.ParquetFile,
 			nil, nil, nil, int64(rows), int64(len(fio.files[path])))
 		if err != nil {
@@ -60,11 +64,21 @@ func render(t *testing.T, seq iter.Seq2[arrow.RecordBatch, error]) string {
 	return sb.String()
 }
 
-// readersRunning counts the goroutines reading a file for readConcurrent.
+// readersRunning counts the other goroutines running a function of
+// readConcurrent (by name, which inlining may prefix).
 func readersRunning() int {
+	self := make([]byte, 64)
+	self = self[:runtime.Stack(self, false)]
+	self = self[:bytes.IndexByte(self, '[')] // "goroutine N "
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	return strings.Count(string(buf), "lake.(*firstReader).readConcurrent.func")
+	n := 0
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if !bytes.HasPrefix(g, self) && bytes.Contains(g, []byte("(*firstReader).readConcurrent")) {
+			n++
+		}
+	}
+	return n
 }
 
 // newManyReader returns a reader of fuzzSchema over fio reading files at
