@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"sort"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -403,6 +404,11 @@ func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, t
 	}
 	b := array.NewBuilder(r.mem, typ)
 	defer b.Release()
+	var rows int64
+	for _, c := range rs {
+		rows += c.b - c.a
+	}
+	b.Reserve(int(rows)) // one allocation, not a doubling per page
 	var (
 		pv       pageView
 		pos, end int64 // rows of the page in pv
@@ -505,6 +511,33 @@ func (v *pageView) slot(i int) (int, bool) {
 	return k, true
 }
 
+// dense says whether rows [from, to) of the page are value slots [from, to)
+// of its n values: a plain page without NULLs.
+func (v *pageView) dense(from, to, n int) bool {
+	return v.idx == nil && (v.defs == nil || len(v.defs) == n) && from <= to && to <= n
+}
+
+// appendDense appends rows [from, to) of a dense page (see dense) in one
+// call: vals reinterpreted as U, an Arrow type of T's size and kind
+// (arrow.Date32 of int32, arrow.Timestamp of int64).
+func appendDense[U, T any](vals []T, from, to int, appendValues func([]U, []bool)) {
+	vs := vals[from:to]
+	if len(vs) == 0 {
+		return
+	}
+	appendValues(unsafe.Slice((*U)(unsafe.Pointer(unsafe.SliceData(vs))), len(vs)), nil)
+}
+
+// appendInts appends rows [from, to) of a page of fixed-size values: in one
+// call when the page is dense, else row by row.
+func appendInts[U, T any](v *pageView, from, to int, vals []T, appendValues func([]U, []bool), put func(T), null func()) error {
+	if v.dense(from, to, len(vals)) {
+		appendDense(vals, from, to, appendValues)
+		return nil
+	}
+	return appendRows(v, from, to, vals, put, null)
+}
+
 func appendRows[T any](v *pageView, from, to int, vals []T, put func(T), null func()) error {
 	for i := from; i < to; i++ {
 		k, ok := v.slot(i)
@@ -538,19 +571,19 @@ func (v *pageView) appendTo(b array.Builder, from, to int) error {
 		}
 		return nil
 	case *array.Int32Builder:
-		return appendRows(v, from, to, v.vals.Int32(), b.Append, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int32(), b.AppendValues, b.Append, b.AppendNull)
 	case *array.Date32Builder:
-		return appendRows(v, from, to, v.vals.Int32(), func(x int32) { b.Append(arrow.Date32(x)) }, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int32(), b.AppendValues, func(x int32) { b.Append(arrow.Date32(x)) }, b.AppendNull)
 	case *array.Int64Builder:
-		return appendRows(v, from, to, v.vals.Int64(), b.Append, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int64(), b.AppendValues, b.Append, b.AppendNull)
 	case *array.Time64Builder:
-		return appendRows(v, from, to, v.vals.Int64(), func(x int64) { b.Append(arrow.Time64(x)) }, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int64(), b.AppendValues, func(x int64) { b.Append(arrow.Time64(x)) }, b.AppendNull)
 	case *array.TimestampBuilder:
-		return appendRows(v, from, to, v.vals.Int64(), func(x int64) { b.Append(arrow.Timestamp(x)) }, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int64(), b.AppendValues, func(x int64) { b.Append(arrow.Timestamp(x)) }, b.AppendNull)
 	case *array.Float32Builder:
-		return appendRows(v, from, to, v.vals.Float(), b.Append, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Float(), b.AppendValues, b.Append, b.AppendNull)
 	case *array.Float64Builder:
-		return appendRows(v, from, to, v.vals.Double(), b.Append, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Double(), b.AppendValues, b.Append, b.AppendNull)
 	case *array.Decimal128Builder:
 		switch v.vals.Kind() {
 		case encoding.Int32:
@@ -759,43 +792,75 @@ func (p *pred) eval(cols map[int]arrow.Array, n int) []bool {
 			out[i] = true
 		}
 	case iceberg.OpFalse:
+	case iceberg.OpIsNull, iceberg.OpNotNull:
+		// Fast path: validity alone decides.
+		a, want := cols[p.field], p.op == iceberg.OpIsNull
+		for i := range out {
+			out[i] = a.IsNull(i) == want
+		}
 	default:
-		if a, ok := cols[p.field].(*array.Int64); ok && a.NullN() == 0 && p.intCompare(a.Int64Values(), out) {
-			break // Fast path: a comparison on a BIGINT column without NULLs.
+		switch a := cols[p.field].(type) {
+		case *array.Int64:
+			if intCompare(p, a.Int64Values(), out) {
+				clearNulls(a, out)
+				return out
+			}
+		case *array.Int32:
+			if intCompare(p, a.Int32Values(), out) {
+				clearNulls(a, out)
+				return out
+			}
 		}
 		p.rowsMatch(n, getter(cols[p.field]), out)
 	}
 	return out
 }
 
-// intCompare evaluates a comparison leaf on int64 values; false for other
-// operations.
-func (p *pred) intCompare(vs []int64, out []bool) bool {
+// clearNulls sets out false at a's NULL rows: a comparison with NULL is
+// never TRUE.
+func clearNulls(a arrow.Array, out []bool) {
+	if a.NullN() == 0 {
+		return
+	}
+	for i := range out {
+		if a.IsNull(i) {
+			out[i] = false
+		}
+	}
+}
+
+// intCompare evaluates a comparison leaf p on integer values (NULL rows
+// included, as whatever their slots hold: the caller clears them); false
+// for other operations.
+func intCompare[T int32 | int64](p *pred, vs []T, out []bool) bool {
+	if p.lit.k != kInt {
+		return false
+	}
 	k := p.lit.i
 	switch p.op {
 	case iceberg.OpEQ:
 		for i, v := range vs {
-			out[i] = v == k
+			out[i] = int64(v) == k
 		}
 	case iceberg.OpNEQ:
 		for i, v := range vs {
-			out[i] = v != k
+			out[i] = int64(v) != k
 		}
 	case iceberg.OpLT:
 		for i, v := range vs {
-			out[i] = v < k
+			out[i] = int64(v) < k
 		}
 	case iceberg.OpLTEQ:
 		for i, v := range vs {
-			out[i] = v <= k
+			out[i] = int64(v) <= k
 		}
 	case iceberg.OpGT:
 		for i, v := range vs {
-			out[i] = v > k
+			out[i] = int64(v) > k
 		}
 	case iceberg.OpGTEQ:
 		for i, v := range vs {
-			out[i] = v >= k
+			out[i] = int64(v) >= k
 		}
 	default:
 		return false
