@@ -159,7 +159,8 @@ func (p *pred) bloomMightMatch(has func(field int, vals []scalar) bool) bool {
 type rowGroupBlooms struct {
 	cache *FooterCache
 	pf    *pqgo.File
-	path  string
+	r     io.ReaderAt // the scan's handle on the file
+	file  fileKey
 	rg    int
 	cols  map[int]leafCol
 }
@@ -172,7 +173,7 @@ func (b *rowGroupBlooms) has(field int, vals []scalar) bool {
 	if cc.MetaData.BloomFilterOffset <= 0 {
 		return true
 	}
-	f, err := b.cache.bloom(b.pf, b.path, b.rg, lc.idx, cc.MetaData.BloomFilterOffset, int64(cc.MetaData.BloomFilterLength))
+	f, err := b.cache.bloom(b.r, b.file, b.rg, lc.idx, cc.MetaData.BloomFilterOffset, int64(cc.MetaData.BloomFilterLength))
 	if err != nil {
 		if !errors.Is(err, errBloomUnusable) {
 			readerStats.bloomErrors.Add(1)
@@ -197,7 +198,7 @@ type bloomEntry struct {
 }
 
 type bloomKey struct {
-	path    string
+	file    fileKey
 	rg, col int
 }
 
@@ -206,17 +207,17 @@ func (e *bloomEntry) key() any { return e.k }
 // size counts the bitset and a fixed overhead, so that failures cost too.
 func (e *bloomEntry) size() int64 { return int64(len(e.f)) + 64 }
 
-// bloom returns the filter of column chunk col of row group rg of the
-// file at path, stored at off (length n when known, else 0), from the
-// cache or read from r and cached, as is a failure to read it.
-func (c *FooterCache) bloom(r io.ReaderAt, path string, rg, col int, off, n int64) (bloomFilter, error) {
-	k := bloomKey{path, rg, col}
+// bloom returns the filter of column chunk col of row group rg of file,
+// stored at off (length n when known, else 0), from the cache or read from
+// r and cached, as is a failure to read it.
+func (c *FooterCache) bloom(r io.ReaderAt, file fileKey, rg, col int, off, n int64) (bloomFilter, error) {
+	k := bloomKey{file, rg, col}
 	if e, ok := c.get(k).(*bloomEntry); ok {
 		return e.f, e.err
 	}
 	f, err := readBloom(r, off, n)
 	if err != nil {
-		err = fmt.Errorf("data file %s, row group %d, column %d: %w", path, rg, col, err)
+		err = fmt.Errorf("data file %s, row group %d, column %d: %w", file.path, rg, col, err)
 	}
 	readerStats.bloomReads.Add(1)
 	c.put(&bloomEntry{k: k, f: f, err: err})

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"math/big"
 	"sort"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -70,6 +72,7 @@ type firstReader struct {
 	outIDs []int                  // field id of each output column
 	types  map[int]arrow.DataType // Arrow type of every top-level field
 	mem    memory.Allocator
+	files  int // data files read at once (ReaderFiles)
 }
 
 // newFirstReader prepares a filter-first read of a scan of schema with
@@ -96,7 +99,7 @@ func newFirstReader(fio icebergio.IO, cache *FooterCache, schema, proj *iceberg.
 		return nil, false, err
 	}
 	r := &firstReader{fio: fio, cache: cache, filter: p, fkeys: p.fields(nil), bloom: p.usesBloom(), out: out,
-		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator}
+		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator, files: ReaderFiles()}
 	for i, f := range schema.Fields() {
 		r.types[f.ID] = all.Field(i).Type
 	}
@@ -123,35 +126,59 @@ func readable(t table.FileScanTask) bool {
 		len(t.DeleteFiles) == 0 && len(t.EqualityDeleteFiles) == 0 && len(t.DeletionVectorFiles) == 0
 }
 
-// read yields the batches of tasks, handing the tasks it does not read to
-// fallback (iceberg-go's reader) one at a time.
-func (r *firstReader) read(ctx context.Context, tasks []table.FileScanTask, fallback func(table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error)) iter.Seq2[arrow.RecordBatch, error] {
+// read yields the batches of tasks in task order, handing the tasks it
+// does not read to fallback (iceberg-go's reader) one at a time. Up to
+// r.files tasks are read at once (readConcurrent); one at a time when
+// r.files is 1 or there is a single task.
+func (r *firstReader) read(ctx context.Context, tasks []table.FileScanTask, fallback fallbackFunc) iter.Seq2[arrow.RecordBatch, error] {
+	if r.files > 1 && len(tasks) > 1 {
+		return r.readConcurrent(ctx, tasks, fallback)
+	}
 	return func(yield func(arrow.RecordBatch, error) bool) {
 		for _, t := range tasks {
-			if readable(t) {
-				err := r.readFile(ctx, t.File.FilePath(), t.File.FileSizeBytes(), yield)
-				if err == nil {
-					continue
+			if err := r.task(ctx, t, fallback, yield); err != nil {
+				if !errors.Is(err, errStopped) {
+					yield(nil, err)
 				}
-				if !errors.Is(err, errFallback) {
-					if !errors.Is(err, errStopped) {
-						yield(nil, err)
-					}
-					return
-				}
-			}
-			batches, err := fallback(t)
-			if err != nil {
-				yield(nil, err)
 				return
-			}
-			for b, err := range batches {
-				if !yield(b, err) || err != nil {
-					return
-				}
 			}
 		}
 	}
+}
+
+// A fallbackFunc reads one task with iceberg-go's reader.
+type fallbackFunc func(context.Context, table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error)
+
+// task hands the batches of t to yield: read filter first, or by fallback
+// when t or its file is not one the reader reads. errStopped when yield
+// asked to stop.
+func (r *firstReader) task(ctx context.Context, t table.FileScanTask, fallback fallbackFunc, yield func(arrow.RecordBatch, error) bool) error {
+	if readable(t) {
+		sent := false
+		err := r.readFile(ctx, t.File.FilePath(), t.File.FileSizeBytes(), func(b arrow.RecordBatch, _ error) bool {
+			sent = true
+			return yield(b, nil)
+		})
+		if !errors.Is(err, errFallback) {
+			return err
+		}
+		if sent { // Never reached (fallbacks are decided before a row is read): rows would repeat.
+			return fmt.Errorf("data file %s: left to iceberg-go's reader after rows were read", t.File.FilePath())
+		}
+	}
+	batches, err := fallback(ctx, t)
+	if err != nil {
+		return err
+	}
+	for b, err := range batches {
+		if err != nil {
+			return err
+		}
+		if !yield(b, nil) {
+			return errStopped
+		}
+	}
+	return nil
 }
 
 // errStopped says the consumer stopped iterating.
@@ -164,11 +191,11 @@ type leafCol struct {
 }
 
 func (r *firstReader) readFile(ctx context.Context, path string, size int64, yield func(arrow.RecordBatch, error) bool) error {
-	pf, closer, err := r.cache.open(r.fio, path, size)
+	pf, h, err := r.cache.open(r.fio, path, size)
 	if err != nil {
 		return err
 	}
-	defer closer.Close()
+	defer h.Close()
 	cols, err := r.columns(pf)
 	if err != nil {
 		return err
@@ -179,9 +206,9 @@ func (r *firstReader) readFile(ctx context.Context, path string, size int64, yie
 		}
 		var blooms *rowGroupBlooms
 		if r.bloom {
-			blooms = &rowGroupBlooms{cache: r.cache, pf: pf, path: path, rg: i, cols: cols}
+			blooms = &rowGroupBlooms{cache: r.cache, pf: pf, r: h, file: fileKey{path, size}, rg: i, cols: cols}
 		}
-		rec, err := r.rowGroup(rg, cols, blooms)
+		rec, err := r.rowGroup(rg, h, cols, blooms)
 		if err != nil {
 			return fmt.Errorf("data file %s: %w", path, err)
 		}
@@ -278,7 +305,8 @@ type rng struct{ a, b int64 }
 
 // rowGroup reads the matching rows of one row group; nil when none match.
 // blooms, when not nil, answers by the row group's bloom filters.
-func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *rowGroupBlooms) (arrow.RecordBatch, error) {
+// Its pages are read through f, the scan's handle on the file.
+func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, cols map[int]leafCol, blooms *rowGroupBlooms) (arrow.RecordBatch, error) {
 	chunks := rg.ColumnChunks()
 	n := rg.NumRows()
 	readerStats.rowGroups.Add(1)
@@ -303,7 +331,7 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *r
 		}
 	}()
 	for _, id := range r.fkeys {
-		a, err := r.readColumn(chunks[cols[id].idx], cand, cols[id].typ)
+		a, err := r.readColumn(chunks[cols[id].idx], f, cand, cols[id].typ)
 		if err != nil {
 			return nil, err
 		}
@@ -342,7 +370,7 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *r
 			fa.Retain()
 			a = fa
 		} else {
-			a, err = r.readColumn(chunks[cols[id].idx], sel, cols[id].typ)
+			a, err = r.readColumn(chunks[cols[id].idx], f, sel, cols[id].typ)
 		}
 		if err != nil {
 			for _, a := range arrs[:j] {
@@ -360,10 +388,15 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, cols map[int]leafCol, blooms *r
 }
 
 // readColumn decodes the rows rs (sorted, disjoint) of a column chunk,
-// reading only the pages that hold them: it jumps to a page by the offset
-// index, and reads on from a page to the next. Pages are never sliced.
-func (r *firstReader) readColumn(cc pqgo.ColumnChunk, rs []rng, typ arrow.DataType) (arrow.Array, error) {
-	pages := cc.Pages()
+// reading only the pages that hold them, through f: it jumps to a page by
+// the offset index, and reads on from a page to the next. Pages are never
+// sliced.
+func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, typ arrow.DataType) (arrow.Array, error) {
+	fc, ok := cc.(*pqgo.FileColumnChunk)
+	if !ok {
+		return nil, fmt.Errorf("column %d: not a file column chunk (%T)", cc.Column(), cc)
+	}
+	pages := fc.PagesFrom(f)
 	defer pages.Close()
 	oi, err := cc.OffsetIndex()
 	if err != nil {
@@ -371,6 +404,11 @@ func (r *firstReader) readColumn(cc pqgo.ColumnChunk, rs []rng, typ arrow.DataTy
 	}
 	b := array.NewBuilder(r.mem, typ)
 	defer b.Release()
+	var rows int64
+	for _, c := range rs {
+		rows += c.b - c.a
+	}
+	b.Reserve(int(rows)) // one allocation, not a doubling per page
 	var (
 		pv       pageView
 		pos, end int64 // rows of the page in pv
@@ -473,6 +511,33 @@ func (v *pageView) slot(i int) (int, bool) {
 	return k, true
 }
 
+// dense says whether rows [from, to) of the page are value slots [from, to)
+// of its n values: a plain page without NULLs.
+func (v *pageView) dense(from, to, n int) bool {
+	return v.idx == nil && (v.defs == nil || len(v.defs) == n) && from <= to && to <= n
+}
+
+// appendDense appends rows [from, to) of a dense page (see dense) in one
+// call: vals reinterpreted as U, an Arrow type of T's size and kind
+// (arrow.Date32 of int32, arrow.Timestamp of int64).
+func appendDense[U, T any](vals []T, from, to int, appendValues func([]U, []bool)) {
+	vs := vals[from:to]
+	if len(vs) == 0 {
+		return
+	}
+	appendValues(unsafe.Slice((*U)(unsafe.Pointer(unsafe.SliceData(vs))), len(vs)), nil)
+}
+
+// appendInts appends rows [from, to) of a page of fixed-size values: in one
+// call when the page is dense, else row by row.
+func appendInts[U, T any](v *pageView, from, to int, vals []T, appendValues func([]U, []bool), put func(T), null func()) error {
+	if v.dense(from, to, len(vals)) {
+		appendDense(vals, from, to, appendValues)
+		return nil
+	}
+	return appendRows(v, from, to, vals, put, null)
+}
+
 func appendRows[T any](v *pageView, from, to int, vals []T, put func(T), null func()) error {
 	for i := from; i < to; i++ {
 		k, ok := v.slot(i)
@@ -506,19 +571,19 @@ func (v *pageView) appendTo(b array.Builder, from, to int) error {
 		}
 		return nil
 	case *array.Int32Builder:
-		return appendRows(v, from, to, v.vals.Int32(), b.Append, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int32(), b.AppendValues, b.Append, b.AppendNull)
 	case *array.Date32Builder:
-		return appendRows(v, from, to, v.vals.Int32(), func(x int32) { b.Append(arrow.Date32(x)) }, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int32(), b.AppendValues, func(x int32) { b.Append(arrow.Date32(x)) }, b.AppendNull)
 	case *array.Int64Builder:
-		return appendRows(v, from, to, v.vals.Int64(), b.Append, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int64(), b.AppendValues, b.Append, b.AppendNull)
 	case *array.Time64Builder:
-		return appendRows(v, from, to, v.vals.Int64(), func(x int64) { b.Append(arrow.Time64(x)) }, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int64(), b.AppendValues, func(x int64) { b.Append(arrow.Time64(x)) }, b.AppendNull)
 	case *array.TimestampBuilder:
-		return appendRows(v, from, to, v.vals.Int64(), func(x int64) { b.Append(arrow.Timestamp(x)) }, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Int64(), b.AppendValues, func(x int64) { b.Append(arrow.Timestamp(x)) }, b.AppendNull)
 	case *array.Float32Builder:
-		return appendRows(v, from, to, v.vals.Float(), b.Append, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Float(), b.AppendValues, b.Append, b.AppendNull)
 	case *array.Float64Builder:
-		return appendRows(v, from, to, v.vals.Double(), b.Append, b.AppendNull)
+		return appendInts(v, from, to, v.vals.Double(), b.AppendValues, b.Append, b.AppendNull)
 	case *array.Decimal128Builder:
 		switch v.vals.Kind() {
 		case encoding.Int32:
@@ -727,43 +792,75 @@ func (p *pred) eval(cols map[int]arrow.Array, n int) []bool {
 			out[i] = true
 		}
 	case iceberg.OpFalse:
+	case iceberg.OpIsNull, iceberg.OpNotNull:
+		// Fast path: validity alone decides.
+		a, want := cols[p.field], p.op == iceberg.OpIsNull
+		for i := range out {
+			out[i] = a.IsNull(i) == want
+		}
 	default:
-		if a, ok := cols[p.field].(*array.Int64); ok && a.NullN() == 0 && p.intCompare(a.Int64Values(), out) {
-			break // Fast path: a comparison on a BIGINT column without NULLs.
+		switch a := cols[p.field].(type) {
+		case *array.Int64:
+			if intCompare(p, a.Int64Values(), out) {
+				clearNulls(a, out)
+				return out
+			}
+		case *array.Int32:
+			if intCompare(p, a.Int32Values(), out) {
+				clearNulls(a, out)
+				return out
+			}
 		}
 		p.rowsMatch(n, getter(cols[p.field]), out)
 	}
 	return out
 }
 
-// intCompare evaluates a comparison leaf on int64 values; false for other
-// operations.
-func (p *pred) intCompare(vs []int64, out []bool) bool {
+// clearNulls sets out false at a's NULL rows: a comparison with NULL is
+// never TRUE.
+func clearNulls(a arrow.Array, out []bool) {
+	if a.NullN() == 0 {
+		return
+	}
+	for i := range out {
+		if a.IsNull(i) {
+			out[i] = false
+		}
+	}
+}
+
+// intCompare evaluates a comparison leaf p on integer values (NULL rows
+// included, as whatever their slots hold: the caller clears them); false
+// for other operations.
+func intCompare[T int32 | int64](p *pred, vs []T, out []bool) bool {
+	if p.lit.k != kInt {
+		return false
+	}
 	k := p.lit.i
 	switch p.op {
 	case iceberg.OpEQ:
 		for i, v := range vs {
-			out[i] = v == k
+			out[i] = int64(v) == k
 		}
 	case iceberg.OpNEQ:
 		for i, v := range vs {
-			out[i] = v != k
+			out[i] = int64(v) != k
 		}
 	case iceberg.OpLT:
 		for i, v := range vs {
-			out[i] = v < k
+			out[i] = int64(v) < k
 		}
 	case iceberg.OpLTEQ:
 		for i, v := range vs {
-			out[i] = v <= k
+			out[i] = int64(v) <= k
 		}
 	case iceberg.OpGT:
 		for i, v := range vs {
-			out[i] = v > k
+			out[i] = int64(v) > k
 		}
 	case iceberg.OpGTEQ:
 		for i, v := range vs {
-			out[i] = v >= k
+			out[i] = int64(v) >= k
 		}
 	default:
 		return false

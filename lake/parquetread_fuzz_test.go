@@ -44,14 +44,23 @@ var fuzzSchema = iceberg.NewSchema(0,
 )
 
 // fuzzFile is a small Parquet file of fuzzSchema with many pages.
-func fuzzFile(t testing.TB) []byte {
+func fuzzFile(t testing.TB) []byte { return fuzzRows(t, 0, 300) }
+
+// fuzzRows is a Parquet file of fuzzSchema holding ids [from, from+n), in
+// pages of up to 32 rows.
+func fuzzRows(t testing.TB, from, n int) []byte {
+	return fuzzRowsWith(t, from, n, parquetw.EncoderOptions{PageSize: 256, PageRowLimit: 32})
+}
+
+// fuzzRowsWith is fuzzRows written with opts.
+func fuzzRowsWith(t testing.TB, from, n int, opts parquetw.EncoderOptions) []byte {
 	sc, err := table.SchemaToArrowSchema(fuzzSchema, nil, true, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	defer b.Release()
-	for i := range 300 {
+	for i := from; i < from+n; i++ {
 		b.Field(0).(*array.Int64Builder).Append(int64(i))
 		if i%5 == 0 {
 			b.Field(1).AppendNull()
@@ -63,7 +72,7 @@ func fuzzFile(t testing.TB) []byte {
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	var buf bytes.Buffer
-	enc, err := parquetw.NewEncoder(&buf, sc, parquetw.EncoderOptions{PageSize: 256, PageRowLimit: 32})
+	enc, err := parquetw.NewEncoder(&buf, sc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func (p *PlannedScan) Read(ctx context.Context) (*arrow.Schema, iter.Seq2[arrow.
 			return nil, nil, err
 		}
 		if ok {
-			fallback := func(t table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error) {
+			fallback := func(ctx context.Context, t table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error) {
 				_, batches, err := p.scan.ReadTasks(ctx, []table.FileScanTask{t})
 				return batches, err
 			}

@@ -30,9 +30,14 @@ type Config struct {
 	HeavyBytes       int64
 	ResultCacheBytes int64 // 0 = DefaultConfig's; negative = no result cache
 	PreparedEntries  int   // prepared SELECTs kept
-	// FooterCacheBytes re-bounds the process's Parquet footer and page-index
-	// cache (lake.Footers); 0 keeps lake.DefaultFooterCacheBytes.
+	// FooterCacheBytes re-bounds the process's cache of parsed Parquet
+	// footers and page indexes (lake.Footers); 0 keeps
+	// lake.DefaultFooterCacheBytes.
 	FooterCacheBytes int64
+	// ReaderFiles is how many data files the filter-first reader reads at
+	// once per scan (lake.SetReaderFiles); 0 keeps GOMAXPROCS. Each file in
+	// flight holds a few decoded row groups.
+	ReaderFiles int
 }
 
 // DefaultConfig sizes the lanes for this machine: small queries are short
@@ -145,6 +150,9 @@ func New(s *session.Session, opts ...Option) *Gate {
 	g := &Gate{Session: s, cfg: o.cfg.withDefaults()}
 	if g.cfg.FooterCacheBytes > 0 {
 		lake.SetFooterCacheBytes(g.cfg.FooterCacheBytes)
+	}
+	if g.cfg.ReaderFiles > 0 {
+		lake.SetReaderFiles(g.cfg.ReaderFiles)
 	}
 	g.m = newMetrics(o.reg, func() *resultCache { return g.results }, s.Warehouse().Tables(), s.Warehouse().Manifests(), s.Warehouse().Footers())
 	g.lanes[LaneSmall] = newLane(LaneSmall, g.cfg.Small, g.m.lanes[LaneSmall])

@@ -84,8 +84,8 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 	}
 	registerCache(reg, "wharf_olap_manifest_cache", "Manifest lists and manifests a scan planned from: decoded before (hit), read and decoded (miss), dropped for space (evict).",
 		"Approximate bytes of decoded manifests held.", manifests.Stats)
-	registerCache(reg, "wharf_olap_footer_cache", "Parquet data files opened by the filter-first reader: footer and page index held (hit), read (miss), dropped for space (evict).",
-		"Bytes of Parquet footers and page indexes held.", footers.Stats)
+	registerCache(reg, "wharf_olap_footer_cache", "Parquet data files opened by the filter-first reader: parsed footer and page index held (hit), read and parsed (miss), dropped for space (evict).",
+		"Approximate bytes of parsed Parquet footers, page indexes and bloom filters held.", footers.Stats)
 	for what, read := range map[string]func(lake.ReaderStats) int64{
 		"row_groups":         func(s lake.ReaderStats) int64 { return s.RowGroups },
 		"row_groups_skipped": func(s lake.ReaderStats) int64 { return s.RowGroupsSkipped },

@@ -35,6 +35,8 @@ func BenchmarkGate(b *testing.B) {
 	// "iceberg-go" reads filtered scans with iceberg-go's reader instead of
 	// lake's filter-first reader (the path before it), for before/after in
 	// one run.
+	// "uncached-files-1" reads one data file at a time per scan (the
+	// filter-first reader's behaviour before concurrent file reads).
 	// "small-lane" classifies every SELECT as small, as if the first run of a
 	// statement were judged by its pruned size rather than its tables' (see
 	// the report in RESULTS.md).
@@ -47,11 +49,13 @@ func BenchmarkGate(b *testing.B) {
 		{"cached", 1000, olap.Config{}, false},
 		{"uncached", 0, olap.Config{}, false},
 		{"uncached-iceberg-go", 0, olap.Config{}, true},
+		{"uncached-files-1", 0, olap.Config{ReaderFiles: 1}, false},
 		{"uncached-small-lane", 0, olap.Config{HeavyBytes: 1 << 50}, false},
 	} {
 		b.Run(sc.name, func(b *testing.B) {
 			lake.FilterFirst = !sc.icebergGo
 			defer func() { lake.FilterFirst = true }()
+			defer lake.SetReaderFiles(0) // olap.New sets the process's value
 			g := olap.New(session.New(wh), olap.WithConfig(sc.cfg))
 			mix := Mix{Rows: rows, Hot: sc.hot, AggShare: 0.2}
 			if err := Warm(ctx, conns, mix.All(), gateDo(g)); err != nil {
