@@ -458,9 +458,13 @@ func rowStream(r *stateReader) []byte {
 	return stream
 }
 
-// readRows decodes what writeRows wrote: records of the input's schema,
-// each valid and with a time in every row. The caller releases them.
-func (s *sessionTVF) readRows(what string, stream []byte) (recs []arrow.RecordBatch, err error) {
+// readRows checks that r was read to its end, then decodes stream, what
+// writeRows wrote: records of the input's schema, each valid and with a
+// time in every row. The caller releases them.
+func (s *sessionTVF) readRows(r *stateReader, what string, stream []byte) (recs []arrow.RecordBatch, err error) {
+	if err := r.done(); err != nil { // the rest of the state is whole first
+		return nil, err
+	}
 	defer func() {
 		// Behind the checksum, a last guard: bytes the IPC decoder panics
 		// on are as corrupt as those it refuses.
@@ -553,10 +557,7 @@ func (s *sessionTVF) restoreV1(state []byte) error {
 	r := stateReader{what: "session window", b: state}
 	r.header(1)
 	wm, late, stream := r.varint(), r.varint(), r.bytes()
-	if err := r.done(); err != nil {
-		return err
-	}
-	recs, err := s.readRows("session window", stream)
+	recs, err := s.readRows(&r, "session window", stream)
 	if err != nil {
 		return err
 	}
@@ -599,10 +600,7 @@ func (s *sessionTVF) restore(state []byte) error {
 		}
 	}
 	stream := rowStream(&r)
-	if err := r.done(); err != nil {
-		return err
-	}
-	recs, err := s.readRows("session window", stream)
+	recs, err := s.readRows(&r, "session window", stream)
 	if err != nil {
 		return err
 	}
@@ -692,10 +690,7 @@ func (s *sessionTVF) applyDelta(delta []byte) error {
 		}
 	}
 	stream := rowStream(&r)
-	if err := r.done(); err != nil {
-		return err
-	}
-	recs, err := s.readRows("session window delta", stream)
+	recs, err := s.readRows(&r, "session window delta", stream)
 	if err != nil {
 		return err
 	}

@@ -262,20 +262,7 @@ func TestEmptyEpochsCommitPositions(t *testing.T) {
 	id := mustExec(t, j.s, `INSERT INTO rare SELECT id FROM quiet_src WHERE id >= 5000`).JobID
 	waitStatus := func(what string, ok func(runtime.Status) bool) runtime.Status {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			st, err := j.m.Job(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok(st) {
-				return st
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: status %+v", what, st)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		return j.waitStatus(id, what, ok)
 	}
 	at := func(n int64) func(runtime.Status) bool {
 		return func(st runtime.Status) bool {
@@ -340,20 +327,7 @@ func TestJoinStateTTL(t *testing.T) {
 	id := mustExec(t, j.s, "INSERT INTO joined SELECT L.id, L.`user`, R.`user` FROM lefts AS L JOIN rights AS R ON L.id = R.id").JobID
 	status := func(what string, ok func(runtime.Status) bool) {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			st, err := j.m.Job(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok(st) {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: status %+v", what, st)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		j.waitStatus(id, what, ok)
 	}
 	joinBytes := func(st runtime.Status) int64 {
 		for _, o := range st.Operators {

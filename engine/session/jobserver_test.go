@@ -64,6 +64,26 @@ func (j *jobServer) restart(crash bool) {
 	j.start()
 }
 
+// waitStatus polls job id's status until ok says it is what the test
+// waits for, or fails after a bound.
+func (j *jobServer) waitStatus(id, what string, ok func(runtime.Status) bool) runtime.Status {
+	j.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, err := j.m.Job(id)
+		if err != nil {
+			j.t.Fatal(err)
+		}
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			j.t.Fatalf("%s: status %+v", what, st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // newTopic starts an embedded broker holding topic with its partitions.
 func newTopic(t *testing.T, topic string, partitions int) *broker.Broker {
 	t.Helper()
