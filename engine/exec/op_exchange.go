@@ -308,11 +308,7 @@ func (x *exchange) failure() error {
 // instance, after handing on their late rows; it does not wait for them.
 func (x *exchange) flush(ctx context.Context, out Emitter) error {
 	for _, w := range x.global {
-		w.mu.Lock()
-		late := w.late
-		w.late = nil
-		w.mu.Unlock()
-		for _, b := range late {
+		for _, b := range w.take(&w.late) {
 			if x.lateFn == nil { // routing turned off since
 				b.Release()
 				continue
@@ -321,10 +317,7 @@ func (x *exchange) flush(ctx context.Context, out Emitter) error {
 		}
 	}
 	for _, w := range x.global {
-		w.mu.Lock()
-		held := w.held
-		w.held = nil
-		w.mu.Unlock()
+		held := w.take(&w.held)
 		for i, b := range held {
 			if err := out.Emit(ctx, b); err != nil {
 				for _, rest := range held[i+1:] {
@@ -413,6 +406,15 @@ func (w *worker) Emit(_ context.Context, b arrow.RecordBatch) error {
 	w.held = append(w.held, b)
 	w.mu.Unlock()
 	return nil
+}
+
+// take empties list, one of w's, under w's lock.
+func (w *worker) take(list *[]arrow.RecordBatch) []arrow.RecordBatch {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	got := *list
+	*list = nil
+	return got
 }
 
 // holdLate holds a late batch the instance routes for the driver.
