@@ -16,10 +16,11 @@ import (
 )
 
 // An exchange runs one keyed operator of a continuous job (a GROUP BY, a
-// Top-N, a window aggregation, a SESSION window TVF) as several instances, each on a goroutine of its own (a worker):
-// Process hashes each row's key columns to pick the instance that owns
-// the key, and hands each instance its rows through a bounded queue, so a
-// slow instance holds the driver back instead of rows piling up. The
+// Top-N, a window aggregation, a SESSION window TVF) as several
+// instances, each on a goroutine of its own (a worker): Process hashes
+// each row's key columns to pick the instance that owns the key, and
+// hands each instance its rows through a bounded queue, so a slow
+// instance holds the driver back instead of rows piling up. The
 // operator contract holds for every instance (one goroutine calls it) and
 // for what follows the exchange: what the instances emit is held, and the
 // exchange emits it on the driver's goroutine.
@@ -33,7 +34,7 @@ import (
 // The hooks a Graph reaches window operators by (EarlyFirer, LateRouter,
 // StateReporter, replayed) are forwarded to every instance on its worker;
 // late rows are handed on from the driver's goroutine, in instance order,
-// before Process returns (see RouteLate).
+// before Process returns (see flushAfter).
 //
 // In a two-phase aggregation the exchange also runs local phases (see
 // GroupAgg): Process cuts each batch into contiguous slices, one per local
