@@ -98,7 +98,11 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		if n.Kind == "SESSION" {
-			q.Operators = append(q.Operators, NewSessionTVF(n, ev.Alloc))
+			op, err := buildSessionTVFWith(n, ev, q.opts)
+			if err != nil {
+				return err
+			}
+			q.Operators = append(q.Operators, op)
 			break
 		}
 		q.Operators = append(q.Operators, NewWindowTVF(n, ev.Alloc))
@@ -166,8 +170,11 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 			return err
 		}
 		if q.streaming && isWindowAgg(n) {
-			start, end, _, _ := plan.WindowColumns(n.Input)
-			q.Operators = append(q.Operators, NewWindowAgg(func() (*HashAgg, error) { return buildAggregate(n, ev) }, start, end, ev.Alloc))
+			w, err := buildWindowAggWith(n, ev, q.opts)
+			if err != nil {
+				return err
+			}
+			q.Operators = append(q.Operators, w)
 			break
 		}
 		if q.streaming && plan.Unbounded(n) != nil {

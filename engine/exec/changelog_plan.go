@@ -59,8 +59,9 @@ func buildGroupAgg(n *plan.Aggregate, ev *expr.EvalContext) (*GroupAgg, error) {
 // StreamOptions are a continuous job's settings for its keyed operators.
 type StreamOptions struct {
 	// Parallelism is the number of instances of each keyed operator (a
-	// GROUP BY, a Top-N), each on a worker of its own (see exchange); 0
-	// or 1: one, on the job's goroutine.
+	// GROUP BY, a Top-N, a window aggregation with a key besides the
+	// window, a SESSION window TVF with PARTITION BY), each on a worker of
+	// its own (see exchange); 0 or 1: one, on the job's goroutine.
 	Parallelism int
 	// AggPhase says whether a GROUP BY runs in two phases.
 	AggPhase AggPhase
@@ -192,6 +193,61 @@ func buildRankWith(f *plan.Filter, w *plan.Window, ev *expr.EvalContext, opts St
 		}
 		return r, nil
 	})
+}
+
+// buildWindowAggWith builds a continuous window aggregation on opts'
+// workers, keyed by its GROUP BY columns other than the window's bounds:
+// every window of a key is on one worker, which closes it, fires it early
+// and rebuilds it by replay whole. Without such a column (one group per
+// window, as Nexmark q7's MAX(price) per window) no key splits the rows,
+// and one instance aggregates them all.
+func buildWindowAggWith(n *plan.Aggregate, ev *expr.EvalContext, opts StreamOptions) (Operator, error) {
+	start, end, _, _ := plan.WindowColumns(n.Input)
+	newOp := func() (Operator, error) {
+		return NewWindowAgg(func() (*HashAgg, error) { return buildAggregate(n, ev) }, start, end, ev.Alloc), nil
+	}
+	if opts.workers() == 1 {
+		return newOp()
+	}
+	var keys []expr.Evaluator
+	for _, g := range n.GroupBy {
+		if c, ok := g.(*expr.Column); ok && (c.Index == start || c.Index == end) {
+			continue
+		}
+		k, err := expr.Compile(g)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return newOp()
+	}
+	return newKeyedExchange(opts.workers(), keys, ev, newOp)
+}
+
+// buildSessionTVFWith builds a SESSION window TVF on opts' workers, keyed
+// by its PARTITION BY columns: a session is one key's, so each instance
+// keeps and closes its keys' sessions whole. It runs in an exchange of its
+// own, apart from the window aggregation after it, whose GROUP BY need not
+// hold the PARTITION BY columns (then one group's rows would come from
+// several workers): the aggregation's exchange routes the closed sessions'
+// rows again, by its own keys. Without PARTITION BY, every row may join
+// one session: one instance keeps them all.
+func buildSessionTVFWith(n *plan.WindowTVF, ev *expr.EvalContext, opts StreamOptions) (Operator, error) {
+	if opts.workers() == 1 || len(n.Partition) == 0 {
+		return NewSessionTVF(n, ev.Alloc), nil
+	}
+	keys := make([]expr.Evaluator, len(n.Partition))
+	for i, c := range n.Partition {
+		f := n.Input.Schema().Field(c)
+		k, err := expr.Compile(&expr.Column{Index: c, Name: f.Name, DataType: f.Type})
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
+	}
+	return newKeyedExchange(opts.workers(), keys, ev, func() (Operator, error) { return NewSessionTVF(n, ev.Alloc), nil })
 }
 
 // buildRank builds a continuous Top-N from a Filter over a Window: the

@@ -63,7 +63,7 @@ func (g *Graph) add(q *Query, out Emitter) {
 		if right, ok := q.Right[i]; ok {
 			g.add(right, &rightStage{op: op.(TwoInput), next: p.emitters[i+1]})
 		}
-		if _, ok := op.(*windowAgg); ok && open {
+		if r, ok := op.(replayed); ok && open && r.rebuiltByReplay() {
 			g.windowed[leaf] = true
 		}
 		if _, ok := op.(Snapshotter); ok {
@@ -125,11 +125,11 @@ func (g *Graph) State() (open int, late int64) {
 }
 
 // FireEarly turns early firing on (every > 0) or off in the graph's
-// window aggregations (see windowAgg).
+// window aggregations (see windowAgg), on all their instances.
 func (g *Graph) FireEarly(every time.Duration) {
 	for _, op := range g.ops {
-		if w, ok := op.(*windowAgg); ok {
-			w.FireEarly(every)
+		if f, ok := op.(EarlyFirer); ok {
+			f.FireEarly(every)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,10 +16,11 @@ import (
 )
 
 // An exchange runs one keyed operator of a continuous job (a GROUP BY, a
-// Top-N) as several instances, each on a goroutine of its own (a worker):
-// Process hashes each row's key columns to pick the instance that owns
-// the key, and hands each instance its rows through a bounded queue, so a
-// slow instance holds the driver back instead of rows piling up. The
+// Top-N, a window aggregation, a SESSION window TVF) as several
+// instances, each on a goroutine of its own (a worker): Process hashes
+// each row's key columns to pick the instance that owns the key, and
+// hands each instance its rows through a bounded queue, so a slow
+// instance holds the driver back instead of rows piling up. The
 // operator contract holds for every instance (one goroutine calls it) and
 // for what follows the exchange: what the instances emit is held, and the
 // exchange emits it on the driver's goroutine.
@@ -28,6 +30,11 @@ import (
 // their output instance by instance, so an epoch's output is the same
 // whatever the workers' timing. An instance's error fails the exchange's
 // next call.
+//
+// The hooks a Graph reaches window operators by (EarlyFirer, LateRouter,
+// StateReporter, replayed) are forwarded to every instance on its worker;
+// late rows are handed on from the driver's goroutine, in instance order,
+// before Process returns (see flushAfter).
 //
 // In a two-phase aggregation the exchange also runs local phases (see
 // GroupAgg): Process cuts each batch into contiguous slices, one per local
@@ -49,6 +56,8 @@ type exchange struct {
 	localGo, globalGo sync.WaitGroup // the workers' goroutines
 	started           bool
 	closing           atomic.Bool // set by Close: workers skip what is queued
+
+	lateFn func(arrow.RecordBatch) // RouteLate's; nil: the instances drop late rows
 }
 
 // exchangeQueue is how many batches each worker's queue holds: enough to
@@ -71,6 +80,7 @@ type worker struct {
 
 	mu   sync.Mutex
 	held []arrow.RecordBatch // emitted by op, not yet passed on by the driver
+	late []arrow.RecordBatch // routed late by op, not yet passed on
 	err  error               // op's first error; later tasks are skipped
 }
 
@@ -186,7 +196,7 @@ func (x *exchange) Process(ctx context.Context, b arrow.RecordBatch, out Emitter
 			}
 			x.send(w, task{ctx: ctx, b: b.NewSlice(int64(i*per), int64(min(n, (i+1)*per)))})
 		}
-		return x.flush(ctx, out)
+		return x.flushAfter(ctx, out)
 	}
 	keys, err := evalAll(x.keys, x.ev, b)
 	if err != nil {
@@ -200,6 +210,20 @@ func (x *exchange) Process(ctx context.Context, b arrow.RecordBatch, out Emitter
 	for j, p := range parts {
 		if p != nil {
 			x.send(x.global[j], task{ctx: ctx, b: p})
+		}
+	}
+	return x.flushAfter(ctx, out)
+}
+
+// flushAfter emits what the instances have emitted after Process queued a
+// batch. With late rows routed it first waits for the batch: the runtime
+// tells replayed rows from new ones by the batch being pushed (late rows
+// of a replay were routed before the restart), so they must reach its
+// function before the next batch comes.
+func (x *exchange) flushAfter(ctx context.Context, out Emitter) error {
+	if x.lateFn != nil {
+		if err := x.drain(); err != nil {
+			return err
 		}
 	}
 	return x.flush(ctx, out)
@@ -282,13 +306,19 @@ func (x *exchange) failure() error {
 }
 
 // flush emits what the instances have emitted so far, instance by
-// instance; it does not wait for them.
+// instance, after handing on their late rows; it does not wait for them.
 func (x *exchange) flush(ctx context.Context, out Emitter) error {
 	for _, w := range x.global {
-		w.mu.Lock()
-		held := w.held
-		w.held = nil
-		w.mu.Unlock()
+		for _, b := range w.take(&w.late) {
+			if x.lateFn == nil { // routing turned off since
+				b.Release()
+				continue
+			}
+			x.lateFn(b)
+		}
+	}
+	for _, w := range x.global {
+		held := w.take(&w.held)
 		for i, b := range held {
 			if err := out.Emit(ctx, b); err != nil {
 				for _, rest := range held[i+1:] {
@@ -319,10 +349,10 @@ func (x *exchange) Close() {
 	}
 	for _, w := range append(x.local, x.global...) {
 		w.op.Close()
-		for _, b := range w.held {
+		for _, b := range append(w.held, w.late...) {
 			b.Release()
 		}
-		w.held = nil
+		w.held, w.late = nil, nil
 	}
 }
 
@@ -377,6 +407,76 @@ func (w *worker) Emit(_ context.Context, b arrow.RecordBatch) error {
 	w.held = append(w.held, b)
 	w.mu.Unlock()
 	return nil
+}
+
+// take empties list, one of w's, under w's lock.
+func (w *worker) take(list *[]arrow.RecordBatch) []arrow.RecordBatch {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	got := *list
+	*list = nil
+	return got
+}
+
+// holdLate holds a late batch the instance routes for the driver.
+func (w *worker) holdLate(b arrow.RecordBatch) {
+	w.mu.Lock()
+	w.late = append(w.late, b)
+	w.mu.Unlock()
+}
+
+// The window hooks below run on every instance through each, so they never
+// race with a worker. They return no error: a worker's failure fails the
+// exchange's next call.
+
+// RouteLate routes the late rows of every instance to fn (see flushAfter).
+func (x *exchange) RouteLate(fn func(arrow.RecordBatch)) {
+	if _, ok := x.global[0].op.(LateRouter); !ok {
+		return
+	}
+	x.lateFn = fn
+	_ = x.each(context.Background(), func(w *worker) error {
+		var hold func(arrow.RecordBatch)
+		if fn != nil {
+			hold = w.holdLate
+		}
+		w.op.(LateRouter).RouteLate(hold)
+		return nil
+	})
+}
+
+// FireEarly sets every instance's early firing: each fires its own windows
+// at a barrier, and OnBarrier gathers what they fired.
+func (x *exchange) FireEarly(every time.Duration) {
+	if _, ok := x.global[0].op.(EarlyFirer); !ok {
+		return
+	}
+	_ = x.each(context.Background(), func(w *worker) error {
+		w.op.(EarlyFirer).FireEarly(every)
+		return nil
+	})
+}
+
+// State sums the instances' open windows and late rows, each counted on
+// its worker once it has processed every row queued before.
+func (x *exchange) State() (open int, late int64) {
+	if _, ok := x.global[0].op.(StateReporter); !ok {
+		return 0, 0
+	}
+	var o, l atomic.Int64
+	_ = x.each(context.Background(), func(w *worker) error {
+		wo, wl := w.op.(StateReporter).State()
+		o.Add(int64(wo))
+		l.Add(wl)
+		return nil
+	})
+	return int(o.Load()), l.Load()
+}
+
+// rebuiltByReplay: the instances' state is rebuilt by replay as theirs is.
+func (x *exchange) rebuiltByReplay() bool {
+	r, ok := x.global[0].op.(replayed)
+	return ok && r.rebuiltByReplay()
 }
 
 // router sends a local phase's partial rows to the global phases, by the
@@ -507,7 +607,7 @@ func (x snapExchange) restore(state []byte, what string, load func(op Operator, 
 }
 
 // StateBytes sums the instances' state, each measured on its worker.
-func (x snapExchange) StateBytes() int64 {
+func (x *exchange) StateBytes() int64 {
 	var sum atomic.Int64
 	_ = x.each(context.Background(), func(w *worker) error {
 		if s, ok := w.op.(StateSizer); ok {

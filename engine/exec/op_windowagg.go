@@ -312,3 +312,19 @@ func (w *windowAgg) Close() {
 // State reports the open windows and the rows that arrived after their
 // window had closed.
 func (w *windowAgg) State() (open int, late int64) { return len(w.open), w.late }
+
+// StateBytes estimates the open windows' aggregations (as charged to the
+// memory budget) and, with early firing, the results they fired.
+func (w *windowAgg) StateBytes() int64 {
+	var n int64
+	for _, win := range w.open {
+		n += win.agg.charged
+		if win.fired != nil {
+			n += win.fired.size()
+		}
+	}
+	return n
+}
+
+// rebuiltByReplay: the open windows are not snapshotted (see windowAgg).
+func (w *windowAgg) rebuiltByReplay() bool { return true }

@@ -8,9 +8,9 @@
 //     always from one goroutine: an operator instance needs no locks for its
 //     own state. Parallelism comes from several instances (one per worker),
 //     never from concurrent calls into one instance: a continuous job's
-//     keyed operators (GROUP BY, Top-N) run as an exchange (op_exchange.go)
-//     of instances, each driven by a goroutine of its own and fed the rows
-//     of the keys it owns. An instance's Emitter is the exchange's, which
+//     keyed operators (GROUP BY, Top-N, window aggregations) run as an
+//     exchange (op_exchange.go) of instances, each driven by a goroutine
+//     of its own and fed the rows of the keys it owns. An instance's Emitter is the exchange's, which
 //     passes the output on from the job's goroutine: whatever follows an
 //     exchange is called from one goroutine as before.
 //   - Ownership. The batch passed to Process belongs to the caller and is valid

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -75,4 +76,18 @@ type StateReporter interface {
 // batch) instead.
 type LateRouter interface {
 	RouteLate(fn func(arrow.RecordBatch))
+}
+
+// EarlyFirer is implemented by operators that can emit the partial results
+// of their open windows at barriers: FireEarly turns that on with a delay
+// (every > 0) or off.
+type EarlyFirer interface {
+	FireEarly(every time.Duration)
+}
+
+// replayed is implemented by operators whose state is rebuilt after a
+// restart by replaying their input instead of being snapshotted (see
+// Graph.Windowed).
+type replayed interface {
+	rebuiltByReplay() bool
 }

@@ -145,8 +145,10 @@ type Status struct {
 	Positions  map[string]int64 `json:"offsets"`                // next position per source split
 	RowsIn     int64            `json:"rows_in"`
 	RowsOut    int64            `json:"rows_out"`
-	// OpenWindows is the window aggregation's state; LateRows counts rows
-	// dropped because their window had closed (since the job last started).
+	// OpenWindows is the window aggregation's state (on several workers,
+	// a window counts once per worker holding keys of it); LateRows counts
+	// rows dropped because their window had closed (since the job last
+	// started).
 	OpenWindows int   `json:"open_windows"`
 	LateRows    int64 `json:"late_rows"`
 	// Operators is the state each stateful operator holds.
