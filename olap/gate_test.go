@@ -146,7 +146,7 @@ func TestCachedResultOutlivesReaders(t *testing.T) {
 }
 
 func TestAdmissionLanes(t *testing.T) {
-	m := newMetrics(nilRegistry(), func() *resultCache { return nil }, nil, nil, nil)
+	m := newMetrics(nilRegistry(), func() *resultCache { return nil }, nil, nil, nil, nil)
 	ctx := context.Background()
 	heavy := newLane(LaneHeavy, LaneLimits{Concurrency: 1, Queue: 1, MaxWait: 50 * time.Millisecond}, m.lanes[LaneHeavy])
 	small := newLane(LaneSmall, LaneLimits{Concurrency: 2, Queue: 0}, m.lanes[LaneSmall])

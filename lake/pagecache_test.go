@@ -1,0 +1,164 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go"
+
+	"github.com/wharfdata/wharf/lake/parquetw"
+)
+
+// poisoning overwrites what it frees, so that a page read after the last
+// reference to it was released shows as wrong rows rather than passing
+// (Go's allocator leaves freed bytes as they were until they are reused).
+type poisoning struct{ memory.Allocator }
+
+func (p poisoning) Free(b []byte) {
+	for i := range b {
+		b[i] = 0xA5
+	}
+	p.Allocator.Free(b)
+}
+
+// newCheckedPoisoning is a checked allocator over a poisoning one.
+func newCheckedPoisoning() *memory.CheckedAllocator {
+	return memory.NewCheckedAllocator(poisoning{memory.NewGoAllocator()})
+}
+
+// readPath renders the rows filter keeps of the file at path through a
+// reader of fuzzSchema decoding into mem, with page cache pages (nil: none).
+func readPath(t *testing.T, fio *memFS, path string, filter iceberg.BooleanExpression, mem memory.Allocator, pages *PageCache) string {
+	t.Helper()
+	r, ok, err := newFirstReader(fio, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil)
+	if err != nil || !ok {
+		t.Fatalf("reader: %v %v", ok, err)
+	}
+	r.mem, r.pages = mem, pages
+	return render(t, func(yield func(arrow.RecordBatch, error) bool) {
+		err := r.readFile(context.Background(), path, int64(len(fio.files[path])), yield)
+		if err != nil && !errors.Is(err, errStopped) {
+			yield(nil, err)
+		}
+	})
+}
+
+// TestPageCache: a lookup read again is served from the cache alone; the
+// same path with another size is another file; the byte bound holds,
+// evicting; what an entry is charged is what its arrays allocated; and
+// every row is the row read without the cache.
+func TestPageCache(t *testing.T) {
+	R := func(s string) iceberg.Reference { return iceberg.Reference(s) }
+	a, b := fuzzRows(t, 0, 300), fuzzRows(t, 0, 600)
+	fio := &memFS{files: map[string][]byte{"a": a}}
+	mem := newCheckedPoisoning()
+	cmem := newCheckedPoisoning()
+	c := NewPageCache(64<<20, cmem)
+	lookup := iceberg.EqualTo(R("id"), int64(150))
+
+	check := func(what, path string, f iceberg.BooleanExpression) {
+		t.Helper()
+		want := readPath(t, fio, path, f, mem, nil)
+		if got := readPath(t, fio, path, f, mem, c); got != want {
+			t.Fatalf("%s:\n got %.300s\nwant %.300s", what, got, want)
+		}
+		mem.AssertSize(t, 0)
+	}
+	check("cold lookup", "a", lookup)
+	cold := c.Stats()
+	if cold.Misses == 0 || cold.Files == 0 {
+		t.Fatalf("a cold lookup cached nothing: %+v", cold)
+	}
+	check("warm lookup", "a", lookup)
+	if s := c.Stats(); s.Misses != cold.Misses || s.Hits != cold.Hits+cold.Hits+cold.Misses {
+		t.Fatalf("warm lookup: %+v, want %d misses and %d hits", s, cold.Misses, cold.Hits+cold.Hits+cold.Misses)
+	}
+	// Its buffers are what the cache is charged, beyond a fixed overhead
+	// per page.
+	if s := c.Stats(); s.Bytes-s.Files*pageEntryOverhead != int64(cmem.CurrentAlloc()) {
+		t.Fatalf("charged %d bytes for %d pages, their buffers hold %d", s.Bytes, s.Files, cmem.CurrentAlloc())
+	}
+
+	// Path "a" now holds b's bytes: another size, so other pages.
+	fio.files["a"] = b
+	before := c.Stats()
+	check("rewritten file", "a", lookup)
+	if s := c.Stats(); s.Misses == before.Misses {
+		t.Fatalf("a file of another size at a cached path was served from the cache: %+v", s)
+	}
+
+	// Every page of b under a bound of a few pages: evictions, and never
+	// more held than the bound.
+	c.lru.resize(0)
+	cmem.AssertSize(t, 0)
+	const bound = 6 << 10 // a few pages of 32 rows
+	c.lru.resize(bound)
+	for _, f := range []iceberg.BooleanExpression{iceberg.GreaterThanEqual(R("id"), int64(0)), iceberg.NotEqualTo(R("s"), "bb"), lookup} {
+		check(fmt.Sprintf("bounded %s", f), "a", f)
+		if s := c.Stats(); s.Bytes > bound || s.Evictions == 0 {
+			t.Fatalf("%s: %+v, want at most %d bytes, evictions", f, s, bound)
+		}
+	}
+	c.lru.resize(0)
+	cmem.AssertSize(t, 0)
+}
+
+// TestPageCacheConcurrent: many scans of the same files at once through one
+// small cache, whose entries are evicted while other scans read them, read
+// the rows of reading without the cache, and every buffer is freed once the
+// cache lets go of its pages.
+func TestPageCacheConcurrent(t *testing.T) {
+	R := func(s string) iceberg.Reference { return iceberg.Reference(s) }
+	fio := &memFS{files: map[string][]byte{}}
+	for i := range 3 {
+		fio.files[fmt.Sprint(i)] = fuzzRowsWith(t, 1000*i, 400, parquetw.EncoderOptions{MaxRowGroupRows: 100, PageSize: 256, PageRowLimit: 16})
+	}
+	filters := []iceberg.BooleanExpression{
+		iceberg.GreaterThanEqual(R("id"), int64(0)),
+		iceberg.EqualTo(R("id"), int64(1234)),
+		iceberg.NotEqualTo(R("s"), "bb"),
+		iceberg.NewOr(iceberg.LessThan(R("id"), int64(50)), iceberg.EqualTo(R("b"), true)),
+	}
+	want := map[string]string{}
+	for i, f := range filters {
+		for path := range fio.files {
+			want[fmt.Sprint(i, path)] = readPath(t, fio, path, f, memory.DefaultAllocator, nil)
+		}
+	}
+	for _, bound := range []int64{64 << 20, 16 << 10} {
+		mem, cmem := newCheckedPoisoning(), newCheckedPoisoning()
+		c := NewPageCache(bound, cmem)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := range 12 {
+					i, path := (g+n)%len(filters), fmt.Sprint((g*7+n)%3)
+					if got := readPath(t, fio, path, filters[i], mem, c); got != want[fmt.Sprint(i, path)] {
+						errs <- fmt.Errorf("bound %d, filter %s, file %s:\n got %.300s\nwant %.300s", bound, filters[i], path, got, want[fmt.Sprint(i, path)])
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		mem.AssertSize(t, 0)
+		s := c.Stats()
+		if s.Hits == 0 || (bound < 1<<20 && s.Evictions == 0) {
+			t.Fatalf("bound %d: %+v, want hits and, under a small bound, evictions", bound, s)
+		}
+		c.lru.resize(0)
+		cmem.AssertSize(t, 0)
+	}
+}
