@@ -333,12 +333,13 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, file fileKey, rg
 			a.Release()
 		}
 	}()
+	shared := map[int]bool{} // filter columns that are slices of cached pages
 	for _, id := range r.fkeys {
-		a, err := r.readColumn(chunks[cols[id].idx], f, cand, chunkAt{file, rgi, cols[id], n})
+		a, sh, err := r.readColumn(chunks[cols[id].idx], f, cand, chunkAt{file, rgi, cols[id], n}, true)
 		if err != nil {
 			return nil, err
 		}
-		fcols[id] = a
+		fcols[id], shared[id] = a, sh
 	}
 	sel, kept := cand, m // a filter without columns is TRUE here (FALSE kept no pages)
 	if len(r.fkeys) > 0 {
@@ -364,16 +365,18 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, file fileKey, rg
 	}
 	// A projected filter column is decoded again for the kept rows rather
 	// than filtered: arrow-go v18.8.0's compute.FilterArray drops the values
-	// of boolean arrays (true comes out NULL).
+	// of boolean arrays (true comes out NULL). One that is a slice of a
+	// cached page is copied too: a batch must not pin a whole page nor
+	// share its buffers with the cache.
 	arrs := make([]arrow.Array, len(r.outIDs))
 	for j, id := range r.outIDs {
 		var a arrow.Array
 		var err error
-		if fa, ok := fcols[id]; ok && kept == m {
+		if fa, ok := fcols[id]; ok && kept == m && !shared[id] {
 			fa.Retain()
 			a = fa
 		} else {
-			a, err = r.readColumn(chunks[cols[id].idx], f, sel, chunkAt{file, rgi, cols[id], n})
+			a, _, err = r.readColumn(chunks[cols[id].idx], f, sel, chunkAt{file, rgi, cols[id], n}, false)
 		}
 		if err != nil {
 			for _, a := range arrs[:j] {
@@ -415,23 +418,38 @@ type pageSource interface {
 // readColumn decodes the rows rs (sorted, disjoint) of a column chunk,
 // reading only the pages that hold them, through f: from the page cache
 // when it is on and the chunk has an offset index (cachedPages), else
-// streamed and decoded row by row (streamedPages).
-func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, at chunkAt) (arrow.Array, error) {
+// streamed and decoded row by row (streamedPages). With share, rows of one
+// cached page in one range are that page's slice, not a copy (shared):
+// such an array must not outlive the row group's reading.
+func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, at chunkAt, share bool) (_ arrow.Array, shared bool, _ error) {
 	fc, ok := cc.(*pqgo.FileColumnChunk)
 	if !ok {
-		return nil, fmt.Errorf("column %d: not a file column chunk (%T)", cc.Column(), cc)
+		return nil, false, fmt.Errorf("column %d: not a file column chunk (%T)", cc.Column(), cc)
 	}
 	oi, err := cc.OffsetIndex()
 	if err != nil {
 		oi = nil // read the pages in order
 	}
-	var src pageSource
+	var (
+		src      pageSource
+		page     rowSource
+		pos, end int64 // rows of page
+	)
 	if oi != nil && r.pages.on() {
 		src = &cachedPages{cache: r.pages, fc: fc, f: f, oi: oi, at: at}
 	} else {
 		src = &streamedPages{pages: fc.PagesFrom(f), oi: oi, col: cc.Column()}
 	}
 	defer src.close()
+	if cp, ok := src.(*cachedPages); ok && share && len(rs) == 1 {
+		// Fast path: the rows may lie in one page, cached whole anyway.
+		if page, pos, end, err = cp.load(rs[0].a); err != nil {
+			return nil, false, err
+		}
+		if ar, ok := page.(arrayRows); ok && rs[0].b <= end {
+			return array.NewSlice(ar.arr, rs[0].a-pos, rs[0].b-pos), true, nil
+		}
+	}
 	b := array.NewBuilder(r.mem, at.col.typ)
 	defer b.Release()
 	var rows int64
@@ -439,25 +457,21 @@ func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, a
 		rows += c.b - c.a
 	}
 	b.Reserve(int(rows)) // one allocation, not a doubling per page
-	var (
-		page     rowSource
-		pos, end int64 // rows of page
-	)
 	for _, c := range rs {
 		for a := c.a; a < c.b; {
 			if page == nil || a >= end {
 				if page, pos, end, err = src.load(a); err != nil {
-					return nil, err
+					return nil, false, err
 				}
 			}
 			to := min(c.b, end)
 			if err := page.appendTo(b, int(a-pos), int(to-pos)); err != nil {
-				return nil, fmt.Errorf("column %d: rows %d-%d: %w", cc.Column(), a, to, err)
+				return nil, false, fmt.Errorf("column %d: rows %d-%d: %w", cc.Column(), a, to, err)
 			}
 			a = to
 		}
 	}
-	return b.NewArray(), nil
+	return b.NewArray(), false, nil
 }
 
 // streamedPages reads pages one after the other, jumping to a page by the
