@@ -113,19 +113,24 @@ func arrayBytes(d arrow.ArrayData) int64 {
 	return n
 }
 
-// cachedPages loads pages from the page cache, or reads and decodes them
-// whole into it: it jumps to a page by the offset index, and reads on from a
-// page to the next. The file is read only on a miss.
+// cachedPages loads pages from the page cache; on a miss, with fill, it
+// reads a page and decodes it whole into the cache, else it reads it to
+// decode the rows asked for only (a lookup's output columns: decoding a
+// whole page for a row or two would cost more than the hits save). It
+// jumps to a page by the offset index, and reads on from a page to the
+// next. The file is read only on a miss.
 type cachedPages struct {
-	cache *PageCache
-	fc    *pqgo.FileColumnChunk
-	f     io.ReaderAt
-	oi    pqgo.OffsetIndex
-	at    chunkAt
-	pages pqgo.Pages // opened on the first miss
-	next  int        // the page pages reads next
-	cur   arrow.Array
-	pv    pageView
+	cache  *PageCache
+	fc     *pqgo.FileColumnChunk
+	f      io.ReaderAt
+	oi     pqgo.OffsetIndex
+	at     chunkAt
+	fill   bool
+	pages  pqgo.Pages // opened on the first miss
+	next   int        // the page pages reads next
+	cur    arrow.Array
+	pv     pageView
+	loaded bool // pv holds a page read without fill
 }
 
 func (s *cachedPages) load(a int64) (rowSource, int64, int64, error) {
@@ -145,6 +150,15 @@ func (s *cachedPages) load(a int64) (rowSource, int64, int64, error) {
 	}
 	k := pageKey{file: s.at.file, rg: s.at.rg, col: col, page: i, arrowType: s.at.col.fp}
 	arr, ok := s.cache.get(k)
+	if !ok && !s.fill {
+		p, err := s.read(i, first, end)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		s.pv.reset(p)
+		s.loaded = true
+		return &s.pv, first, end, nil
+	}
 	if !ok {
 		var err error
 		if arr, err = s.decode(i, first, end); err != nil {
@@ -159,9 +173,9 @@ func (s *cachedPages) load(a int64) (rowSource, int64, int64, error) {
 	return arrayRows{arr}, first, end, nil
 }
 
-// decode reads page i, rows [first, end) by the offset index, and decodes
-// all of it into an array of the cache's allocator.
-func (s *cachedPages) decode(i int, first, end int64) (arrow.Array, error) {
+// read reads page i, rows [first, end) by the offset index; the caller
+// releases it.
+func (s *cachedPages) read(i int, first, end int64) (pqgo.Page, error) {
 	col := s.at.col.idx
 	if s.pages == nil {
 		s.pages = s.fc.PagesFrom(s.f)
@@ -177,12 +191,24 @@ func (s *cachedPages) decode(i int, first, end int64) (arrow.Array, error) {
 	if err != nil {
 		return nil, fmt.Errorf("column %d: page at row %d: %w", col, first, err)
 	}
-	defer pqgo.Release(p)
 	readerStats.pages.Add(1)
 	s.next = i + 1
 	if p.NumRows() != end-first {
+		pqgo.Release(p)
 		return nil, fmt.Errorf("column %d: page at row %d has %d rows, offset index says %d", col, first, p.NumRows(), end-first)
 	}
+	return p, nil
+}
+
+// decode reads page i, rows [first, end) by the offset index, and decodes
+// all of it into an array of the cache's allocator.
+func (s *cachedPages) decode(i int, first, end int64) (arrow.Array, error) {
+	col := s.at.col.idx
+	p, err := s.read(i, first, end)
+	if err != nil {
+		return nil, err
+	}
+	defer pqgo.Release(p)
 	s.pv.reset(p)
 	b := array.NewBuilder(s.cache.mem, s.at.col.typ)
 	defer b.Release()
@@ -197,6 +223,10 @@ func (s *cachedPages) release() {
 	if s.cur != nil {
 		s.cur.Release()
 		s.cur = nil
+	}
+	if s.loaded {
+		pqgo.Release(s.pv.page)
+		s.loaded = false
 	}
 }
 

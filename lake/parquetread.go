@@ -418,10 +418,12 @@ type pageSource interface {
 // readColumn decodes the rows rs (sorted, disjoint) of a column chunk,
 // reading only the pages that hold them, through f: from the page cache
 // when it is on and the chunk has an offset index (cachedPages), else
-// streamed and decoded row by row (streamedPages). With share, rows of one
-// cached page in one range are that page's slice, not a copy (shared):
-// such an array must not outlive the row group's reading.
-func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, at chunkAt, share bool) (_ arrow.Array, shared bool, _ error) {
+// streamed and decoded row by row (streamedPages). A filter column's read
+// (filter) fills the cache, and its rows, when in one range of one page,
+// are that page's slice, not a copy (shared): such an array must not
+// outlive the row group's reading. Other reads use cached pages but decode
+// the pages missing only for their rows.
+func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, at chunkAt, filter bool) (_ arrow.Array, shared bool, _ error) {
 	fc, ok := cc.(*pqgo.FileColumnChunk)
 	if !ok {
 		return nil, false, fmt.Errorf("column %d: not a file column chunk (%T)", cc.Column(), cc)
@@ -436,12 +438,12 @@ func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, a
 		pos, end int64 // rows of page
 	)
 	if oi != nil && r.pages.on() {
-		src = &cachedPages{cache: r.pages, fc: fc, f: f, oi: oi, at: at}
+		src = &cachedPages{cache: r.pages, fc: fc, f: f, oi: oi, at: at, fill: filter}
 	} else {
 		src = &streamedPages{pages: fc.PagesFrom(f), oi: oi, col: cc.Column()}
 	}
 	defer src.close()
-	if cp, ok := src.(*cachedPages); ok && share && len(rs) == 1 {
+	if cp, ok := src.(*cachedPages); ok && filter && len(rs) == 1 {
 		// Fast path: the rows may lie in one page, cached whole anyway.
 		if page, pos, end, err = cp.load(rs[0].a); err != nil {
 			return nil, false, err
