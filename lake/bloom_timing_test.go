@@ -15,7 +15,10 @@ import (
 // key) over 400,000 rows in 200 row groups of 2,000 rows (two files),
 // written with and without bloom filters; the footer cache warm (footers,
 // page indexes and filters held) or off (every file's tail and every
-// filter read per lookup). Keys cycle over present rows.
+// filter read per lookup); "warm-pages-off" is warm without the decoded
+// page cache, "warm-pages-cold" with it emptied before each lookup (every
+// page a miss: against "warm-pages-off", the cost of a miss). Keys cycle
+// over present rows.
 func BenchmarkBloomLookup(b *testing.B) {
 	const rows, group = 400_000, 2_000
 	ctx := context.Background()
@@ -25,13 +28,21 @@ func BenchmarkBloomLookup(b *testing.B) {
 			name = "bloom"
 		}
 		tbl := writeBloomTable(b, "bench_"+name, bloom, rows, group)
-		for _, cache := range []string{"warm", "off"} {
+		for _, cache := range []string{"warm", "warm-pages-off", "warm-pages-cold", "off"} {
 			b.Run(name+"/cache-"+cache, func(b *testing.B) {
-				if cache == "off" {
+				switch cache {
+				case "warm-pages-off":
+					lake.SetPageCacheBytes(0)
+					defer lake.SetPageCacheBytes(lake.DefaultPageCacheBytes)
+				case "off":
 					lake.SetFooterCacheBytes(0)
 					defer lake.SetFooterCacheBytes(lake.DefaultFooterCacheBytes)
 				}
 				lookup := func(i int) {
+					if cache == "warm-pages-cold" {
+						lake.SetPageCacheBytes(0)
+						lake.SetPageCacheBytes(lake.DefaultPageCacheBytes)
+					}
 					p := permOf((i*997)%rows, rows)
 					n := countRows(b, ctx, tbl, iceberg.EqualTo(iceberg.Reference("s"), bloomValue("s", 2*p).(string)))
 					if want := int64(1); n != want && (i*997)%rows%13 != 5 {

@@ -1,12 +1,10 @@
 package lake
 
 import (
-	"container/list"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	icebergio "github.com/apache/iceberg-go/io"
@@ -37,20 +35,7 @@ func SetFooterCacheBytes(n int64) { footers.resize(n) }
 // of another size at a path (a test or a tool rewriting it) is another
 // entry, never stale metadata. Safe for concurrent use.
 type FooterCache struct {
-	mu    sync.Mutex
-	max   int64
-	used  int64
-	order *list.List // front = most recent; elements hold cacheEntry
-	m     map[any]*list.Element
-	files int64 // entries that are parsed files
-
-	hits, misses, evictions atomic.Int64
-}
-
-// A cacheEntry is a parsed file or a bloom filter.
-type cacheEntry interface {
-	key() any
-	size() int64
+	lru *byteLRU[cacheEntry]
 }
 
 // A fileKey names one version of a data file.
@@ -73,62 +58,24 @@ func (p *parsedFile) size() int64 { return p.bytes }
 
 // NewFooterCache returns an empty cache holding up to maxBytes.
 func NewFooterCache(maxBytes int64) *FooterCache {
-	return &FooterCache{max: maxBytes, order: list.New(), m: map[any]*list.Element{}}
+	return &FooterCache{lru: newByteLRU(maxBytes, func(e cacheEntry) bool {
+		_, ok := e.(*parsedFile)
+		return ok
+	})}
 }
 
-// Stats returns the counters: hits and misses count file opens.
-func (c *FooterCache) Stats() CacheStats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(),
-		Bytes: c.used, Files: c.files}
-}
+// Stats returns the counters: hits and misses count file opens; Files
+// counts parsed files (not bloom filters).
+func (c *FooterCache) Stats() CacheStats { return c.lru.stats() }
 
-func (c *FooterCache) resize(n int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.max = n
-	c.evict()
-}
+func (c *FooterCache) resize(n int64) { c.lru.resize(n) }
 
 func (c *FooterCache) get(k any) cacheEntry {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.m[k]
-	if !ok {
-		return nil
-	}
-	c.order.MoveToFront(el)
-	return el.Value.(cacheEntry)
+	e, _ := c.lru.get(k)
+	return e
 }
 
-func (c *FooterCache) put(e cacheEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, dup := c.m[e.key()]; dup || e.size() > c.max {
-		return
-	}
-	c.m[e.key()] = c.order.PushFront(e)
-	c.used += e.size()
-	if _, ok := e.(*parsedFile); ok {
-		c.files++
-	}
-	c.evict()
-}
-
-func (c *FooterCache) evict() {
-	for c.used > c.max {
-		el := c.order.Back()
-		e := el.Value.(cacheEntry)
-		c.order.Remove(el)
-		delete(c.m, e.key())
-		c.used -= e.size()
-		if _, ok := e.(*parsedFile); ok {
-			c.files--
-		}
-		c.evictions.Add(1)
-	}
-}
+func (c *FooterCache) put(e cacheEntry) { c.lru.put(e) }
 
 // open returns the parsed metadata of the Parquet file at path (size bytes)
 // with its page index, from the cache or read, parsed and cached, and a
@@ -139,10 +86,10 @@ func (c *FooterCache) open(fio icebergio.IO, path string, size int64) (*pqgo.Fil
 	k := fileKey{path, size}
 	h := &fileHandle{fio: fio, path: path}
 	if p, ok := c.get(k).(*parsedFile); ok {
-		c.hits.Add(1)
+		c.lru.hits.Add(1)
 		return p.pf, h, nil
 	}
-	c.misses.Add(1)
+	c.lru.misses.Add(1)
 	d := &detachable{r: h}
 	pf, err := pqgo.OpenFile(d, size, pqgo.SkipBloomFilters(true), pqgo.SkipPageIndex(false))
 	d.detach()

@@ -72,7 +72,8 @@ type firstReader struct {
 	outIDs []int                  // field id of each output column
 	types  map[int]arrow.DataType // Arrow type of every top-level field
 	mem    memory.Allocator
-	files  int // data files read at once (ReaderFiles)
+	files  int        // data files read at once (ReaderFiles)
+	pages  *PageCache // decoded pages; nil or off: none
 }
 
 // newFirstReader prepares a filter-first read of a scan of schema with
@@ -99,7 +100,7 @@ func newFirstReader(fio icebergio.IO, cache *FooterCache, schema, proj *iceberg.
 		return nil, false, err
 	}
 	r := &firstReader{fio: fio, cache: cache, filter: p, fkeys: p.fields(nil), bloom: p.usesBloom(), out: out,
-		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator, files: ReaderFiles()}
+		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator, files: ReaderFiles(), pages: pageCache}
 	for i, f := range schema.Fields() {
 		r.types[f.ID] = all.Field(i).Type
 	}
@@ -188,6 +189,7 @@ var errStopped = errors.New("iteration stopped")
 type leafCol struct {
 	idx int
 	typ arrow.DataType
+	fp  string // typ.Fingerprint(), part of a cached page's key
 }
 
 func (r *firstReader) readFile(ctx context.Context, path string, size int64, yield func(arrow.RecordBatch, error) bool) error {
@@ -208,7 +210,7 @@ func (r *firstReader) readFile(ctx context.Context, path string, size int64, yie
 		if r.bloom {
 			blooms = &rowGroupBlooms{cache: r.cache, pf: pf, r: h, file: fileKey{path, size}, rg: i, cols: cols}
 		}
-		rec, err := r.rowGroup(rg, h, cols, blooms)
+		rec, err := r.rowGroup(rg, h, fileKey{path, size}, i, cols, blooms)
 		if err != nil {
 			return fmt.Errorf("data file %s: %w", path, err)
 		}
@@ -253,7 +255,7 @@ func (r *firstReader) columns(pf *pqgo.File) (map[int]leafCol, error) {
 			if !ok || !c.Leaf() || c.MaxRepetitionLevel() != 0 || c.MaxDefinitionLevel() > 1 || !physicalFits(typ, c.Type()) {
 				return nil, errFallback
 			}
-			cols[id] = leafCol{idx: c.Index(), typ: typ}
+			cols[id] = leafCol{idx: c.Index(), typ: typ, fp: typ.Fingerprint()}
 		}
 	}
 	return cols, nil
@@ -305,8 +307,9 @@ type rng struct{ a, b int64 }
 
 // rowGroup reads the matching rows of one row group; nil when none match.
 // blooms, when not nil, answers by the row group's bloom filters.
-// Its pages are read through f, the scan's handle on the file.
-func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, cols map[int]leafCol, blooms *rowGroupBlooms) (arrow.RecordBatch, error) {
+// Its pages are read through f, the scan's handle on file; it is row group
+// rgi of the file.
+func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, file fileKey, rgi int, cols map[int]leafCol, blooms *rowGroupBlooms) (arrow.RecordBatch, error) {
 	chunks := rg.ColumnChunks()
 	n := rg.NumRows()
 	readerStats.rowGroups.Add(1)
@@ -330,12 +333,13 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, cols map[int]lea
 			a.Release()
 		}
 	}()
+	shared := map[int]bool{} // filter columns that are slices of cached pages
 	for _, id := range r.fkeys {
-		a, err := r.readColumn(chunks[cols[id].idx], f, cand, cols[id].typ)
+		a, sh, err := r.readColumn(chunks[cols[id].idx], f, cand, chunkAt{file, rgi, cols[id], n}, true)
 		if err != nil {
 			return nil, err
 		}
-		fcols[id] = a
+		fcols[id], shared[id] = a, sh
 	}
 	sel, kept := cand, m // a filter without columns is TRUE here (FALSE kept no pages)
 	if len(r.fkeys) > 0 {
@@ -361,16 +365,18 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, cols map[int]lea
 	}
 	// A projected filter column is decoded again for the kept rows rather
 	// than filtered: arrow-go v18.8.0's compute.FilterArray drops the values
-	// of boolean arrays (true comes out NULL).
+	// of boolean arrays (true comes out NULL). One that is a slice of a
+	// cached page is copied too: a batch must not pin a whole page nor
+	// share its buffers with the cache.
 	arrs := make([]arrow.Array, len(r.outIDs))
 	for j, id := range r.outIDs {
 		var a arrow.Array
 		var err error
-		if fa, ok := fcols[id]; ok && kept == m {
+		if fa, ok := fcols[id]; ok && kept == m && !shared[id] {
 			fa.Retain()
 			a = fa
 		} else {
-			a, err = r.readColumn(chunks[cols[id].idx], f, sel, cols[id].typ)
+			a, _, err = r.readColumn(chunks[cols[id].idx], f, sel, chunkAt{file, rgi, cols[id], n}, false)
 		}
 		if err != nil {
 			for _, a := range arrs[:j] {
@@ -387,79 +393,144 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, cols map[int]lea
 	return rec, nil
 }
 
+// A chunkAt names the column chunk of a leaf column in a row group of a
+// file, for the page cache.
+type chunkAt struct {
+	file fileKey
+	rg   int
+	col  leafCol
+	rows int64 // the row group's
+}
+
+// A rowSource appends rows of one page to a builder.
+type rowSource interface {
+	appendTo(b array.Builder, from, to int) error
+}
+
+// A pageSource loads the page holding a row of a column chunk.
+type pageSource interface {
+	// load returns the page holding row a, and its rows [pos, end) of the
+	// row group; what an earlier load returned is no longer valid.
+	load(a int64) (page rowSource, pos, end int64, err error)
+	close()
+}
+
 // readColumn decodes the rows rs (sorted, disjoint) of a column chunk,
-// reading only the pages that hold them, through f: it jumps to a page by
-// the offset index, and reads on from a page to the next. Pages are never
-// sliced.
-func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, typ arrow.DataType) (arrow.Array, error) {
+// reading only the pages that hold them, through f: from the page cache
+// when it is on and the chunk has an offset index (cachedPages), else
+// streamed and decoded row by row (streamedPages). A filter column's read
+// (filter) fills the cache, and its rows, when in one range of one page,
+// are that page's slice, not a copy (shared): such an array must not
+// outlive the row group's reading. Other reads use cached pages but decode
+// the pages missing only for their rows.
+func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, at chunkAt, filter bool) (_ arrow.Array, shared bool, _ error) {
 	fc, ok := cc.(*pqgo.FileColumnChunk)
 	if !ok {
-		return nil, fmt.Errorf("column %d: not a file column chunk (%T)", cc.Column(), cc)
+		return nil, false, fmt.Errorf("column %d: not a file column chunk (%T)", cc.Column(), cc)
 	}
-	pages := fc.PagesFrom(f)
-	defer pages.Close()
 	oi, err := cc.OffsetIndex()
 	if err != nil {
 		oi = nil // read the pages in order
 	}
-	b := array.NewBuilder(r.mem, typ)
+	var (
+		src      pageSource
+		page     rowSource
+		pos, end int64 // rows of page
+	)
+	if oi != nil && r.pages.on() {
+		src = &cachedPages{cache: r.pages, fc: fc, f: f, oi: oi, at: at, fill: filter}
+	} else {
+		src = &streamedPages{pages: fc.PagesFrom(f), oi: oi, col: cc.Column()}
+	}
+	defer src.close()
+	if cp, ok := src.(*cachedPages); ok && filter && len(rs) == 1 {
+		// Fast path: the rows may lie in one page, cached whole anyway.
+		if page, pos, end, err = cp.load(rs[0].a); err != nil {
+			return nil, false, err
+		}
+		if ar, ok := page.(arrayRows); ok && rs[0].b <= end {
+			return array.NewSlice(ar.arr, rs[0].a-pos, rs[0].b-pos), true, nil
+		}
+	}
+	b := array.NewBuilder(r.mem, at.col.typ)
 	defer b.Release()
 	var rows int64
 	for _, c := range rs {
 		rows += c.b - c.a
 	}
 	b.Reserve(int(rows)) // one allocation, not a doubling per page
-	var (
-		pv       pageView
-		pos, end int64 // rows of the page in pv
-		loaded   bool
-	)
-	defer func() {
-		if loaded {
-			pqgo.Release(pv.page)
-		}
-	}()
 	for _, c := range rs {
 		for a := c.a; a < c.b; {
-			for !loaded || a >= end {
-				if loaded {
-					pqgo.Release(pv.page)
-					loaded = false
-				}
-				pos = end
-				if oi != nil {
-					i := sort.Search(oi.NumPages(), func(i int) bool { return oi.FirstRowIndex(i) > a }) - 1
-					if i < 0 {
-						return nil, fmt.Errorf("column %d: no page holds row %d", cc.Column(), a)
-					}
-					if first := oi.FirstRowIndex(i); first != end || end == 0 {
-						if err := pages.SeekToRow(first); err != nil {
-							return nil, fmt.Errorf("column %d: seek to row %d: %w", cc.Column(), first, err)
-						}
-						pos = first
-					}
-					readerStats.pageBytes.Add(oi.CompressedPageSize(i))
-				}
-				p, err := pages.ReadPage()
-				if err != nil {
-					return nil, fmt.Errorf("column %d: page at row %d: %w", cc.Column(), pos, err)
-				}
-				readerStats.pages.Add(1)
-				pv.reset(p)
-				loaded = true
-				end = pos + p.NumRows()
-				if a >= end && oi != nil { // the page is short of what the offset index says
-					return nil, fmt.Errorf("column %d: page at row %d has %d rows, row %d expected in it", cc.Column(), pos, p.NumRows(), a)
+			if page == nil || a >= end {
+				if page, pos, end, err = src.load(a); err != nil {
+					return nil, false, err
 				}
 			}
 			to := min(c.b, end)
-			if err := pv.appendTo(b, int(a-pos), int(to-pos)); err != nil {
-				return nil, fmt.Errorf("column %d: rows %d-%d: %w", cc.Column(), a, to, err)
+			if err := page.appendTo(b, int(a-pos), int(to-pos)); err != nil {
+				return nil, false, fmt.Errorf("column %d: rows %d-%d: %w", cc.Column(), a, to, err)
 			}
 			a = to
 		}
 	}
-	return b.NewArray(), nil
+	return b.NewArray(), false, nil
+}
+
+// streamedPages reads pages one after the other, jumping to a page by the
+// offset index (when there is one) and reading on from a page to the next.
+// Pages are never sliced.
+type streamedPages struct {
+	pages  pqgo.Pages
+	oi     pqgo.OffsetIndex // nil: read the pages in order
+	col    int
+	pv     pageView
+	loaded bool
+	end    int64 // rows of the row group up to the end of the page in pv
+}
+
+func (s *streamedPages) load(a int64) (rowSource, int64, int64, error) {
+	var pos int64
+	for !s.loaded || a >= s.end {
+		s.release()
+		pos = s.end
+		if oi := s.oi; oi != nil {
+			i := sort.Search(oi.NumPages(), func(i int) bool { return oi.FirstRowIndex(i) > a }) - 1
+			if i < 0 {
+				return nil, 0, 0, fmt.Errorf("column %d: no page holds row %d", s.col, a)
+			}
+			if first := oi.FirstRowIndex(i); first != s.end || s.end == 0 {
+				if err := s.pages.SeekToRow(first); err != nil {
+					return nil, 0, 0, fmt.Errorf("column %d: seek to row %d: %w", s.col, first, err)
+				}
+				pos = first
+			}
+			readerStats.pageBytes.Add(oi.CompressedPageSize(i))
+		}
+		p, err := s.pages.ReadPage()
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("column %d: page at row %d: %w", s.col, pos, err)
+		}
+		readerStats.pages.Add(1)
+		s.pv.reset(p)
+		s.loaded = true
+		s.end = pos + p.NumRows()
+		if a >= s.end && s.oi != nil { // the page is short of what the offset index says
+			return nil, 0, 0, fmt.Errorf("column %d: page at row %d has %d rows, row %d expected in it", s.col, pos, p.NumRows(), a)
+		}
+	}
+	return &s.pv, pos, s.end, nil
+}
+
+func (s *streamedPages) release() {
+	if s.loaded {
+		pqgo.Release(s.pv.page)
+		s.loaded = false
+	}
+}
+
+func (s *streamedPages) close() {
+	s.release()
+	s.pages.Close()
 }
 
 // A pageView addresses the values of one data page by row.

@@ -94,22 +94,28 @@ func FuzzFilterFirst(f *testing.F) {
 	f.Add(valid[:len(valid)/2])
 	f.Fuzz(func(t *testing.T, file []byte) {
 		filter := iceberg.NewAnd(iceberg.GreaterThanEqual(iceberg.Reference("id"), int64(100)), iceberg.NotEqualTo(iceberg.Reference("s"), "bb"))
-		r, ok, err := newFirstReader(memIO{file}, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil)
-		if err != nil || !ok {
-			t.Fatalf("reader: %v %v", ok, err)
-		}
-		_ = r.readFile(context.Background(), "f", int64(len(file)), func(b arrow.RecordBatch, err error) bool {
-			defer b.Release()
-			if !b.Schema().Equal(r.out) {
-				t.Fatalf("schema %s", b.Schema())
+		// Pages streamed, and decoded whole into a page cache of this file
+		// alone (the process's would serve another input's pages: the
+		// same path and size).
+		for _, pages := range []*PageCache{nil, NewPageCache(1<<20, memory.DefaultAllocator)} {
+			r, ok, err := newFirstReader(memIO{file}, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil)
+			if err != nil || !ok {
+				t.Fatalf("reader: %v %v", ok, err)
 			}
-			ids, ss := b.Column(0).(*array.Int64), b.Column(1).(*array.String)
-			for i := range int(b.NumRows()) {
-				if ids.Value(i) < 100 || ss.IsNull(i) || ss.Value(i) == "bb" {
-					t.Fatalf("row %d (%d, %q) fails the filter", i, ids.Value(i), ss.Value(i))
+			r.pages = pages
+			_ = r.readFile(context.Background(), "f", int64(len(file)), func(b arrow.RecordBatch, err error) bool {
+				defer b.Release()
+				if !b.Schema().Equal(r.out) {
+					t.Fatalf("schema %s", b.Schema())
 				}
-			}
-			return true
-		})
+				ids, ss := b.Column(0).(*array.Int64), b.Column(1).(*array.String)
+				for i := range int(b.NumRows()) {
+					if ids.Value(i) < 100 || ss.IsNull(i) || ss.Value(i) == "bb" {
+						t.Fatalf("row %d (%d, %q) fails the filter", i, ids.Value(i), ss.Value(i))
+					}
+				}
+				return true
+			})
+		}
 	})
 }

@@ -82,18 +82,19 @@ func readersRunning() int {
 }
 
 // newManyReader returns a reader of fuzzSchema over fio reading files at
-// once, decoding into mem, and a fallback that reads a task's whole file
-// with a second, sequential reader (so its rows are the filter-first ones).
-func newManyReader(t *testing.T, fio *memFS, filter iceberg.BooleanExpression, files int, mem memory.Allocator) (*firstReader, fallbackFunc) {
+// once, decoding into mem, through pages (nil: no page cache), and a
+// fallback that reads a task's whole file with a second, sequential reader
+// (so its rows are the filter-first ones).
+func newManyReader(t *testing.T, fio *memFS, filter iceberg.BooleanExpression, files int, mem memory.Allocator, pages *PageCache) (*firstReader, fallbackFunc) {
 	t.Helper()
 	cache := NewFooterCache(1 << 20)
 	r, ok, err := newFirstReader(fio, cache, fuzzSchema, fuzzSchema, filter, nil)
 	if err != nil || !ok {
 		t.Fatalf("reader: %v %v", ok, err)
 	}
-	r.files, r.mem = files, mem
+	r.files, r.mem, r.pages = files, mem, pages
 	whole, _, _ := newFirstReader(fio, cache, fuzzSchema, fuzzSchema, filter, nil)
-	whole.mem = mem
+	whole.mem, whole.pages = mem, pages
 	fallback := func(ctx context.Context, task table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error) {
 		return func(yield func(arrow.RecordBatch, error) bool) {
 			err := whole.readFile(ctx, task.File.FilePath(), task.File.FileSizeBytes(), yield)
@@ -120,17 +121,23 @@ func TestReadConcurrentSameRows(t *testing.T) {
 		iceberg.EqualTo(R("id"), int64(-1)),
 		iceberg.NewAnd(iceberg.GreaterThan(R("id"), int64(20_000)), iceberg.EqualTo(R("b"), true)),
 	}
+	// The pages of every file stay cached across the reads, through a
+	// cache of its own allocator.
+	cmem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	pages := NewPageCache(64<<20, cmem)
 	for i, f := range filters {
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
-		seqR, fb := newManyReader(t, fio, f, 1, mem)
+		seqR, fb := newManyReader(t, fio, f, 1, mem, nil)
 		want := render(t, seqR.read(ctx, tasks, fb))
 		if i == 0 && strings.Count(want, "\n") != 40*300 {
 			t.Fatalf("filter %s: %d rows, want every row", f, strings.Count(want, "\n"))
 		}
-		for _, k := range []int{2, 3, 8, 64} {
-			r, fb := newManyReader(t, fio, f, k, mem)
-			if got := render(t, r.read(ctx, tasks, fb)); got != want {
-				t.Fatalf("filter %s, %d files at once:\n got %.300s\nwant %.300s", f, k, got, want)
+		for _, k := range []int{1, 2, 3, 8, 64} {
+			for _, pc := range []*PageCache{nil, pages} {
+				r, fb := newManyReader(t, fio, f, k, mem, pc)
+				if got := render(t, r.read(ctx, tasks, fb)); got != want {
+					t.Fatalf("filter %s, %d files at once, page cache %v:\n got %.300s\nwant %.300s", f, k, pc != nil, got, want)
+				}
 			}
 		}
 		mem.AssertSize(t, 0)
@@ -138,6 +145,11 @@ func TestReadConcurrentSameRows(t *testing.T) {
 			t.Fatalf("%d file readers still running", n)
 		}
 	}
+	if s := pages.Stats(); s.Hits == 0 || s.Misses == 0 {
+		t.Fatalf("page cache not used: %+v", s)
+	}
+	pages.lru.resize(0)
+	cmem.AssertSize(t, 0)
 }
 
 // TestReadConcurrentError: a file that cannot be read fails the scan with
@@ -164,7 +176,7 @@ func TestReadConcurrentError(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fio, tasks := manyFiles(t, 40, 10)
 			mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
-			r, fb := newManyReader(t, fio, all, 4, mem)
+			r, fb := newManyReader(t, fio, all, 4, mem, nil)
 			if tc.warm {
 				render(t, r.read(context.Background(), tasks, fb))
 			}
@@ -211,7 +223,7 @@ func TestReadConcurrentError(t *testing.T) {
 // (and where the engine recovers its memory-limit panics).
 func TestReadConcurrentPanic(t *testing.T) {
 	fio, tasks := manyFiles(t, 12, 5)
-	r, _ := newManyReader(t, fio, iceberg.GreaterThanEqual(iceberg.Reference("id"), int64(0)), 3, memory.DefaultAllocator)
+	r, _ := newManyReader(t, fio, iceberg.GreaterThanEqual(iceberg.Reference("id"), int64(0)), 3, memory.DefaultAllocator, nil)
 	boom := func(context.Context, table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error) {
 		panic("boom")
 	}

@@ -34,6 +34,10 @@ type Config struct {
 	// footers and page indexes (lake.Footers); 0 keeps
 	// lake.DefaultFooterCacheBytes.
 	FooterCacheBytes int64
+	// PageCacheBytes re-bounds the process's cache of decoded Parquet
+	// pages (lake.SetPageCacheBytes); 0 keeps lake.DefaultPageCacheBytes,
+	// negative turns it off.
+	PageCacheBytes int64
 	// ReaderFiles is how many data files the filter-first reader reads at
 	// once per scan (lake.SetReaderFiles); 0 keeps GOMAXPROCS. Each file in
 	// flight holds a few decoded row groups.
@@ -151,10 +155,13 @@ func New(s *session.Session, opts ...Option) *Gate {
 	if g.cfg.FooterCacheBytes > 0 {
 		lake.SetFooterCacheBytes(g.cfg.FooterCacheBytes)
 	}
+	if g.cfg.PageCacheBytes != 0 {
+		lake.SetPageCacheBytes(g.cfg.PageCacheBytes) // negative: 0, off
+	}
 	if g.cfg.ReaderFiles > 0 {
 		lake.SetReaderFiles(g.cfg.ReaderFiles)
 	}
-	g.m = newMetrics(o.reg, func() *resultCache { return g.results }, s.Warehouse().Tables(), s.Warehouse().Manifests(), s.Warehouse().Footers())
+	g.m = newMetrics(o.reg, func() *resultCache { return g.results }, s.Warehouse().Tables(), s.Warehouse().Manifests(), s.Warehouse().Footers(), s.Warehouse().Pages())
 	g.lanes[LaneSmall] = newLane(LaneSmall, g.cfg.Small, g.m.lanes[LaneSmall])
 	g.lanes[LaneHeavy] = newLane(LaneHeavy, g.cfg.Heavy, g.m.lanes[LaneHeavy])
 	g.results = newResultCache(max(0, g.cfg.ResultCacheBytes), g.m)

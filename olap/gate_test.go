@@ -146,7 +146,7 @@ func TestCachedResultOutlivesReaders(t *testing.T) {
 }
 
 func TestAdmissionLanes(t *testing.T) {
-	m := newMetrics(nilRegistry(), func() *resultCache { return nil }, nil, nil, nil)
+	m := newMetrics(nilRegistry(), func() *resultCache { return nil }, nil, nil, nil, nil)
 	ctx := context.Background()
 	heavy := newLane(LaneHeavy, LaneLimits{Concurrency: 1, Queue: 1, MaxWait: 50 * time.Millisecond}, m.lanes[LaneHeavy])
 	small := newLane(LaneSmall, LaneLimits{Concurrency: 2, Queue: 0}, m.lanes[LaneSmall])
@@ -253,4 +253,55 @@ func TestBatchBytes(t *testing.T) {
 	if n := batchBytes(rec); n < 32 {
 		t.Fatalf("batchBytes = %d", n)
 	}
+}
+
+// TestPageCacheMetrics: the page cache's lookups and size are exported,
+// and a lookup with another key on the same page finds its filter column
+// cached.
+func TestPageCacheMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	wh, err := lake.Open(context.Background(), lake.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = wh.Close() })
+	g := New(session.New(wh), WithConfig(Config{ResultCacheBytes: -1}), WithRegisterer(reg))
+	exec(t, g, "CREATE TABLE p (k BIGINT, v STRING)")
+	exec(t, g, "INSERT INTO p VALUES (1, 'x'), (2, 'y'), (3, 'z')")
+	read := func(outcome string) float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				if mf.GetName() == "wharf_olap_page_cache_bytes" && outcome == "" {
+					return m.GetGauge().GetValue()
+				}
+				if mf.GetName() == "wharf_olap_page_cache_total" && len(m.GetLabel()) == 1 && m.GetLabel()[0].GetValue() == outcome {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		t.Fatalf("no page cache series for outcome %q", outcome)
+		return 0
+	}
+	misses := read("miss")
+	if got := value(t, exec(t, g, "SELECT v FROM p WHERE k = 2")); got != "y" {
+		t.Fatalf("k = 2: %s", got)
+	}
+	if read("miss") == misses || read("") == 0 {
+		t.Fatalf("a first lookup: %v misses (before %v), %v bytes", read("miss"), misses, read(""))
+	}
+	hits, misses := read("hit"), read("miss")
+	if got := value(t, exec(t, g, "SELECT v FROM p WHERE k = 3")); got != "z" {
+		t.Fatalf("k = 3: %s", got)
+	}
+	// The filter column's page is a hit; v's, decoded for its row only
+	// and not cached, a miss again.
+	if read("hit") != hits+1 || read("miss") != misses+1 {
+		t.Fatalf("another key on the same pages: hits %v → %v, misses %v → %v", hits, read("hit"), misses, read("miss"))
+	}
+	read("evict")
 }

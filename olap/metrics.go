@@ -23,7 +23,7 @@ type laneMetrics struct {
 	queued, running                                 prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.TableCache, manifests *lake.ManifestCache, footers *lake.FooterCache) *metrics {
+func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.TableCache, manifests *lake.ManifestCache, footers *lake.FooterCache, pages *lake.PageCache) *metrics {
 	admitted := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wharf_olap_admitted_total", Help: "Statements admitted to run, by lane.",
 	}, []string{"lane"}))
@@ -86,6 +86,8 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 		"Approximate bytes of decoded manifests held.", manifests.Stats)
 	registerCache(reg, "wharf_olap_footer_cache", "Parquet data files opened by the filter-first reader: parsed footer and page index held (hit), read and parsed (miss), dropped for space (evict).",
 		"Approximate bytes of parsed Parquet footers, page indexes and bloom filters held.", footers.Stats)
+	registerCache(reg, "wharf_olap_page_cache", "Parquet data pages the filter-first reader looked up: decoded before (hit), read and decoded whole (miss), dropped for space (evict).",
+		"Bytes of the Arrow buffers of decoded pages held.", pages.Stats)
 	for what, read := range map[string]func(lake.ReaderStats) int64{
 		"row_groups":         func(s lake.ReaderStats) int64 { return s.RowGroups },
 		"row_groups_skipped": func(s lake.ReaderStats) int64 { return s.RowGroupsSkipped },

@@ -37,6 +37,10 @@ func BenchmarkGate(b *testing.B) {
 	// one run.
 	// "uncached-files-1" reads one data file at a time per scan (the
 	// filter-first reader's behaviour before concurrent file reads).
+	// "uncached-page-cache-off" decodes the pages a scan reads row by row,
+	// every time (the filter-first reader before its page cache);
+	// "uncached-page-cache-256MiB" caches 4× the default, enough for the
+	// decoded pages of the key column (~76 MiB over 10M rows).
 	// "small-lane" classifies every SELECT as small, as if the first run of a
 	// statement were judged by its pruned size rather than its tables' (see
 	// the report in RESULTS.md).
@@ -48,6 +52,8 @@ func BenchmarkGate(b *testing.B) {
 	}{
 		{"cached", 1000, olap.Config{}, false},
 		{"uncached", 0, olap.Config{}, false},
+		{"uncached-page-cache-off", 0, olap.Config{PageCacheBytes: -1}, false},
+		{"uncached-page-cache-256MiB", 0, olap.Config{PageCacheBytes: 256 << 20}, false},
 		{"uncached-iceberg-go", 0, olap.Config{}, true},
 		{"uncached-files-1", 0, olap.Config{ReaderFiles: 1}, false},
 		{"uncached-small-lane", 0, olap.Config{HeavyBytes: 1 << 50}, false},
@@ -56,7 +62,9 @@ func BenchmarkGate(b *testing.B) {
 			lake.FilterFirst = !sc.icebergGo
 			defer func() { lake.FilterFirst = true }()
 			defer lake.SetReaderFiles(0) // olap.New sets the process's value
+			defer lake.SetPageCacheBytes(lake.DefaultPageCacheBytes)
 			g := olap.New(session.New(wh), olap.WithConfig(sc.cfg))
+			b.ReportAllocs()
 			mix := Mix{Rows: rows, Hot: sc.hot, AggShare: 0.2}
 			if err := Warm(ctx, conns, mix.All(), gateDo(g)); err != nil {
 				b.Fatal(err)

@@ -1,0 +1,200 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go"
+
+	"github.com/wharfdata/wharf/lake/parquetw"
+)
+
+// poisoning overwrites what it frees, so that a page read after the last
+// reference to it was released shows as wrong rows rather than passing
+// (Go's allocator leaves freed bytes as they were until they are reused).
+type poisoning struct{ memory.Allocator }
+
+func (p poisoning) Free(b []byte) {
+	for i := range b {
+		b[i] = 0xA5
+	}
+	p.Allocator.Free(b)
+}
+
+// newCheckedPoisoning is a checked allocator over a poisoning one.
+func newCheckedPoisoning() *memory.CheckedAllocator {
+	return memory.NewCheckedAllocator(poisoning{memory.NewGoAllocator()})
+}
+
+// readPath renders the rows filter keeps of the file at path through a
+// reader of fuzzSchema decoding into mem, with page cache pages (nil: none).
+func readPath(t *testing.T, fio *memFS, path string, filter iceberg.BooleanExpression, mem memory.Allocator, pages *PageCache) string {
+	t.Helper()
+	return render(t, scanPath(t, fio, path, filter, mem, pages))
+}
+
+// scanPath is the scan readPath renders.
+func scanPath(t *testing.T, fio *memFS, path string, filter iceberg.BooleanExpression, mem memory.Allocator, pages *PageCache) iter.Seq2[arrow.RecordBatch, error] {
+	t.Helper()
+	r, ok, err := newFirstReader(fio, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil)
+	if err != nil || !ok {
+		t.Fatalf("reader: %v %v", ok, err)
+	}
+	r.mem, r.pages = mem, pages
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		err := r.readFile(context.Background(), path, int64(len(fio.files[path])), yield)
+		if err != nil && !errors.Is(err, errStopped) {
+			yield(nil, err)
+		}
+	}
+}
+
+// TestPageCache: a lookup read again takes its filter column from the
+// cache; the
+// same path with another size is another file; the byte bound holds,
+// evicting; what an entry is charged is what its arrays allocated; and
+// every row is the row read without the cache.
+func TestPageCache(t *testing.T) {
+	R := func(s string) iceberg.Reference { return iceberg.Reference(s) }
+	// b's page of id 150 has the ordinal of a's, other rows.
+	a, b := fuzzRows(t, 0, 300), fuzzRows(t, 1, 600)
+	// One page of 32 rows holds 128-159 exactly.
+	whole := fuzzRowsWith(t, 0, 300, parquetw.EncoderOptions{PageRowLimit: 32})
+	fio := &memFS{files: map[string][]byte{"a": a, "whole": whole}}
+	mem := newCheckedPoisoning()
+	cmem := newCheckedPoisoning()
+	c := NewPageCache(64<<20, cmem)
+	lookup := iceberg.EqualTo(R("id"), int64(150))
+
+	check := func(what, path string, f iceberg.BooleanExpression) {
+		t.Helper()
+		want := readPath(t, fio, path, f, mem, nil)
+		if got := readPath(t, fio, path, f, mem, c); got != want {
+			t.Fatalf("%s:\n got %.300s\nwant %.300s", what, got, want)
+		}
+		mem.AssertSize(t, 0)
+	}
+	check("cold lookup", "a", lookup)
+	cold := c.Stats()
+	if cold.Misses == 0 || cold.Files != 1 {
+		t.Fatalf("a cold lookup: %+v, want the filter column's page cached, no other", cold)
+	}
+	// Read again, the pages the cold read cached (the filter column's) are
+	// hits; those it decoded for their rows only are misses again.
+	check("warm lookup", "a", lookup)
+	if s := c.Stats(); s.Misses-cold.Misses != cold.Misses-cold.Files || s.Hits-cold.Hits != cold.Hits+cold.Files || s.Files != cold.Files {
+		t.Fatalf("warm lookup: %+v after %+v, want %d more hits and %d more misses", s, cold, cold.Hits+cold.Files, cold.Misses-cold.Files)
+	}
+	// Its buffers are what the cache is charged, beyond a fixed overhead
+	// per page.
+	if s := c.Stats(); s.Bytes-s.Files*pageEntryOverhead != int64(cmem.CurrentAlloc()) {
+		t.Fatalf("charged %d bytes for %d pages, their buffers hold %d", s.Bytes, s.Files, cmem.CurrentAlloc())
+	}
+
+	// Path "a" now holds b's bytes: another size, so other pages.
+	fio.files["a"] = b
+	before := c.Stats()
+	check("rewritten file", "a", lookup)
+	if s := c.Stats(); s.Misses == before.Misses || s.Files <= before.Files {
+		t.Fatalf("a file of another size at a cached path was served from the cache: %+v", s)
+	}
+
+	// Every page of b under a bound of a few pages: evictions, and never
+	// more held than the bound.
+	c.lru.resize(0)
+	cmem.AssertSize(t, 0)
+	const bound = 6 << 10 // a few pages of 32 rows
+	c.lru.resize(bound)
+	for _, f := range []iceberg.BooleanExpression{iceberg.GreaterThanEqual(R("id"), int64(0)), iceberg.NotEqualTo(R("s"), "bb"), lookup} {
+		check(fmt.Sprintf("bounded %s", f), "a", f)
+		if s := c.Stats(); s.Bytes > bound || s.Evictions == 0 {
+			t.Fatalf("%s: %+v, want at most %d bytes, evictions", f, s, bound)
+		}
+	}
+	// Batches never hold the cache's buffers (a result kept for long
+	// would pin whole pages): with every batch of scans that keep all the
+	// rows of their filter column kept, the cache lets go of everything.
+	c.lru.resize(64 << 20)
+	var held []arrow.RecordBatch
+	page := iceberg.NewAnd(iceberg.GreaterThanEqual(R("id"), int64(128)), iceberg.LessThan(R("id"), int64(160)))
+	for _, f := range []iceberg.BooleanExpression{iceberg.GreaterThanEqual(R("id"), int64(0)), lookup, page} {
+		for range 2 { // cold, then from the cache
+			for b, err := range scanPath(t, fio, "whole", f, mem, c) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				held = append(held, b)
+			}
+		}
+	}
+	if c.Stats().Hits == 0 {
+		t.Fatal("no page read from the cache")
+	}
+	c.lru.resize(0)
+	cmem.AssertSize(t, 0)
+	for _, b := range held {
+		b.Release()
+	}
+	mem.AssertSize(t, 0)
+}
+
+// TestPageCacheConcurrent: many scans of the same files at once through one
+// small cache, whose entries are evicted while other scans read them, read
+// the rows of reading without the cache, and every buffer is freed once the
+// cache lets go of its pages.
+func TestPageCacheConcurrent(t *testing.T) {
+	R := func(s string) iceberg.Reference { return iceberg.Reference(s) }
+	fio := &memFS{files: map[string][]byte{}}
+	for i := range 3 {
+		fio.files[fmt.Sprint(i)] = fuzzRowsWith(t, 1000*i, 400, parquetw.EncoderOptions{MaxRowGroupRows: 100, PageSize: 256, PageRowLimit: 16})
+	}
+	filters := []iceberg.BooleanExpression{
+		iceberg.GreaterThanEqual(R("id"), int64(0)),
+		iceberg.EqualTo(R("id"), int64(1234)),
+		iceberg.NotEqualTo(R("s"), "bb"),
+		iceberg.NewOr(iceberg.LessThan(R("id"), int64(50)), iceberg.EqualTo(R("b"), true)),
+	}
+	want := map[string]string{}
+	for i, f := range filters {
+		for path := range fio.files {
+			want[fmt.Sprint(i, path)] = readPath(t, fio, path, f, memory.DefaultAllocator, nil)
+		}
+	}
+	for _, bound := range []int64{64 << 20, 16 << 10} {
+		mem, cmem := newCheckedPoisoning(), newCheckedPoisoning()
+		c := NewPageCache(bound, cmem)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := range 12 {
+					i, path := (g+n)%len(filters), fmt.Sprint((g*7+n)%3)
+					if got := readPath(t, fio, path, filters[i], mem, c); got != want[fmt.Sprint(i, path)] {
+						errs <- fmt.Errorf("bound %d, filter %s, file %s:\n got %.300s\nwant %.300s", bound, filters[i], path, got, want[fmt.Sprint(i, path)])
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		mem.AssertSize(t, 0)
+		s := c.Stats()
+		if s.Hits == 0 || (bound < 1<<20 && s.Evictions == 0) {
+			t.Fatalf("bound %d: %+v, want hits and, under a small bound, evictions", bound, s)
+		}
+		c.lru.resize(0)
+		cmem.AssertSize(t, 0)
+	}
+}
