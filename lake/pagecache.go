@@ -12,7 +12,7 @@ import (
 )
 
 // DefaultPageCacheBytes bounds the process's cache of decoded pages.
-const DefaultPageCacheBytes = 64 << 20
+const DefaultPageCacheBytes = 256 << 20
 
 // pageCache is the process's page cache, shared like footers: keyed by the
 // full path and size of an immutable data file.

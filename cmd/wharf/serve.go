@@ -7,11 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +44,9 @@ type serveFlags struct {
 	tokens                     stringList
 	clickhouse, clickhouseHTTP string
 	statementTimeout           time.Duration
+	// The query gate's caches (olap.Config): unset keeps its default, 0
+	// turns a cache off.
+	resultCache, pageCache, footerCache byteSize
 }
 
 func parseServeFlags(args []string, std stdio) (*serveFlags, error) {
@@ -62,12 +68,20 @@ func parseServeFlags(args []string, std stdio) (*serveFlags, error) {
 	fs.DurationVar(&f.statementTimeout, "statement-timeout", api.DefaultStatementTimeout, "cancel a SQL statement of the HTTP API after this long (0: never)")
 	fs.StringVar(&f.clickhouse, "clickhouse", "127.0.0.1:9000", "ClickHouse native protocol `addr`ess (port 0 picks a free port)")
 	fs.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "ClickHouse HTTP interface `addr`ess (port 0 picks a free port)")
+	fs.Var(&f.resultCache, "result-cache", "result cache `size` (e.g. 256MiB; 0: off; default 256MiB)")
+	fs.Var(&f.pageCache, "page-cache", "cache of decoded Parquet pages, `size` (0: off; default 256MiB)")
+	fs.Var(&f.footerCache, "footer-cache", "cache of parsed Parquet footers and page indexes, `size` (at least 1MiB; default 32MiB)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(std.stderr, "wharf serve: unexpected argument %q\n", pos[0])
+		return nil, errUsage
+	}
+	if f.footerCache.set && f.footerCache.n < 1<<20 {
+		// Every scan opens its files through it: it cannot be off.
+		fmt.Fprintf(std.stderr, "wharf serve: --footer-cache %d: want at least 1MiB\n", f.footerCache.n)
 		return nil, errUsage
 	}
 	if f.s3AccessKey == "" {
@@ -238,7 +252,7 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Both front ends run statements through one gate: admission control,
 	// prepared plans, the result cache.
-	gate := olap.New(sess, olap.WithRegisterer(reg))
+	gate := olap.New(sess, olap.WithRegisterer(reg), olap.WithConfig(f.gateConfig()))
 	apiOpts := []api.Option{api.WithTokens(toks...), api.WithLogger(log), api.WithStatementTimeout(f.statementTimeout), api.WithJobs(jobs), api.WithRegisterer(reg)}
 	if cdb, ok := wh.CatalogDB(); ok {
 		// The same catalog database, served to other engines over the
@@ -350,4 +364,61 @@ func writeAddresses(path string, addrs map[string]string) error {
 		return fmt.Errorf("writing addresses: %w", err)
 	}
 	return nil
+}
+
+// gateConfig is the query gate's configuration: its defaults, but for the
+// cache sizes given.
+func (f *serveFlags) gateConfig() olap.Config {
+	var c olap.Config
+	c.ResultCacheBytes = f.resultCache.orOff()
+	c.PageCacheBytes = f.pageCache.orOff()
+	if f.footerCache.set {
+		c.FooterCacheBytes = f.footerCache.n
+	}
+	return c
+}
+
+// A byteSize is a flag of a number of bytes with an optional binary unit:
+// 512KiB, 256MiB, 2GiB (or plain bytes).
+type byteSize struct {
+	n   int64
+	set bool
+}
+
+func (b *byteSize) String() string {
+	if !b.set {
+		return ""
+	}
+	return strconv.FormatInt(b.n, 10)
+}
+
+func (b *byteSize) Set(v string) error {
+	num, mult := v, int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			num, mult = n, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return fmt.Errorf("want a size such as 256MiB, 2GiB or a number of bytes, got %q", v)
+	}
+	b.n, b.set = n*mult, true
+	return nil
+}
+
+// orOff is the size as olap.Config takes it: 0 (the default) when unset,
+// negative (off) when set to 0.
+func (b byteSize) orOff() int64 {
+	switch {
+	case !b.set:
+		return 0
+	case b.n == 0:
+		return -1
+	}
+	return b.n
 }

@@ -85,6 +85,23 @@ func TestServeFlags(t *testing.T) {
 	if _, err := f.apiTokens(); err == nil {
 		t.Error("missing token file accepted")
 	}
+
+	// Cache sizes: unset keeps the gate's defaults, 0 turns one off.
+	if c := f.gateConfig(); c.ResultCacheBytes != 0 || c.PageCacheBytes != 0 || c.FooterCacheBytes != 0 {
+		t.Errorf("no cache flags: %+v", c)
+	}
+	f, err = parseServeFlags([]string{"--result-cache", "0", "--page-cache", "1GiB", "--footer-cache", "64MiB"}, std)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := f.gateConfig(); c.ResultCacheBytes != -1 || c.PageCacheBytes != 1<<30 || c.FooterCacheBytes != 64<<20 {
+		t.Errorf("cache flags: %+v", c)
+	}
+	for _, bad := range [][]string{{"--page-cache", "lots"}, {"--result-cache", "-1MiB"}, {"--page-cache", "9999999999GiB"}, {"--footer-cache", "0"}} {
+		if _, err := parseServeFlags(bad, std); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
 }
 
 func TestWriteAddresses(t *testing.T) {
