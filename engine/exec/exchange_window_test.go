@@ -48,13 +48,15 @@ func winBatch(rows []winRow) arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
-// winStep is one step of a random window run: a batch of rows, a
-// watermark (wm > 0) or a barrier.
-type winStep struct {
-	rows    []winRow
+// runStep is one step of a random run of rows R: a batch of rows, a
+// watermark (wm > 0) or a barrier (a snapshot).
+type runStep[R any] struct {
+	rows    []R
 	wm      int64
 	barrier bool
 }
+
+type winStep = runStep[winRow]
 
 // randomWindowSteps makes rows of 7 keys (and NULL) over about a minute,
 // their times mostly rising with some out of order, a watermark that

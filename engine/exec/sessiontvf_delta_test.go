@@ -69,13 +69,7 @@ func sessBatch(mem memory.Allocator, rows []sessRow) arrow.RecordBatch {
 	return array.NewRecordBatch(sessSchema, cols, int64(len(rows)))
 }
 
-// sessEvent is one step of a random run: a batch, a watermark, or a
-// barrier (a snapshot).
-type sessEvent struct {
-	rows    []sessRow
-	wm      int64
-	barrier bool
-}
+type sessEvent = runStep[sessRow]
 
 // randomSessionRun returns a run of about n rows over a few keys: times
 // mostly rising, out of order by up to twice the gap (rows that bridge
