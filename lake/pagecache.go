@@ -3,7 +3,6 @@ package lake
 import (
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -136,11 +135,11 @@ type cachedPages struct {
 func (s *cachedPages) load(a int64) (rowSource, int64, int64, error) {
 	s.release()
 	oi, col := s.oi, s.at.col.idx
-	n := oi.NumPages()
-	i := sort.Search(n, func(i int) bool { return oi.FirstRowIndex(i) > a }) - 1
-	if i < 0 {
-		return nil, 0, 0, fmt.Errorf("column %d: no page holds row %d", col, a)
+	i, err := pageOf(oi, a, col)
+	if err != nil {
+		return nil, 0, 0, err
 	}
+	n := oi.NumPages()
 	first, end := oi.FirstRowIndex(i), s.at.rows
 	if i+1 < n {
 		end = oi.FirstRowIndex(i + 1)
@@ -160,7 +159,6 @@ func (s *cachedPages) load(a int64) (rowSource, int64, int64, error) {
 		return &s.pv, first, end, nil
 	}
 	if !ok {
-		var err error
 		if arr, err = s.decode(i, first, end); err != nil {
 			return nil, 0, 0, err
 		}

@@ -476,6 +476,16 @@ func (r *firstReader) readColumn(cc pqgo.ColumnChunk, f io.ReaderAt, rs []rng, a
 	return b.NewArray(), false, nil
 }
 
+// pageOf returns the ordinal in oi of the page holding row a of column
+// col's chunk: the last one starting at or before it.
+func pageOf(oi pqgo.OffsetIndex, a int64, col int) (int, error) {
+	i := sort.Search(oi.NumPages(), func(i int) bool { return oi.FirstRowIndex(i) > a }) - 1
+	if i < 0 {
+		return 0, fmt.Errorf("column %d: no page holds row %d", col, a)
+	}
+	return i, nil
+}
+
 // streamedPages reads pages one after the other, jumping to a page by the
 // offset index (when there is one) and reading on from a page to the next.
 // Pages are never sliced.
@@ -494,9 +504,9 @@ func (s *streamedPages) load(a int64) (rowSource, int64, int64, error) {
 		s.release()
 		pos = s.end
 		if oi := s.oi; oi != nil {
-			i := sort.Search(oi.NumPages(), func(i int) bool { return oi.FirstRowIndex(i) > a }) - 1
-			if i < 0 {
-				return nil, 0, 0, fmt.Errorf("column %d: no page holds row %d", s.col, a)
+			i, err := pageOf(oi, a, s.col)
+			if err != nil {
+				return nil, 0, 0, err
 			}
 			if first := oi.FirstRowIndex(i); first != s.end || s.end == 0 {
 				if err := s.pages.SeekToRow(first); err != nil {
