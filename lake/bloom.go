@@ -153,9 +153,9 @@ func (p *pred) bloomMightMatch(has func(field int, vals []scalar) bool) bool {
 	return true
 }
 
-// A rowGroupBlooms answers, for one row group of an open data file, whether
-// a column may hold some values, by the chunk's bloom filter (read through
-// the footer cache).
+// A rowGroupBlooms answers, for row group rg of an open data file (readFile
+// moves one along the file's row groups), whether a column may hold some
+// values, by the chunk's bloom filter (read through the footer cache).
 type rowGroupBlooms struct {
 	cache *FooterCache
 	pf    *pqgo.File

@@ -202,15 +202,19 @@ func (r *firstReader) readFile(ctx context.Context, path string, size int64, yie
 	if err != nil {
 		return err
 	}
+	file := fileKey{path, size}
+	var blooms *rowGroupBlooms // one per file, pointed at each row group in turn
+	if r.bloom {
+		blooms = &rowGroupBlooms{cache: r.cache, pf: pf, r: h, file: file, cols: cols}
+	}
 	for i, rg := range pf.RowGroups() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var blooms *rowGroupBlooms
-		if r.bloom {
-			blooms = &rowGroupBlooms{cache: r.cache, pf: pf, r: h, file: fileKey{path, size}, rg: i, cols: cols}
+		if blooms != nil {
+			blooms.rg = i
 		}
-		rec, err := r.rowGroup(rg, h, fileKey{path, size}, i, cols, blooms)
+		rec, err := r.rowGroup(rg, h, file, i, cols, blooms)
 		if err != nil {
 			return fmt.Errorf("data file %s: %w", path, err)
 		}
