@@ -97,7 +97,14 @@ func TestServeFlags(t *testing.T) {
 	if c := f.gateConfig(); c.ResultCacheBytes != -1 || c.PageCacheBytes != 1<<30 || c.FooterCacheBytes != 64<<20 {
 		t.Errorf("cache flags: %+v", c)
 	}
-	for _, bad := range [][]string{{"--page-cache", "lots"}, {"--result-cache", "-1MiB"}, {"--page-cache", "9999999999GiB"}, {"--footer-cache", "0"}} {
+	f, err = parseServeFlags([]string{"--page-cache", "0", "--result-cache", "512KiB", "--footer-cache", "1MiB"}, std)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := f.gateConfig(); c.PageCacheBytes != -1 || c.ResultCacheBytes != 512<<10 || c.FooterCacheBytes != 1<<20 {
+		t.Errorf("cache flags (page cache off, footer cache at its least): %+v", c)
+	}
+	for _, bad := range [][]string{{"--page-cache", "lots"}, {"--result-cache", "-1MiB"}, {"--page-cache", "9999999999GiB"}, {"--footer-cache", "0"}, {"--footer-cache", "1023KiB"}} {
 		if _, err := parseServeFlags(bad, std); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
