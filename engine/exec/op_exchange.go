@@ -505,11 +505,13 @@ func (r *router) Emit(ctx context.Context, b arrow.RecordBatch) error {
 // key columns (encoded as rowEncoder encodes them, so NULL keys and equal
 // values of any type go to one worker).
 type splitter struct {
-	enc rowEncoder
-	idx [][]int32
+	enc   rowEncoder
+	idx   [][]int32
+	parts []arrow.RecordBatch
 }
 
-// split returns one batch per worker, nil where it gets no rows.
+// split returns one batch per worker, nil where it gets no rows. The slice
+// is the splitter's, valid until its next split.
 func (s *splitter) split(ctx context.Context, ev *expr.EvalContext, b arrow.RecordBatch, keys []arrow.Array, n int) ([]arrow.RecordBatch, error) {
 	rows := int(b.NumRows())
 	s.enc.encode(keys, rows)
@@ -521,7 +523,9 @@ func (s *splitter) split(ctx context.Context, ev *expr.EvalContext, b arrow.Reco
 		j := workerOf(hashBytes(s.enc.row(i)), n)
 		s.idx[j] = append(s.idx[j], int32(i))
 	}
-	parts := make([]arrow.RecordBatch, n)
+	s.parts = resize(s.parts, n)
+	clear(s.parts)
+	parts := s.parts
 	for j, idx := range s.idx[:n] {
 		switch len(idx) {
 		case 0:
