@@ -173,9 +173,18 @@ func (x *exchange) start() {
 }
 
 // send queues t for w, waiting while w's queue is full.
-func (x *exchange) send(w *worker, t task) {
+func (w *worker) send(t task) {
 	w.pending.Add(1)
 	w.tasks <- t
+}
+
+// route queues each instance its part of a split batch.
+func (x *exchange) route(ctx context.Context, parts []arrow.RecordBatch) {
+	for j, p := range parts {
+		if p != nil {
+			x.global[j].send(task{ctx: ctx, b: p})
+		}
+	}
 }
 
 func (x *exchange) Process(ctx context.Context, b arrow.RecordBatch, out Emitter) error {
@@ -194,7 +203,7 @@ func (x *exchange) Process(ctx context.Context, b arrow.RecordBatch, out Emitter
 			if i*per >= n {
 				break
 			}
-			x.send(w, task{ctx: ctx, b: b.NewSlice(int64(i*per), int64(min(n, (i+1)*per)))})
+			w.send(task{ctx: ctx, b: b.NewSlice(int64(i*per), int64(min(n, (i+1)*per)))})
 		}
 		return x.flushAfter(ctx, out)
 	}
@@ -207,11 +216,7 @@ func (x *exchange) Process(ctx context.Context, b arrow.RecordBatch, out Emitter
 	if err != nil {
 		return err
 	}
-	for j, p := range parts {
-		if p != nil {
-			x.send(x.global[j], task{ctx: ctx, b: p})
-		}
-	}
+	x.route(ctx, parts)
 	return x.flushAfter(ctx, out)
 }
 
@@ -284,7 +289,7 @@ func (x *exchange) each(ctx context.Context, hook func(w *worker) error) error {
 	x.start()
 	x.localWG.Wait() // the local phases' output is queued for the instances
 	for _, w := range x.global {
-		x.send(w, task{ctx: ctx, hook: hook})
+		w.send(task{ctx: ctx, hook: hook})
 	}
 	x.globalWG.Wait()
 	return x.failure()
@@ -493,11 +498,7 @@ func (r *router) Emit(ctx context.Context, b arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
-	for j, p := range parts {
-		if p != nil {
-			x.send(x.global[j], task{ctx: ctx, b: p})
-		}
-	}
+	x.route(ctx, parts)
 	return nil
 }
 
