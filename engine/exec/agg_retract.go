@@ -584,12 +584,17 @@ func (a *sumRAcc[T, A]) partialTypes() []arrow.DataType {
 }
 
 func (a *sumRAcc[T, A]) partial(alloc memory.Allocator, groups []uint32) []arrow.Array {
-	sums, counts := make([]A, len(groups)), make([]int64, len(groups))
+	return sumPartial(alloc, a.partialTypes(), a.sums, a.counts, groups)
+}
+
+// sumPartial is a sum accumulator's partial of groups: their sums and
+// counts, as columns of types.
+func sumPartial[A arrow.FixedWidthType](alloc memory.Allocator, types []arrow.DataType, sums []A, counts []int64, groups []uint32) []arrow.Array {
+	s, c := make([]A, len(groups)), make([]int64, len(groups))
 	for k, g := range groups {
-		sums[k], counts[k] = a.sums[g], a.counts[g]
+		s[k], c[k] = sums[g], counts[g]
 	}
-	types := a.partialTypes()
-	return []arrow.Array{fixedArray(alloc, types[0], sums, nil), fixedArray(alloc, types[1], counts, nil)}
+	return []arrow.Array{fixedArray(alloc, types[0], s, nil), fixedArray(alloc, types[1], c, nil)}
 }
 
 func (a *sumRAcc[T, A]) merge(groups []uint32, cols []arrow.Array, _ *rowEncoder) {
@@ -607,12 +612,7 @@ func (a *decSumRAcc) partialTypes() []arrow.DataType {
 }
 
 func (a *decSumRAcc) partial(alloc memory.Allocator, groups []uint32) []arrow.Array {
-	sums, counts := make([]decimal128.Num, len(groups)), make([]int64, len(groups))
-	for k, g := range groups {
-		sums[k], counts[k] = a.sums[g], a.counts[g]
-	}
-	types := a.partialTypes()
-	return []arrow.Array{fixedArray(alloc, types[0], sums, nil), fixedArray(alloc, types[1], counts, nil)}
+	return sumPartial(alloc, a.partialTypes(), a.sums, a.counts, groups)
 }
 
 func (a *decSumRAcc) merge(groups []uint32, cols []arrow.Array, _ *rowEncoder) {

@@ -173,9 +173,18 @@ func (x *exchange) start() {
 }
 
 // send queues t for w, waiting while w's queue is full.
-func (x *exchange) send(w *worker, t task) {
+func (w *worker) send(t task) {
 	w.pending.Add(1)
 	w.tasks <- t
+}
+
+// route queues each instance its part of a split batch.
+func (x *exchange) route(ctx context.Context, parts []arrow.RecordBatch) {
+	for j, p := range parts {
+		if p != nil {
+			x.global[j].send(task{ctx: ctx, b: p})
+		}
+	}
 }
 
 func (x *exchange) Process(ctx context.Context, b arrow.RecordBatch, out Emitter) error {
@@ -194,7 +203,7 @@ func (x *exchange) Process(ctx context.Context, b arrow.RecordBatch, out Emitter
 			if i*per >= n {
 				break
 			}
-			x.send(w, task{ctx: ctx, b: b.NewSlice(int64(i*per), int64(min(n, (i+1)*per)))})
+			w.send(task{ctx: ctx, b: b.NewSlice(int64(i*per), int64(min(n, (i+1)*per)))})
 		}
 		return x.flushAfter(ctx, out)
 	}
@@ -207,11 +216,7 @@ func (x *exchange) Process(ctx context.Context, b arrow.RecordBatch, out Emitter
 	if err != nil {
 		return err
 	}
-	for j, p := range parts {
-		if p != nil {
-			x.send(x.global[j], task{ctx: ctx, b: p})
-		}
-	}
+	x.route(ctx, parts)
 	return x.flushAfter(ctx, out)
 }
 
@@ -284,7 +289,7 @@ func (x *exchange) each(ctx context.Context, hook func(w *worker) error) error {
 	x.start()
 	x.localWG.Wait() // the local phases' output is queued for the instances
 	for _, w := range x.global {
-		x.send(w, task{ctx: ctx, hook: hook})
+		w.send(task{ctx: ctx, hook: hook})
 	}
 	x.globalWG.Wait()
 	return x.failure()
@@ -493,11 +498,7 @@ func (r *router) Emit(ctx context.Context, b arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
-	for j, p := range parts {
-		if p != nil {
-			x.send(x.global[j], task{ctx: ctx, b: p})
-		}
-	}
+	x.route(ctx, parts)
 	return nil
 }
 
@@ -505,11 +506,13 @@ func (r *router) Emit(ctx context.Context, b arrow.RecordBatch) error {
 // key columns (encoded as rowEncoder encodes them, so NULL keys and equal
 // values of any type go to one worker).
 type splitter struct {
-	enc rowEncoder
-	idx [][]int32
+	enc   rowEncoder
+	idx   [][]int32
+	parts []arrow.RecordBatch
 }
 
-// split returns one batch per worker, nil where it gets no rows.
+// split returns one batch per worker, nil where it gets no rows. The slice
+// is the splitter's, valid until its next split.
 func (s *splitter) split(ctx context.Context, ev *expr.EvalContext, b arrow.RecordBatch, keys []arrow.Array, n int) ([]arrow.RecordBatch, error) {
 	rows := int(b.NumRows())
 	s.enc.encode(keys, rows)
@@ -521,7 +524,9 @@ func (s *splitter) split(ctx context.Context, ev *expr.EvalContext, b arrow.Reco
 		j := workerOf(hashBytes(s.enc.row(i)), n)
 		s.idx[j] = append(s.idx[j], int32(i))
 	}
-	parts := make([]arrow.RecordBatch, n)
+	s.parts = resize(s.parts, n)
+	clear(s.parts)
+	parts := s.parts
 	for j, idx := range s.idx[:n] {
 		switch len(idx) {
 		case 0:

@@ -49,11 +49,12 @@ type GroupAgg struct {
 	ev       *expr.EvalContext
 
 	// Scratch reused across batches.
-	groups []uint32
-	signs  []int8
-	rows   []int32
-	vals   rowEncoder
-	out    rowEncoder
+	groups  []uint32
+	signs   []int8
+	rows    []int32
+	vals    rowEncoder
+	out     rowEncoder
+	keyRows [][]byte // groups' encoded keys, for keyColumns
 }
 
 type groupAggCall struct {
@@ -179,6 +180,15 @@ func (g *GroupAgg) Process(ctx context.Context, b arrow.RecordBatch, out Emitter
 	return nil
 }
 
+// keyColumns decodes the keys of groups ids into columns.
+func (g *GroupAgg) keyColumns(ids []uint32) []arrow.Array {
+	g.keyRows = resize(g.keyRows, len(ids))
+	for k, id := range ids {
+		g.keyRows[k] = g.group.t.key(int(id))
+	}
+	return decodeRows(g.ev.Alloc, g.keyTypes, g.keyRows)
+}
+
 // emitPartials emits, as a local phase, one partial row per group of the
 // batch just folded, then forgets the groups: nothing is kept across
 // batches, so a barrier finds nothing to emit or snapshot.
@@ -187,11 +197,10 @@ func (g *GroupAgg) emitPartials(ctx context.Context, out Emitter) error {
 	alloc := g.ev.Alloc
 	ids := resize(g.groups, n)
 	g.groups = ids
-	keyRows := make([][]byte, n)
 	for id := range n {
-		ids[id], keyRows[id] = uint32(id), g.group.t.key(id)
+		ids[id] = uint32(id)
 	}
-	cols := decodeRows(alloc, g.keyTypes, keyRows)
+	cols := g.keyColumns(ids)
 	cols = append(cols, fixedArray(alloc, arrow.PrimitiveTypes.Int64, g.live[:n], nil))
 	for _, c := range g.calls {
 		cols = append(cols, c.merge.partial(alloc, ids)...)
@@ -336,16 +345,14 @@ func (g *GroupAgg) emitChanges(ctx context.Context, out Emitter) error {
 		return nil
 	}
 	alloc := g.ev.Alloc
-	keyRows := make([][]byte, len(touched))
-	for k, id := range touched {
+	for _, id := range touched {
 		if g.live[id] < 0 {
 			// Partials add up in any order, so a global phase checks the
 			// group only once the epoch is complete.
 			return fmt.Errorf("continuous GROUP BY: a group received %d more retractions (-U/-D) than rows", -g.live[id])
 		}
-		keyRows[k] = g.group.t.key(int(id))
 	}
-	cols := decodeRows(alloc, g.keyTypes, keyRows)
+	cols := g.keyColumns(touched)
 	for _, c := range g.calls {
 		cols = append(cols, c.acc.emit(alloc, touched))
 	}

@@ -50,6 +50,7 @@ type windowAgg struct {
 	every     time.Duration    // early firing's delay; 0: off
 	now       func() time.Time // processing time, for early firing
 	changelog *arrow.Schema    // the output's schema plus RowKindColumn, made on first use
+	aggTypes  []arrow.DataType // the output's aggregate columns, made with changelog
 	scratch   rowEncoder       // a window's current results, compared with what it fired
 }
 
@@ -260,18 +261,18 @@ func (w *windowAgg) fire(ctx context.Context, win *openWindow, final bool, out E
 		}
 	}
 	if w.changelog == nil {
-		w.changelog = arrow.NewSchema(append(cur.Schema().Fields(), RowKindField), nil)
+		fields := cur.Schema().Fields()
+		w.changelog = arrow.NewSchema(append(fields, RowKindField), nil)
+		for _, f := range fields[nkeys:] {
+			w.aggTypes = append(w.aggTypes, f.Type)
+		}
 	}
 	if len(retract) > 0 {
 		cols, err := takeColumns(ctx, w.alloc, cur.Columns()[:nkeys], retract)
 		if err != nil {
 			return err
 		}
-		var aggTypes []arrow.DataType
-		for _, f := range cur.Schema().Fields()[nkeys:] {
-			aggTypes = append(aggTypes, f.Type)
-		}
-		cols = append(cols, decodeRows(w.alloc, aggTypes, old)...)
+		cols = append(cols, decodeRows(w.alloc, w.aggTypes, old)...)
 		rec := withKinds(w.changelog, cols, slices.Repeat([]int8{int8(UpdateBefore)}, len(retract)), w.alloc)
 		releaseAll(cols)
 		if err := out.Emit(ctx, rec); err != nil {
