@@ -436,21 +436,15 @@ func (g *GroupAgg) SnapshotDelta(dst []byte) ([]byte, error) {
 	if len(g.touched.ids) > 0 {
 		return nil, fmt.Errorf("BUG: continuous GROUP BY snapshot with changes not yet emitted")
 	}
-	changed := g.changed.sorted()
-	w := stateWriter{b: append(dst, groupAggDeltaVersion)}
-	w.uvarint(uint64(len(changed)))
-	for _, id := range changed {
-		w.uvarint(uint64(id))
-		g.saveGroup(&w, int(id))
+	return g.changed.appendDelta(dst, groupAggDeltaVersion, func(w *stateWriter, id int) {
+		g.saveGroup(w, id)
 		for _, c := range g.calls {
-			c.acc.saveGroup(&w, int(id))
+			c.acc.saveGroup(w, id)
 			if c.distinct != nil {
-				c.distinct.saveGroup(&w, int(id))
+				c.distinct.saveGroup(w, id)
 			}
 		}
-	}
-	g.changed.reset()
-	return w.b, nil
+	}), nil
 }
 
 // saveGroup writes group id's key, row count and last emitted result.

@@ -270,15 +270,7 @@ func (r *Rank) SnapshotDelta(dst []byte) ([]byte, error) {
 	if len(r.touched.ids) > 0 {
 		return nil, fmt.Errorf("BUG: continuous Top-N snapshot with changes not yet emitted")
 	}
-	changed := r.changed.sorted()
-	w := stateWriter{b: append(dst, rankDeltaVersion)}
-	w.uvarint(uint64(len(changed)))
-	for _, p := range changed {
-		w.uvarint(uint64(p))
-		r.savePartition(&w, int(p))
-	}
-	r.changed.reset()
-	return w.b, nil
+	return r.changed.appendDelta(dst, rankDeltaVersion, r.savePartition), nil
 }
 
 func (r *Rank) savePartition(w *stateWriter, p int) {
