@@ -49,3 +49,13 @@ func (c *changeSet) appendDelta(dst []byte, version byte, save func(w *stateWrit
 	c.reset()
 	return w.b
 }
+
+// deltaID reads an id appendDelta wrote, of n numbered so far: an existing
+// one or the next.
+func (r *stateReader) deltaID(n int, what string) int {
+	id := r.uvarint()
+	if r.err == nil && id > uint64(n) {
+		r.fail("%s %d after %d %ss", what, id, n, what)
+	}
+	return int(id)
+}

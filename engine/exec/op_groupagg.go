@@ -490,17 +490,14 @@ func (g *GroupAgg) ApplyDelta(delta []byte) error {
 	r := &stateReader{what: "continuous GROUP BY delta", b: delta}
 	r.header(groupAggDeltaVersion)
 	for range r.count(4) { // a group: its number, key, row count and flag
-		id := r.uvarint()
-		if r.err == nil && id > uint64(g.group.len()) {
-			r.fail("group %d after %d groups", id, g.group.len())
-		}
-		if g.readGroup(r, int(id)); r.err != nil {
+		id := r.deltaID(g.group.len(), "group")
+		if g.readGroup(r, id); r.err != nil {
 			return r.err
 		}
 		for _, c := range g.calls {
-			c.acc.loadGroup(r, int(id))
+			c.acc.loadGroup(r, id)
 			if c.distinct != nil {
-				c.distinct.loadGroup(r, int(id))
+				c.distinct.loadGroup(r, id)
 			}
 		}
 	}

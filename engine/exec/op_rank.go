@@ -304,11 +304,7 @@ func (r *Rank) ApplyDelta(delta []byte) error {
 	rd := &stateReader{what: "continuous Top-N delta", b: delta}
 	rd.header(rankDeltaVersion)
 	for range rd.count(3) { // a partition: its number, key and rows
-		p := rd.uvarint()
-		if rd.err == nil && p > uint64(len(r.top)) {
-			rd.fail("partition %d after %d partitions", p, len(r.top))
-		}
-		if r.readPartition(rd, int(p)); rd.err != nil {
+		if r.readPartition(rd, rd.deltaID(len(r.top), "partition")); rd.err != nil {
 			return rd.err
 		}
 	}
