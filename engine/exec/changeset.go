@@ -34,3 +34,28 @@ func (c *changeSet) reset() {
 }
 
 func (c *changeSet) size() int64 { return int64(cap(c.in) + 4*cap(c.ids)) }
+
+// appendDelta appends a delta of the changed ids and starts a new one:
+// version, the number of ids, then per id, by number, the id and what save
+// writes of it.
+func (c *changeSet) appendDelta(dst []byte, version byte, save func(w *stateWriter, id int)) []byte {
+	ids := c.sorted()
+	w := stateWriter{b: append(dst, version)}
+	w.uvarint(uint64(len(ids)))
+	for _, id := range ids {
+		w.uvarint(uint64(id))
+		save(&w, int(id))
+	}
+	c.reset()
+	return w.b
+}
+
+// deltaID reads an id appendDelta wrote, of n numbered so far: an existing
+// one or the next.
+func (r *stateReader) deltaID(n int, what string) int {
+	id := r.uvarint()
+	if r.err == nil && id > uint64(n) {
+		r.fail("%s %d after %d %ss", what, id, n, what)
+	}
+	return int(id)
+}

@@ -443,21 +443,15 @@ func (g *GroupAgg) SnapshotDelta(dst []byte) ([]byte, error) {
 	if len(g.touched.ids) > 0 {
 		return nil, fmt.Errorf("BUG: continuous GROUP BY snapshot with changes not yet emitted")
 	}
-	changed := g.changed.sorted()
-	w := stateWriter{b: append(dst, groupAggDeltaVersion)}
-	w.uvarint(uint64(len(changed)))
-	for _, id := range changed {
-		w.uvarint(uint64(id))
-		g.saveGroup(&w, int(id))
+	return g.changed.appendDelta(dst, groupAggDeltaVersion, func(w *stateWriter, id int) {
+		g.saveGroup(w, id)
 		for _, c := range g.calls {
-			c.acc.saveGroup(&w, int(id))
+			c.acc.saveGroup(w, id)
 			if c.distinct != nil {
-				c.distinct.saveGroup(&w, int(id))
+				c.distinct.saveGroup(w, id)
 			}
 		}
-	}
-	g.changed.reset()
-	return w.b, nil
+	}), nil
 }
 
 // saveGroup writes group id's key, row count and last emitted result.
@@ -503,17 +497,14 @@ func (g *GroupAgg) ApplyDelta(delta []byte) error {
 	r := &stateReader{what: "continuous GROUP BY delta", b: delta}
 	r.header(groupAggDeltaVersion)
 	for range r.count(4) { // a group: its number, key, row count and flag
-		id := r.uvarint()
-		if r.err == nil && id > uint64(g.group.len()) {
-			r.fail("group %d after %d groups", id, g.group.len())
-		}
-		if g.readGroup(r, int(id)); r.err != nil {
+		id := r.deltaID(g.group.len(), "group")
+		if g.readGroup(r, id); r.err != nil {
 			return r.err
 		}
 		for _, c := range g.calls {
-			c.acc.loadGroup(r, int(id))
+			c.acc.loadGroup(r, id)
 			if c.distinct != nil {
-				c.distinct.loadGroup(r, int(id))
+				c.distinct.loadGroup(r, id)
 			}
 		}
 	}

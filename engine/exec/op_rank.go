@@ -26,19 +26,20 @@ import (
 // -U old, +U new; a slot only emitted before is -D; a new slot is +I. Rows
 // carry their row number (rank), then the row kind.
 type Rank struct {
-	schema   *arrow.Schema // input columns, row number, row kind
-	inTypes  []arrow.DataType
-	part     []int // partition columns
-	order    []SortKey
-	ordTypes []arrow.DataType
-	n        int
-	keepLast bool
-	parts    byteTable    // partition keys, numbered
-	top      [][]*rankRow // per partition: its best rows, best first
-	shown    [][]*rankRow // per partition: as last emitted
-	touched  changeSet    // partitions changed since the last emission
-	changed  changeSet    // partitions changed since the last snapshot (SnapshotDelta)
-	ev       *expr.EvalContext
+	schema    *arrow.Schema // input columns, row number, row kind
+	inTypes   []arrow.DataType
+	part      []int // partition columns
+	order     []SortKey
+	partTypes []arrow.DataType
+	ordTypes  []arrow.DataType
+	n         int
+	keepLast  bool
+	parts     byteTable    // partition keys, numbered
+	top       [][]*rankRow // per partition: its best rows, best first
+	shown     [][]*rankRow // per partition: as last emitted
+	touched   changeSet    // partitions changed since the last emission
+	changed   changeSet    // partitions changed since the last snapshot (SnapshotDelta)
+	ev        *expr.EvalContext
 
 	// Scratch reused across batches.
 	partEnc rowEncoder
@@ -79,6 +80,9 @@ func NewRank(schema *arrow.Schema, part []int, order []SortKey, n int, keepLast 
 			return nil, fmt.Errorf("a continuous Top-N cannot keep a column of type %s (%s)", f.Type, f.Name)
 		}
 		r.inTypes = append(r.inTypes, f.Type)
+	}
+	for _, c := range part {
+		r.partTypes = append(r.partTypes, r.inTypes[c])
 	}
 	for _, k := range order {
 		r.ordTypes = append(r.ordTypes, r.inTypes[k.Column])
@@ -270,15 +274,7 @@ func (r *Rank) SnapshotDelta(dst []byte) ([]byte, error) {
 	if len(r.touched.ids) > 0 {
 		return nil, fmt.Errorf("BUG: continuous Top-N snapshot with changes not yet emitted")
 	}
-	changed := r.changed.sorted()
-	w := stateWriter{b: append(dst, rankDeltaVersion)}
-	w.uvarint(uint64(len(changed)))
-	for _, p := range changed {
-		w.uvarint(uint64(p))
-		r.savePartition(&w, int(p))
-	}
-	r.changed.reset()
-	return w.b, nil
+	return r.changed.appendDelta(dst, rankDeltaVersion, r.savePartition), nil
 }
 
 func (r *Rank) savePartition(w *stateWriter, p int) {
@@ -312,11 +308,7 @@ func (r *Rank) ApplyDelta(delta []byte) error {
 	rd := &stateReader{what: "continuous Top-N delta", b: delta}
 	rd.header(rankDeltaVersion)
 	for range rd.count(3) { // a partition: its number, key and rows
-		p := rd.uvarint()
-		if rd.err == nil && p > uint64(len(r.top)) {
-			rd.fail("partition %d after %d partitions", p, len(r.top))
-		}
-		if r.readPartition(rd, int(p)); rd.err != nil {
+		if r.readPartition(rd, rd.deltaID(len(r.top), "partition")); rd.err != nil {
 			return rd.err
 		}
 	}
@@ -327,12 +319,8 @@ func (r *Rank) ApplyDelta(delta []byte) error {
 // existing partition must have the same key, and a new one (p is the
 // number of partitions) must have a new key.
 func (r *Rank) readPartition(rd *stateReader, p int) {
-	partTypes := make([]arrow.DataType, len(r.part))
-	for i, c := range r.part {
-		partTypes[i] = r.inTypes[c]
-	}
 	key := rd.bytes()
-	if rest, ok := encodedLen(key, partTypes); rd.err == nil && (!ok || rest != 0) {
+	if rest, ok := encodedLen(key, r.partTypes); rd.err == nil && (!ok || rest != 0) {
 		rd.fail("partition %d: a malformed key", p)
 	}
 	rows := rd.count(1 + len(r.order))

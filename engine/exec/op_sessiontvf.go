@@ -106,6 +106,19 @@ func (s *sessionTVF) reset() {
 	s.logging, s.log = false, nil
 }
 
+// assignGroups numbers the keys of b's rows into dst, emptied first; no
+// partition columns give none (every row is group 0).
+func (s *sessionTVF) assignGroups(b arrow.RecordBatch, dst []uint32) []uint32 {
+	if len(s.n.Partition) == 0 {
+		return dst[:0]
+	}
+	cols := make([]arrow.Array, len(s.n.Partition))
+	for i, c := range s.n.Partition {
+		cols[i] = b.Column(c)
+	}
+	return s.keys.assign(cols, int(b.NumRows()), dst[:0])
+}
+
 func (s *sessionTVF) Process(_ context.Context, b arrow.RecordBatch, _ Emitter) error {
 	return s.keep(b, true)
 }
@@ -120,14 +133,7 @@ func (s *sessionTVF) keep(b arrow.RecordBatch, checkLate bool) error {
 	if !ok {
 		return fmt.Errorf("BUG: session window time column is %s", b.Column(s.n.TimeCol).DataType())
 	}
-	cols := make([]arrow.Array, len(s.n.Partition))
-	for i, c := range s.n.Partition {
-		cols[i] = b.Column(c)
-	}
-	s.groups = s.groups[:0]
-	if len(cols) > 0 {
-		s.groups = s.keys.assign(cols, int(b.NumRows()), s.groups)
-	}
+	s.groups = s.assignGroups(b, s.groups)
 	kb := &keptBatch{b: b}
 	if s.logging {
 		kb.marks = make([]byte, b.NumRows())
@@ -142,7 +148,7 @@ func (s *sessionTVF) keep(b arrow.RecordBatch, checkLate bool) error {
 			continue
 		}
 		var g uint32
-		if len(cols) > 0 {
+		if len(s.groups) > 0 {
 			g = s.groups[i]
 		}
 		s.add(g, t, rowRef{b: kb, row: int32(i)})
@@ -623,13 +629,7 @@ func (s *sessionTVF) restore(state []byte) error {
 			return errkind.Errorf(errkind.Fatal, "session window state: record %d has %d rows, the sessions name %d", k, rec.NumRows(), used[k])
 		}
 		kbs[k] = &keptBatch{b: rec, live: int(rec.NumRows())}
-		if len(s.n.Partition) > 0 {
-			cols := make([]arrow.Array, len(s.n.Partition))
-			for i, c := range s.n.Partition {
-				cols[i] = rec.Column(c)
-			}
-			groups[k] = s.keys.assign(cols, int(rec.NumRows()), nil)
-		}
+		groups[k] = s.assignGroups(rec, nil)
 	}
 	open := map[uint32][]session{}
 	next := make([]int32, len(recs)) // per record: its next row

@@ -61,12 +61,9 @@ func TestParallelismProperties(t *testing.T) {
 	for name, with := range map[string]string{
 		"many": `'wharf.parallelism' = 'many'`, "zero": `'wharf.parallelism' = '0'`, "huge": `'wharf.parallelism' = '65'`,
 		"sometimes": `'wharf.agg-phase' = 'sometimes'`, "two": `'wharf.parallelism' = ' 3 ', 'wharf.agg-phase' = 'Two_Phase'`,
-		"one": `'wharf.parallelism' = '64', 'wharf.agg-phase' = 'ONE-PHASE'`, "plain": `'connector' = 'blackhole'`,
+		"one": `'wharf.parallelism' = '64', 'wharf.agg-phase' = 'ONE-PHASE'`, "plain": `'wharf.commit-interval' = '1 s'`,
 		"ttl": `'wharf.state.ttl' = '90 s'`, "never": `'wharf.state.ttl' = 'never'`,
 	} {
-		if name == "plain" {
-			with = `'wharf.commit-interval' = '1 s'`
-		}
 		mustExec(t, s, `CREATE TABLE `+name+` (auction BIGINT, n BIGINT, b BIGINT, PRIMARY KEY (auction) NOT ENFORCED) WITH (`+with+`)`)
 	}
 	for _, c := range []struct {
