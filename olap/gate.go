@@ -122,7 +122,8 @@ func (f *flights) done(key string, ch chan struct{}) {
 // preparedEntry is a reusable plan and what the gate learned running it.
 type preparedEntry struct {
 	p   *session.Prepared
-	key string // result cache key: the text and every pin
+	q   *sql.Query // as parsed, for the positions of errors
+	key string     // result cache key: the text and every pin
 	// scanned is the bytes the last run read after pruning (-1 = not run yet).
 	scanned atomic.Int64
 }
@@ -172,33 +173,44 @@ func New(s *session.Session, opts ...Option) *Gate {
 // Exec runs one statement: parsed once, a SELECT answered from the result
 // cache when its tables have not changed, anything else admitted to a lane
 // and run under that lane's time limit and the session's memory budget.
+// A SELECT whose exact text ran before skips the parser: on a cache hit,
+// parsing and printing the text was most of the gate's cost.
 func (g *Gate) Exec(ctx context.Context, text string, readOnly bool) (*session.Result, error) {
 	start := time.Now()
-	stmt, err := session.Parse(text)
+	tkey := textKey + preparedKey(ctx, text)
+	e, cur, err := g.lookup(ctx, tkey)
 	if err != nil {
-		return nil, err
+		return nil, session.Classify(err, e.q)
 	}
-	q, ok := stmt.(*sql.Query)
-	if !ok {
-		ln := LaneSmall
-		if _, insert := stmt.(*sql.Insert); insert {
-			ln = LaneHeavy
+	if cur {
+		g.m.preparedHits.Inc()
+	} else {
+		stmt, err := session.Parse(text)
+		if err != nil {
+			return nil, err
 		}
-		return g.admitted(ctx, ln, "none", start, func(ctx context.Context) (*session.Result, error) {
-			return g.ExecStatement(ctx, stmt, readOnly, start)
-		})
-	}
-	e, err := g.prepare(ctx, q)
-	if err != nil {
-		return nil, session.Classify(err, q)
+		q, ok := stmt.(*sql.Query)
+		if !ok {
+			ln := LaneSmall
+			if _, insert := stmt.(*sql.Insert); insert {
+				ln = LaneHeavy
+			}
+			return g.admitted(ctx, ln, "none", start, func(ctx context.Context) (*session.Result, error) {
+				return g.ExecStatement(ctx, stmt, readOnly, start)
+			})
+		}
+		if e, err = g.prepare(ctx, q); err != nil {
+			return nil, session.Classify(err, q)
+		}
+		if e.p.LakeOnly {
+			g.prepared.put(tkey, e, 1)
+		}
 	}
 	ln := g.laneOf(e)
 	cacheable := e.key != "" && g.cfg.ResultCacheBytes > 0
 	if cacheable {
 		if res := g.results.get(e.key); res != nil {
-			res.Stats.Elapsed = time.Since(start)
-			g.m.duration.WithLabelValues(ln.String(), "hit").Observe(res.Stats.Elapsed.Seconds())
-			return res, nil
+			return g.hit(ln, res, start), nil
 		}
 	}
 	outcome := "none"
@@ -217,16 +229,14 @@ func (g *Gate) Exec(ctx context.Context, text string, readOnly bool) (*session.R
 				return nil, ctx.Err()
 			}
 			if res := g.results.get(e.key); res != nil {
-				res.Stats.Elapsed = time.Since(start)
-				g.m.duration.WithLabelValues(ln.String(), "hit").Observe(res.Stats.Elapsed.Seconds())
-				return res, nil
+				return g.hit(ln, res, start), nil
 			}
 		}
 	}
 	return g.admitted(ctx, ln, outcome, start, func(ctx context.Context) (*session.Result, error) {
 		res, err := g.Run(ctx, e.p)
 		if err != nil {
-			return nil, session.Classify(err, q)
+			return nil, session.Classify(err, e.q)
 		}
 		e.scanned.Store(res.Stats.BytesScanned)
 		if cacheable {
@@ -235,6 +245,13 @@ func (g *Gate) Exec(ctx context.Context, text string, readOnly bool) (*session.R
 		res.Stats.Elapsed = time.Since(start)
 		return res, nil
 	})
+}
+
+// hit answers from the result cache.
+func (g *Gate) hit(ln Lane, res *session.Result, start time.Time) *session.Result {
+	res.Stats.Elapsed = time.Since(start)
+	g.m.hitDuration[ln].Observe(res.Stats.Elapsed.Seconds())
+	return res
 }
 
 // admitted runs f in lane ln under the lane's time limit.
@@ -255,25 +272,42 @@ func (g *Gate) admitted(ctx context.Context, ln Lane, cache string, start time.T
 	return res, err
 }
 
-// prepare returns the statement's prepared entry: the cached one while its
-// tables are current, else a new plan (kept when it can be reused). Plans
-// are kept per call database, in which one-part names resolve.
-func (g *Gate) prepare(ctx context.Context, q *sql.Query) (*preparedEntry, error) {
-	key := q.String()
+// Keys of the prepared plans: a SELECT's text as the parser prints it, and
+// (textKey and) its text as sent, both under the call's database, in which
+// one-part names resolve. Spellings of one statement share a plan.
+const textKey = "\x01" // no printed text starts with it
+
+func preparedKey(ctx context.Context, text string) string {
 	if db := session.Database(ctx); db != lake.DefaultNamespace {
-		key = db + "\x00" + key // no text starts with a database name and a NUL
+		return db + "\x00" + text // no text starts with a database name and a NUL
 	}
-	var e *preparedEntry
+	return text
+}
+
+// lookup finds the prepared entry under key; cur is false when there is
+// none or its tables moved on since it was planned.
+func (g *Gate) lookup(ctx context.Context, key string) (e *preparedEntry, cur bool, err error) {
 	g.prepared.get(key, func(v *preparedEntry) { e = v })
+	if e == nil {
+		return nil, false, nil
+	}
+	cur, err = g.Current(ctx, e.p)
+	return e, cur, err
+}
+
+// prepare returns the statement's prepared entry: the cached one while its
+// tables are current, else a new plan (kept when it can be reused).
+func (g *Gate) prepare(ctx context.Context, q *sql.Query) (*preparedEntry, error) {
+	key := preparedKey(ctx, q.String())
+	e, cur, err := g.lookup(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if cur {
+		g.m.preparedHits.Inc()
+		return e, nil
+	}
 	if e != nil {
-		cur, err := g.Current(ctx, e.p)
-		if err != nil {
-			return nil, err
-		}
-		if cur {
-			g.m.preparedHits.Inc()
-			return e, nil
-		}
 		// A table moved on: the results keyed by the old snapshots will not
 		// be asked for again.
 		g.results.remove(e.key)
@@ -283,7 +317,7 @@ func (g *Gate) prepare(ctx context.Context, q *sql.Query) (*preparedEntry, error
 	if err != nil {
 		return nil, err
 	}
-	ne := &preparedEntry{p: p}
+	ne := &preparedEntry{p: p, q: q}
 	ne.scanned.Store(-1)
 	if p.LakeOnly {
 		if p.Cacheable() {

@@ -107,6 +107,41 @@ func TestResultCacheKeyedBySnapshots(t *testing.T) {
 	}
 }
 
+// One text in two databases is two statements: one-part names resolve in
+// the call's database, on the parsed path and on the path that skips the
+// parser for a text seen before.
+func TestPreparedPerDatabase(t *testing.T) {
+	g := newGate(t, Config{})
+	exec(t, g, "CREATE DATABASE other")
+	exec(t, g, "CREATE TABLE t (k BIGINT)")
+	exec(t, g, "CREATE TABLE other.t (k BIGINT)")
+	exec(t, g, "INSERT INTO t VALUES (1)")
+	exec(t, g, "INSERT INTO other.t VALUES (1), (2)")
+	for round := range 3 {
+		for _, c := range []struct{ db, want string }{{"default", "1"}, {"other", "2"}} {
+			ctx := session.WithDatabase(context.Background(), c.db)
+			r, err := g.Exec(ctx, "SELECT COUNT(*) FROM t", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := value(t, r); got != c.want {
+				t.Errorf("round %d, database %s: %s rows, want %s", round, c.db, got, c.want)
+			}
+			r.Release()
+		}
+	}
+	// Errors keep their position on the path that skips the parser: the
+	// table is gone after the text was prepared.
+	q := "SELECT COUNT(*) FROM other.t"
+	exec(t, g, q)
+	exec(t, g, "DROP TABLE other.t")
+	_, err := g.Exec(context.Background(), q, true)
+	var se *session.Error
+	if !errors.As(err, &se) || se.Code != session.CodeNotFound {
+		t.Fatalf("after DROP TABLE: %v, want NOT_FOUND", err)
+	}
+}
+
 func TestResultCacheEvictsByBytes(t *testing.T) {
 	g := newGate(t, Config{ResultCacheBytes: 64 << 10})
 	exec(t, g, "CREATE TABLE t (k BIGINT, s STRING)")

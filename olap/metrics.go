@@ -16,6 +16,7 @@ type metrics struct {
 	resultHits, resultMisses, resultEvictions prometheus.Counter
 	preparedHits, preparedMisses              prometheus.Counter
 	duration                                  *prometheus.HistogramVec
+	hitDuration                               [2]prometheus.Observer // duration's children for result cache hits, by lane
 }
 
 type laneMetrics struct {
@@ -64,6 +65,7 @@ func newMetrics(reg prometheus.Registerer, rc func() *resultCache, tables *lake.
 			queued:       queued.WithLabelValues(n),
 			running:      running.WithLabelValues(n),
 		}
+		m.hitDuration[l] = m.duration.WithLabelValues(n, "hit")
 	}
 	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "wharf_olap_result_cache_bytes", Help: "Bytes held by the result cache.",

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,6 +44,7 @@ type serveFlags struct {
 	tokenFile                  string
 	tokens                     stringList
 	clickhouse, clickhouseHTTP string
+	pprof                      string // net/http/pprof listener; "" = none
 	statementTimeout           time.Duration
 	// The query gate's caches (olap.Config): unset keeps its default, 0
 	// turns a cache off.
@@ -68,6 +70,7 @@ func parseServeFlags(args []string, std stdio) (*serveFlags, error) {
 	fs.DurationVar(&f.statementTimeout, "statement-timeout", api.DefaultStatementTimeout, "cancel a SQL statement of the HTTP API after this long (0: never)")
 	fs.StringVar(&f.clickhouse, "clickhouse", "127.0.0.1:9000", "ClickHouse native protocol `addr`ess (port 0 picks a free port)")
 	fs.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "ClickHouse HTTP interface `addr`ess (port 0 picks a free port)")
+	fs.StringVar(&f.pprof, "pprof", "", "serve Go's profiler (/debug/pprof/) on this loopback `addr`ess; default none")
 	fs.Var(&f.resultCache, "result-cache", "result cache `size` (e.g. 256MiB; 0: off; default 256MiB)")
 	fs.Var(&f.pageCache, "page-cache", "cache of decoded Parquet pages, `size` (0: off; default 256MiB)")
 	fs.Var(&f.footerCache, "footer-cache", "cache of parsed Parquet footers and page indexes, `size` (at least 1MiB; default 32MiB)")
@@ -77,6 +80,11 @@ func parseServeFlags(args []string, std stdio) (*serveFlags, error) {
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(std.stderr, "wharf serve: unexpected argument %q\n", pos[0])
+		return nil, errUsage
+	}
+	if f.pprof != "" && !isLoopbackAddr(f.pprof) {
+		// Profiles reveal query text and memory contents; no token guards them.
+		fmt.Fprintf(std.stderr, "wharf serve: --pprof %q: want a loopback address such as 127.0.0.1:6060\n", f.pprof)
 		return nil, errUsage
 	}
 	if f.footerCache.set && f.footerCache.n < 1<<20 {
@@ -272,8 +280,24 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 	ch := clickhouse.New(gate, clickhouse.WithAuthorizer(api.ClickHouseAuthorizer(toks...)),
 		clickhouse.WithLogger(log), clickhouse.WithStatementTimeout(f.statementTimeout))
 	chHTTP := newHTTPServer(ch.HTTPHandler(), log)
-	serveErr := make(chan error, 3)
+	serveErr := make(chan error, 4)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if f.pprof != "" {
+		pln, err := net.Listen("tcp", f.pprof)
+		if err != nil {
+			return errors.Join(fmt.Errorf("--pprof listener: %w", err), srv.Close())
+		}
+		defer pln.Close()
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() { _ = http.Serve(pln, mux) }() // ends when pln closes
+		addrs["pprof"] = pln.Addr().String()
+		log.Info("profiler listening", "addr", addrs["pprof"])
+	}
 	go func() { serveErr <- chHTTP.Serve(chHTTPLn) }()
 	chCtx, stopCH := context.WithCancel(context.Background())
 	defer stopCH()

@@ -104,7 +104,7 @@ func TestServeFlags(t *testing.T) {
 	if c := f.gateConfig(); c.PageCacheBytes != -1 || c.ResultCacheBytes != 512<<10 || c.FooterCacheBytes != 1<<20 {
 		t.Errorf("cache flags (page cache off, footer cache at its least): %+v", c)
 	}
-	for _, bad := range [][]string{{"--page-cache", "lots"}, {"--result-cache", "-1MiB"}, {"--page-cache", "9999999999GiB"}, {"--footer-cache", "0"}, {"--footer-cache", "1023KiB"}} {
+	for _, bad := range [][]string{{"--page-cache", "lots"}, {"--result-cache", "-1MiB"}, {"--page-cache", "9999999999GiB"}, {"--footer-cache", "0"}, {"--footer-cache", "1023KiB"}, {"--pprof", "0.0.0.0:6060"}, {"--pprof", "example.com:6060"}, {"--pprof", "6060"}} {
 		if _, err := parseServeFlags(bad, std); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
@@ -165,20 +165,22 @@ func startServe(t *testing.T, data string, args ...string) *serving {
 
 func TestServeStartsAndStops(t *testing.T) {
 	data := t.TempDir()
-	srv := startServe(t, data)
+	srv := startServe(t, data, "--pprof", "127.0.0.1:0")
 	addrs, done, errb, cancel := srv.addrs, srv.done, srv.log, srv.cancel
 	addrFile := filepath.Join(data, "addresses.json")
-	resp, err := http.Get("http://" + addrs["http"] + "/healthz")
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("healthz: %v %v", resp, err)
+	for _, u := range []string{"http://" + addrs["http"] + "/healthz", "http://" + addrs["pprof"] + "/debug/pprof/cmdline"} {
+		resp, err := http.Get(u)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", u, resp, err)
+		}
+		resp.Body.Close()
 	}
-	resp.Body.Close()
 	conn, err := net.Dial("tcp", addrs["broker"])
 	if err != nil {
 		t.Fatalf("broker: %v", err)
 	}
 	conn.Close()
-	resp, err = http.Get("http://" + addrs["clickhouse_http"] + "/?query=SELECT%201")
+	resp, err := http.Get("http://" + addrs["clickhouse_http"] + "/?query=SELECT%201")
 	if err != nil {
 		t.Fatalf("ClickHouse HTTP: %v", err)
 	}
