@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -111,10 +112,7 @@ func (q Query) Check(rows [][]string, tableRows int64) error {
 		}
 		return nil
 	}
-	want := map[string]int64{}
-	for id := q.Key; id <= min(q.Key+AggSpan, tableRows-1); id++ {
-		want[strconv.Itoa(int(RowOf(id).Status))]++
-	}
+	want := aggOf(q.Key, tableRows)
 	got := map[string]int64{}
 	for _, r := range rows {
 		if len(r) != 2 {
@@ -136,6 +134,31 @@ func (q Query) Check(rows [][]string, tableRows int64) error {
 	}
 	return nil
 }
+
+// aggOf is the answer to the aggregation over [lo, lo+AggSpan]: count by
+// status, as text. Hot mixes ask the same ranges again and again, so
+// answers are kept (up to maxAggs of them; callers must not modify one).
+func aggOf(lo, tableRows int64) map[string]int64 {
+	key := [2]int64{lo, tableRows}
+	if v, ok := aggs.Load(key); ok {
+		return v.(map[string]int64)
+	}
+	want := map[string]int64{}
+	for id := lo; id <= min(lo+AggSpan, tableRows-1); id++ {
+		want[strconv.Itoa(int(RowOf(id).Status))]++
+	}
+	if aggsKept.Add(1) <= maxAggs {
+		aggs.Store(key, want)
+	}
+	return want
+}
+
+const maxAggs = 1 << 14
+
+var (
+	aggs     sync.Map // [2]int64{lo, tableRows} → map[string]int64
+	aggsKept atomic.Int64
+)
 
 // Mix draws queries: a lookup with probability 1-AggShare, else an
 // aggregation; keys uniform over the whole table, or over Hot keys spread
