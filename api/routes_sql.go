@@ -156,19 +156,27 @@ func decodeStrict(w http.ResponseWriter, r *http.Request, max int64, v any) erro
 }
 
 // writeRows streams a rows result, flushing every flushAt bytes so a large
-// result never sits in memory twice.
+// result never sits in memory twice. A result from the gate's result cache
+// is encoded once: the bytes up to the elapsed time are kept in its
+// Encodings, which the next hits write as they are.
 func writeRows(w http.ResponseWriter, res *session.Result) error {
-	schema := res.Schema
-	if schema == nil && len(res.Batches) > 0 {
-		schema = res.Batches[0].Schema()
-	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
 	defer func() {
 		*bp = buf[:0]
 		bufPool.Put(bp)
 	}()
-
+	if kept, ok := res.Encodings.Get(jsonRowsFormat); ok {
+		buf = appendElapsed(append(buf, kept...), res)
+		_, err := w.Write(buf)
+		return err
+	}
+	schema := res.Schema
+	if schema == nil && len(res.Batches) > 0 {
+		schema = res.Batches[0].Schema()
+	}
 	buf = append(buf, `{"columns":[`...)
 	if schema != nil {
 		for i, f := range schema.Fields() {
@@ -184,11 +192,10 @@ func writeRows(w http.ResponseWriter, res *session.Result) error {
 	}
 	buf = append(buf, `],"rows":[`...)
 
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
 	var (
-		encs []valueEncoder
-		rows int64
+		encs    []valueEncoder
+		rows    int64
+		flushed bool
 	)
 	for _, b := range res.Batches {
 		encs = columnEncoders(b, encs)
@@ -202,15 +209,27 @@ func writeRows(w http.ResponseWriter, res *session.Result) error {
 				if _, err := w.Write(buf); err != nil {
 					return err
 				}
-				buf = buf[:0]
+				buf, flushed = buf[:0], true
 			}
 		}
 	}
 	buf = append(buf, `],"stats":{"rows":`...)
 	buf = strconv.AppendInt(buf, rows, 10)
-	buf = append(buf, `,"elapsed_ms":`...)
-	buf = strconv.AppendFloat(buf, float64(res.Stats.Elapsed.Microseconds())/1e3, 'f', -1, 64)
-	buf = append(buf, "}}\n"...)
+	if !flushed {
+		res.Encodings.Put(jsonRowsFormat, buf)
+	}
+	buf = appendElapsed(buf, res)
 	_, err := w.Write(buf)
 	return err
+}
+
+// jsonRowsFormat names writeRows's bytes in a result's Encodings.
+const jsonRowsFormat = "api/json"
+
+// appendElapsed ends writeRows's answer: the one part a cached result's
+// answers do not share.
+func appendElapsed(buf []byte, res *session.Result) []byte {
+	buf = append(buf, `,"elapsed_ms":`...)
+	buf = strconv.AppendFloat(buf, float64(res.Stats.Elapsed.Microseconds())/1e3, 'f', -1, 64)
+	return append(buf, "}}\n"...)
 }

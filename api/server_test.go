@@ -331,6 +331,57 @@ func TestSQLResults(t *testing.T) {
 	}
 }
 
+// A result from the gate's cache is encoded once: later hits write the kept
+// bytes with their own elapsed time; a result that streams is not kept.
+func TestSQLResultEncodingsKept(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}}, nil)
+	batch := func(n int) arrow.RecordBatch {
+		rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer rb.Release()
+		for i := range n {
+			rb.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("row-%d-%s", i, strings.Repeat("x", 20)))
+		}
+		return rb.NewRecordBatch()
+	}
+	enc := session.NewEncodings(1 << 20)
+	var rows int
+	elapsed := time.Millisecond
+	fb := &fakeBackend{exec: func(string, bool) (*session.Result, error) {
+		return &session.Result{Kind: session.ResultRows, Schema: schema, Batches: []arrow.RecordBatch{batch(rows)},
+			Stats: session.Stats{Elapsed: elapsed}, Encodings: enc}, nil
+	}}
+	ts := newTestServer(t, fb)
+	rows = 2
+	_, _, first := do(t, ts, "POST", "/v1/sql", "", `{"sql":"SELECT s FROM t"}`)
+	if _, ok := enc.Get(jsonRowsFormat); !ok {
+		t.Fatal("a small result's answer was not kept")
+	}
+	// The kept bytes answer, whatever the batches now hold.
+	rows, elapsed = 3, 2500*time.Microsecond
+	_, _, second := do(t, ts, "POST", "/v1/sql", "", `{"sql":"SELECT s FROM t"}`)
+	want := strings.Replace(string(first), `"elapsed_ms":1}`, `"elapsed_ms":2.5}`, 1)
+	if string(second) != want || !strings.Contains(want, `"rows":2,`) {
+		t.Errorf("second answer\n%s\nwant\n%s", second, want)
+	}
+
+	enc = session.NewEncodings(1 << 20)
+	rows = 5000 // over flushAt: streamed, not kept
+	code, _, body := do(t, ts, "POST", "/v1/sql", "", `{"sql":"SELECT s FROM t"}`)
+	var resp SQLResponse
+	if err := json.Unmarshal(body, &resp); err != nil || code != 200 || len(resp.Rows) != rows {
+		t.Fatalf("%d, %v, %d rows", code, err, len(resp.Rows))
+	}
+	if _, ok := enc.Get(jsonRowsFormat); ok {
+		t.Error("a streamed answer was kept")
+	}
+	// Nothing is kept beyond the allowance.
+	small := session.NewEncodings(10)
+	small.Put("f", make([]byte, 11))
+	if _, ok := small.Get("f"); ok {
+		t.Error("kept over the allowance")
+	}
+}
+
 func TestLargeResultStreams(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}}, nil)
 	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)

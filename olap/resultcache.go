@@ -24,7 +24,13 @@ type cachedResult struct {
 	schema  *arrow.Schema
 	batches []arrow.RecordBatch
 	snap    int64
+	enc     *session.Encodings // what front ends wrote for it
 }
+
+// maxEncoded is the most bytes of encodings kept per result: a small
+// result's answer is written from them, a larger one is encoded each time
+// (its encoding costs little beside sending it).
+const maxEncoded = 64 << 10
 
 func newResultCache(maxBytes int64, m *metrics) *resultCache {
 	c := &resultCache{maxEntry: maxBytes / 8, m: m}
@@ -43,7 +49,7 @@ func newResultCache(maxBytes int64, m *metrics) *resultCache {
 func (c *resultCache) get(key string) *session.Result {
 	var res *session.Result
 	found := c.lru.get(key, func(r *cachedResult) {
-		res = &session.Result{Kind: session.ResultRows, Schema: r.schema, Batches: make([]arrow.RecordBatch, len(r.batches))}
+		res = &session.Result{Kind: session.ResultRows, Schema: r.schema, Batches: make([]arrow.RecordBatch, len(r.batches)), Encodings: r.enc}
 		res.Stats.SnapshotID = r.snap
 		for i, b := range r.batches {
 			b.Retain()
@@ -64,10 +70,14 @@ func (c *resultCache) put(key string, res *session.Result) {
 	for _, b := range res.Batches {
 		size += batchBytes(b)
 	}
+	// Encodings take about what the batches take (text against Arrow
+	// buffers), up to maxEncoded; the entry is charged for them up front.
+	room := min(size, maxEncoded)
+	size += room
 	if size > c.maxEntry {
 		return
 	}
-	r := &cachedResult{schema: res.Schema, batches: make([]arrow.RecordBatch, len(res.Batches)), snap: res.Stats.SnapshotID}
+	r := &cachedResult{schema: res.Schema, batches: make([]arrow.RecordBatch, len(res.Batches)), snap: res.Stats.SnapshotID, enc: session.NewEncodings(room)}
 	for i, b := range res.Batches {
 		b.Retain()
 		r.batches[i] = b

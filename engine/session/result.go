@@ -1,6 +1,9 @@
 package session
 
 import (
+	"bytes"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -28,6 +31,52 @@ type Result struct {
 	Batches []arrow.RecordBatch // ResultRows: the rows
 	JobID   string              // ResultJob
 	Stats   Stats
+	// Encodings, when set, is shared by every result served from one
+	// cached entry: a front end keeps there the bytes it wrote for these
+	// rows, and the next hit writes them without encoding again.
+	Encodings *Encodings
+}
+
+// Encodings are a result's rows as front ends wrote them, by format, within
+// a byte allowance (the result cache counts it in the entry's size). Safe
+// for concurrent use; a nil *Encodings keeps nothing.
+type Encodings struct {
+	m    sync.Map // format → []byte
+	room atomic.Int64
+}
+
+// NewEncodings returns an empty set that keeps up to room bytes.
+func NewEncodings(room int64) *Encodings {
+	e := &Encodings{}
+	e.room.Store(room)
+	return e
+}
+
+// Get returns the bytes kept for format; the caller must not modify them.
+func (e *Encodings) Get(format string) ([]byte, bool) {
+	if e == nil {
+		return nil, false
+	}
+	v, ok := e.m.Load(format)
+	if !ok {
+		return nil, false
+	}
+	return v.([]byte), true
+}
+
+// Put keeps a copy of b for format if there is room and none is kept yet.
+func (e *Encodings) Put(format string, b []byte) {
+	if e == nil {
+		return
+	}
+	n := int64(len(b))
+	if e.room.Add(-n) < 0 {
+		e.room.Add(n)
+		return
+	}
+	if _, loaded := e.m.LoadOrStore(format, bytes.Clone(b)); loaded {
+		e.room.Add(n)
+	}
 }
 
 // Stats describes what a statement did.
