@@ -47,3 +47,22 @@ func FuzzRequests(f *testing.F) {
 		check(rec)
 	})
 }
+
+// plainSQL takes a body as it is only when encoding/json's strict decoding
+// reads the same statement from it.
+func FuzzPlainSQL(f *testing.F) {
+	for _, s := range []string{`{"sql":"SELECT 1"}`, `{"sql":"SELECT 'é'"} ` + "\n", `{"sql":"a\"b"}`, `{"sql":"\u0041"}`,
+		`{"sql":"x"}"}`, `{"sql":""}`, "{\"sql\":\"\xff\"}", `{"sql":"a","database":"d"}`, ` {"sql":"a"}`, `{"sql":"a"} {}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		sql, ok := plainSQL([]byte(body))
+		if !ok {
+			return
+		}
+		var req SQLRequest
+		if err := decodeStrict(strings.NewReader(body), &req); err != nil || req.SQL != sql || req.Database != "" {
+			t.Fatalf("plainSQL(%q) = %q; encoding/json: %+v, %v", body, sql, req, err)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wharfdata/wharf/engine/session"
 	"github.com/wharfdata/wharf/engine/types"
@@ -52,7 +54,7 @@ type SQLResponse struct {
 
 func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request, scope Scope) {
 	var req SQLRequest
-	if err := decodeStrict(w, r, s.maxBody, &req); err != nil {
+	if err := decodeSQLRequest(w, r, s.maxBody, &req); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			writeError(w, http.StatusRequestEntityTooLarge, string(session.CodeTooLarge),
@@ -134,10 +136,52 @@ func acceptedEncoder(accept string) (string, func(io.Writer, *session.Result) er
 	return "", nil, false
 }
 
-// decodeStrict decodes exactly one JSON value of v's type from a body capped
-// at max bytes, rejecting unknown fields.
-func decodeStrict(w http.ResponseWriter, r *http.Request, max int64, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
+// decodeSQLRequest reads a POST /v1/sql body of at most max bytes into req.
+// The body nearly every client sends, {"sql":"…"} without escapes, is taken
+// as it is (plainSQL); anything else goes through decodeStrict.
+func decodeSQLRequest(w http.ResponseWriter, r *http.Request, max int64, req *SQLRequest) error {
+	bp := bufPool.Get().(*[]byte)
+	body := bytes.NewBuffer((*bp)[:0])
+	defer func() {
+		*bp = body.Bytes()[:0]
+		bufPool.Put(bp)
+	}()
+	if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, max)); err != nil {
+		return err
+	}
+	if sql, ok := plainSQL(body.Bytes()); ok {
+		req.SQL = sql
+		return nil
+	}
+	return decodeStrict(body, req)
+}
+
+// plainSQL returns s for a body {"sql":"s"} (JSON whitespace after it
+// allowed) whose s is valid UTF-8 without quotes, backslashes or control
+// characters: a JSON string that decodes to its own bytes, as
+// encoding/json would decode it (FuzzPlainSQL checks that).
+func plainSQL(b []byte) (string, bool) {
+	const prefix, suffix = `{"sql":"`, `"}`
+	b = bytes.TrimRight(b, " \t\r\n")
+	if len(b) < len(prefix)+len(suffix) || !bytes.HasPrefix(b, []byte(prefix)) || !bytes.HasSuffix(b, []byte(suffix)) {
+		return "", false
+	}
+	s := b[len(prefix) : len(b)-len(suffix)]
+	for _, c := range s {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(s) {
+		return "", false
+	}
+	return string(s), true
+}
+
+// decodeStrict decodes exactly one JSON value of v's type from body,
+// rejecting unknown fields.
+func decodeStrict(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -146,10 +190,6 @@ func decodeStrict(w http.ResponseWriter, r *http.Request, max int64, v any) erro
 		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return err
-		}
 		return errors.New("unexpected data after the JSON object")
 	}
 	return nil
