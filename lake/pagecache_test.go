@@ -42,11 +42,11 @@ func readPath(t *testing.T, fio *memFS, path string, filter iceberg.BooleanExpre
 // scanPath is the scan readPath renders.
 func scanPath(t *testing.T, fio *memFS, path string, filter iceberg.BooleanExpression, mem memory.Allocator, pages *PageCache) iter.Seq2[arrow.RecordBatch, error] {
 	t.Helper()
-	r, ok, err := newFirstReader(fio, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil)
+	r, ok, err := newFirstReader(fio, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil, mem)
 	if err != nil || !ok {
 		t.Fatalf("reader: %v %v", ok, err)
 	}
-	r.mem, r.pages = mem, pages
+	r.pages = pages
 	return func(yield func(arrow.RecordBatch, error) bool) {
 		err := r.readFile(context.Background(), path, int64(len(fio.files[path])), yield)
 		if err != nil && !errors.Is(err, errStopped) {

@@ -77,9 +77,9 @@ type firstReader struct {
 }
 
 // newFirstReader prepares a filter-first read of a scan of schema with
-// projection proj. ok is false when the scan is not one it reads (a filter
-// it does not evaluate, an output type it does not build).
-func newFirstReader(fio icebergio.IO, cache *FooterCache, schema, proj *iceberg.Schema, filter iceberg.BooleanExpression, props iceberg.Properties) (*firstReader, bool, error) {
+// projection proj, decoding into mem. ok is false when the scan is not one
+// it reads (a filter it does not evaluate, an output type it does not build).
+func newFirstReader(fio icebergio.IO, cache *FooterCache, schema, proj *iceberg.Schema, filter iceberg.BooleanExpression, props iceberg.Properties, mem memory.Allocator) (*firstReader, bool, error) {
 	bound, err := iceberg.BindExpr(schema, filter, true)
 	if err != nil {
 		return nil, false, err
@@ -100,7 +100,7 @@ func newFirstReader(fio icebergio.IO, cache *FooterCache, schema, proj *iceberg.
 		return nil, false, err
 	}
 	r := &firstReader{fio: fio, cache: cache, filter: p, fkeys: p.fields(nil), bloom: p.usesBloom(), out: out,
-		types: map[int]arrow.DataType{}, mem: memory.DefaultAllocator, files: ReaderFiles(), pages: pageCache}
+		types: map[int]arrow.DataType{}, mem: mem, files: ReaderFiles(), pages: pageCache}
 	for i, f := range schema.Fields() {
 		r.types[f.ID] = all.Field(i).Type
 	}

@@ -98,7 +98,7 @@ func FuzzFilterFirst(f *testing.F) {
 		// alone (the process's would serve another input's pages: the
 		// same path and size).
 		for _, pages := range []*PageCache{nil, NewPageCache(1<<20, memory.DefaultAllocator)} {
-			r, ok, err := newFirstReader(memIO{file}, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil)
+			r, ok, err := newFirstReader(memIO{file}, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil, memory.DefaultAllocator)
 			if err != nil || !ok {
 				t.Fatalf("reader: %v %v", ok, err)
 			}

@@ -88,13 +88,13 @@ func readersRunning() int {
 func newManyReader(t *testing.T, fio *memFS, filter iceberg.BooleanExpression, files int, mem memory.Allocator, pages *PageCache) (*firstReader, fallbackFunc) {
 	t.Helper()
 	cache := NewFooterCache(1 << 20)
-	r, ok, err := newFirstReader(fio, cache, fuzzSchema, fuzzSchema, filter, nil)
+	r, ok, err := newFirstReader(fio, cache, fuzzSchema, fuzzSchema, filter, nil, mem)
 	if err != nil || !ok {
 		t.Fatalf("reader: %v %v", ok, err)
 	}
-	r.files, r.mem, r.pages = files, mem, pages
-	whole, _, _ := newFirstReader(fio, cache, fuzzSchema, fuzzSchema, filter, nil)
-	whole.mem, whole.pages = mem, pages
+	r.files, r.pages = files, pages
+	whole, _, _ := newFirstReader(fio, cache, fuzzSchema, fuzzSchema, filter, nil, mem)
+	whole.pages = pages
 	fallback := func(ctx context.Context, task table.FileScanTask) (iter.Seq2[arrow.RecordBatch, error], error) {
 		return func(yield func(arrow.RecordBatch, error) bool) {
 			err := whole.readFile(ctx, task.File.FilePath(), task.File.FileSizeBytes(), yield)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 )
@@ -71,7 +72,8 @@ func (p *PlannedScan) RowCount() (n int64, ok bool) {
 }
 
 // Read starts reading: the schema of the batches, and the batches (produced
-// lazily; the caller releases each).
+// lazily; the caller releases each). Both readers allocate the batches from
+// compute.GetAllocator(ctx).
 func (p *PlannedScan) Read(ctx context.Context) (*arrow.Schema, iter.Seq2[arrow.RecordBatch, error], error) {
 	if p.empty != nil {
 		return p.empty, func(func(arrow.RecordBatch, error) bool) {}, nil
@@ -114,7 +116,9 @@ func (p *PlannedScan) firstReader(ctx context.Context) (*firstReader, bool, erro
 	if err != nil {
 		return nil, false, fmt.Errorf("table %s file IO: %w", p.tbl.Identifier(), err)
 	}
-	return newFirstReader(fio, footers, schema, proj, p.filter, md.Properties())
+	// Its batches come from the allocator in ctx, as iceberg-go's reader's
+	// do: a query that accounts its scans put its own there.
+	return newFirstReader(fio, footers, schema, proj, p.filter, md.Properties(), compute.GetAllocator(ctx))
 }
 
 // PlanScan plans a scan of tbl from the process's manifest cache (see

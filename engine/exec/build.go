@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wharfdata/wharf/engine/expr"
@@ -73,11 +74,19 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		if err != nil {
 			return err
 		}
-		_, batches, err := ps.Read(ctx)
+		// The readers decode on goroutines of their own, where the budget's
+		// panic would not be recovered: they allocate from its unchecked
+		// view, and the source checks the budget between batches.
+		budget, _ := ev.Alloc.(*Budget)
+		rctx := ctx
+		if budget != nil {
+			rctx = compute.WithAllocator(ctx, budget.Unchecked())
+		}
+		_, batches, err := ps.Read(rctx)
 		if err != nil {
 			return err
 		}
-		q.Source, q.Scan = BatchSource{Batches: batches}, &ps.Stats
+		q.Source, q.Scan = BatchSource{Batches: batches, Budget: budget}, &ps.Stats
 	case *plan.SourceScan:
 		if q.streaming && !n.Source.Bounded {
 			q.Stream = n

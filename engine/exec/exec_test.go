@@ -151,6 +151,35 @@ func TestMemoryBudget(t *testing.T) {
 	}
 }
 
+// TestScanBudget: a scan allocating from the budget's unchecked view goes
+// over the limit without panicking (its readers' goroutines could not
+// recover), and its source stops the query with a *MemoryLimitError at the
+// next batch, the batch released and the sequence stopped; every byte goes
+// back to the budget through the view.
+func TestScanBudget(t *testing.T) {
+	const limit = 64 << 10
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	budget := NewBudget(mem, limit)
+	read := 0
+	sink := &Collect{} // holds what the scan read, as a query's result does
+	err := Run(t.Context(), BatchSource{Batches: batches(budget.Unchecked(), 1000, 1000, &read), Budget: budget}, nil, sink)
+	var mle *MemoryLimitError
+	if !errors.As(err, &mle) || mle.Limit != limit || mle.Used <= limit || !strings.Contains(err.Error(), "memory limit of 0 MiB") {
+		t.Fatalf("err = %v, want a memory limit error", err)
+	}
+	if read > 5 || len(sink.Batches) != read-1 {
+		t.Fatalf("read %d batches, kept %d: the scan did not stop at the first batch over the limit", read, len(sink.Batches))
+	}
+	if budget.Peak() <= limit {
+		t.Fatalf("peak %d: the unchecked view should have let the scan over the limit", budget.Peak())
+	}
+	sink.Release()
+	if budget.Used() != 0 {
+		t.Fatalf("%d bytes still charged after the batches were released", budget.Used())
+	}
+	mem.AssertSize(t, 0)
+}
+
 func TestCollectMaxRows(t *testing.T) {
 	read := 0
 	sink := &Collect{MaxRows: 10}

@@ -13,6 +13,10 @@ type MemoryLimitError struct {
 }
 
 func (e *MemoryLimitError) Error() string {
+	if e.Requested == 0 { // found over the limit between batches (see Budget.Check)
+		return fmt.Sprintf("query exceeded its memory limit of %d MiB (had %d MiB); it was stopped. Narrow the query, or raise the limit",
+			e.Limit>>20, e.Used>>20)
+	}
 	return fmt.Sprintf("query exceeded its memory limit of %d MiB (had %d MiB, asked for %d KiB more); it was stopped. Narrow the query, or raise the limit",
 		e.Limit>>20, e.Used>>20, e.Requested>>10)
 }
@@ -21,7 +25,9 @@ func (e *MemoryLimitError) Error() string {
 // query when it would go over its limit. Arrow's allocator interface cannot
 // return an error, so an allocation over the limit panics with a
 // *MemoryLimitError, which Run turns back into an error: no other panic is
-// recovered. Spilling to disk instead of failing comes later.
+// recovered. Table scans, which decode on goroutines of their own, are
+// charged through Unchecked instead, and checked between batches (Check).
+// Spilling to disk instead of failing comes later.
 type Budget struct {
 	inner memory.Allocator
 	limit int64
@@ -40,6 +46,10 @@ func (b *Budget) charge(n int64) {
 		b.used.Add(-n)
 		panic(&MemoryLimitError{Limit: b.limit, Requested: n, Used: used - n})
 	}
+	b.raisePeak(used)
+}
+
+func (b *Budget) raisePeak(used int64) {
 	for {
 		p := b.peak.Load()
 		if used <= p || b.peak.CompareAndSwap(p, used) {
@@ -62,6 +72,36 @@ func (b *Budget) Free(buf []byte) {
 	b.used.Add(-int64(len(buf)))
 	b.inner.Free(buf)
 }
+
+// Unchecked is a view of b for allocations made on goroutines where a
+// panic could not be recovered (a table scan's readers decode on their
+// own): it charges b's counter, and lets it go over the limit, never
+// panicking. Whoever consumes what it allocated calls Check between
+// batches. Buffers remember their allocator, so what the view allocated
+// is given back to b's counter whoever frees it.
+func (b *Budget) Unchecked() memory.Allocator { return unchecked{b} }
+
+// Check returns a *MemoryLimitError when b holds more than its limit.
+func (b *Budget) Check() error {
+	if used := b.used.Load(); used > b.limit {
+		return &MemoryLimitError{Limit: b.limit, Used: used}
+	}
+	return nil
+}
+
+type unchecked struct{ b *Budget }
+
+func (u unchecked) Allocate(size int) []byte {
+	u.b.raisePeak(u.b.used.Add(int64(size)))
+	return u.b.inner.Allocate(size)
+}
+
+func (u unchecked) Reallocate(size int, buf []byte) []byte {
+	u.b.raisePeak(u.b.used.Add(int64(size - len(buf))))
+	return u.b.inner.Reallocate(size, buf)
+}
+
+func (u unchecked) Free(buf []byte) { u.b.Free(buf) }
 
 // Used is the memory held now; Peak the most held at once.
 func (b *Budget) Used() int64 { return b.used.Load() }

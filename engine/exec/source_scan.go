@@ -11,6 +11,10 @@ import (
 // BatchSource emits the batches of a sequence (a table scan, VALUES).
 type BatchSource struct {
 	Batches iter.Seq2[arrow.RecordBatch, error]
+	// Budget, when set, is the query's budget whose Unchecked view the
+	// sequence allocates from: the query stops with a *MemoryLimitError
+	// once it is over its limit, checked before each batch is emitted.
+	Budget *Budget
 }
 
 func (s BatchSource) Run(ctx context.Context, out Emitter) error {
@@ -21,6 +25,12 @@ func (s BatchSource) Run(ctx context.Context, out Emitter) error {
 		if err := ctx.Err(); err != nil {
 			b.Release()
 			return err
+		}
+		if s.Budget != nil {
+			if err := s.Budget.Check(); err != nil {
+				b.Release() // stopping the range ends the scan and frees what it read ahead
+				return err
+			}
 		}
 		if err := out.Emit(ctx, b); err != nil {
 			return err // Emit took ownership; stopping the range ends the scan

@@ -124,8 +124,13 @@ func (s *Session) Current(ctx context.Context, p *Prepared) (bool, error) {
 
 // Run executes p under the session's per-query memory budget.
 func (s *Session) Run(ctx context.Context, p *Prepared) (*Result, error) {
+	return s.run(ctx, p, exec.NewBudget(memory.DefaultAllocator, s.memory()))
+}
+
+// run executes p under budget, which also accounts what its table scans
+// read (see exec.Budget.Unchecked).
+func (s *Session) run(ctx context.Context, p *Prepared, budget *exec.Budget) (*Result, error) {
 	start := time.Now()
-	budget := exec.NewBudget(memory.DefaultAllocator, s.memory())
 	ev := &expr.EvalContext{Ctx: ctx, Alloc: budget, NowMicros: start.UnixMicro(), SessionTimeZone: "UTC"}
 	built, err := exec.Build(ctx, p.node, ev)
 	if err != nil {
