@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -65,8 +66,18 @@ func render(t *testing.T, seq iter.Seq2[arrow.RecordBatch, error]) string {
 }
 
 // readersRunning counts the other goroutines running a function of
-// readConcurrent (by name, which inlining may prefix).
+// readConcurrent (by name, which inlining may prefix), waiting up to a
+// second for them to be gone: the sequence returns once each has called
+// wg.Done, which a goroutine does just before it ends, not after.
 func readersRunning() int {
+	n := readersInStacks()
+	for deadline := time.Now().Add(time.Second); n != 0 && time.Now().Before(deadline); n = readersInStacks() {
+		time.Sleep(time.Millisecond)
+	}
+	return n
+}
+
+func readersInStacks() int {
 	self := make([]byte, 64)
 	self = self[:runtime.Stack(self, false)]
 	self = self[:bytes.IndexByte(self, '[')] // "goroutine N "
