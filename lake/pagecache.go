@@ -235,8 +235,9 @@ func (s *cachedPages) close() {
 	}
 }
 
-// arrayRows appends rows of a page decoded whole (an unsliced array of the
-// builder's type).
+// arrayRows appends rows of an array of the builder's type: a page decoded
+// whole, or a filter column (selectRows), which may be a slice (the
+// accessors used honour the array's offset).
 type arrayRows struct{ arr arrow.Array }
 
 func (v arrayRows) appendTo(b array.Builder, from, to int) error {
