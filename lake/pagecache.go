@@ -330,7 +330,9 @@ func (v arrayRows) appendTo(b array.Builder, from, to int) error {
 	}
 	switch b := b.(type) {
 	case *array.BooleanBuilder:
-		return appendEachOf[*array.Boolean](v.arr, from, to, b.Append, b.AppendNull)
+		// Reserved once: Append and AppendNull reserve a row each.
+		b.Reserve(to - from)
+		return appendEachOf[*array.Boolean](v.arr, from, to, b.UnsafeAppend, func() { b.UnsafeAppendBoolToBitmap(false) })
 	case *array.Int32Builder:
 		return appendValuesOf[*array.Int32](v.arr, from, to, b.AppendValues, b.Append, b.AppendNull)
 	case *array.Date32Builder:
