@@ -78,13 +78,30 @@ func (c *byteLRU[E]) get(k any) (E, bool) {
 	return e, true
 }
 
+// room returns the bytes free under the bound.
+func (c *byteLRU[E]) room() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.max - c.used
+}
+
 // put stores e unless its key is held (a concurrent miss stored it first:
 // the values are equal, keep that one) or it alone is over the bound; the
 // cache owns e either way (dropped is called on a refused one).
-func (c *byteLRU[E]) put(e E) {
+func (c *byteLRU[E]) put(e E) { c.store(e, false) }
+
+// putInRoom stores e as put does, but only if it fits beside what is held:
+// it evicts nothing.
+func (c *byteLRU[E]) putInRoom(e E) { c.store(e, true) }
+
+func (c *byteLRU[E]) store(e E, inRoom bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, dup := c.m[e.key()]; dup || e.size() > c.max {
+	bound := c.max
+	if inRoom {
+		bound -= c.used
+	}
+	if _, dup := c.m[e.key()]; dup || e.size() > bound {
 		if c.dropped != nil {
 			c.dropped(e)
 		}

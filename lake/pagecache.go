@@ -3,6 +3,7 @@ package lake
 import (
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -34,13 +35,66 @@ func SetPageCacheBytes(n int64) { pageCache.lru.resize(max(n, 0)) }
 // keyed by path and file size, row group, column chunk, page and Arrow
 // type, so a file rewritten at its path is never served stale pages.
 //
+// Filter columns' pages are cached on their first miss. An output
+// column's page is cached on its second miss among the last seenPages
+// output-page misses, if the cache evicted nothing in between, and only
+// into room the cache has free: it never takes room filter pages need.
+// Caching every page on its first miss thrashed on uniform keys (11.3 vs
+// 9.2 ms/op), and a page a lookup reads once is not worth decoding whole.
+//
 // Arrays are reference counted: get retains the array for its caller under
 // the cache's lock, and the cache releases its own reference when it lets
 // an entry go, so an array is freed once the cache and every reader that
 // got it are done. Safe for concurrent use.
 type PageCache struct {
-	lru *byteLRU[*pageEntry]
-	mem memory.Allocator // the cached arrays' buffers
+	lru  *byteLRU[*pageEntry]
+	mem  memory.Allocator // the cached arrays' buffers
+	seen missedPages      // output columns' pages missed lately
+}
+
+// seenPages bounds the output-column page misses a PageCache remembers
+// (about 150 KiB of keys and their index).
+const seenPages = 1024
+
+// missedPages remembers the keys of the last seenPages output-column page
+// misses: a ring, and an index of it bounded by its length.
+type missedPages struct {
+	mu   sync.Mutex
+	ring []pageKey
+	at   map[pageKey]missed
+	next int // the slot the next miss takes
+}
+
+// A missed page is one remembered: its slot in the ring, and the cache's
+// eviction count at its miss.
+type missed struct {
+	slot      int
+	evictions int64
+}
+
+// again records a miss of k when the cache has evicted evictions entries,
+// and says whether k was missed already among the remembered misses with
+// no eviction since (k is then forgotten: a page admitted is not counted
+// again).
+func (m *missedPages) again(k pageKey, evictions int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev, ok := m.at[k]; ok {
+		delete(m.at, k)
+		m.ring[prev.slot] = pageKey{}
+		if prev.evictions == evictions {
+			return true
+		}
+	}
+	if m.ring == nil {
+		m.ring, m.at = make([]pageKey, seenPages), make(map[pageKey]missed, seenPages)
+	}
+	if old := m.ring[m.next]; old != (pageKey{}) { // a key in the index
+		delete(m.at, old)
+	}
+	m.ring[m.next], m.at[k] = k, missed{m.next, evictions}
+	m.next = (m.next + 1) % len(m.ring)
+	return false
 }
 
 // A pageKey names one decoded page of a data file.
@@ -91,10 +145,37 @@ func (c *PageCache) get(k pageKey) (arrow.Array, bool) {
 	return e.arr, true
 }
 
-// put caches arr as the page under k; the caller keeps its own reference.
-func (c *PageCache) put(k pageKey, arr arrow.Array) {
+// put caches arr as the page under k, evicting as needed, or with inRoom
+// only if it fits beside what the cache holds; the caller keeps its own
+// reference.
+func (c *PageCache) put(k pageKey, arr arrow.Array, inRoom bool) {
 	arr.Retain()
-	c.lru.put(&pageEntry{k: k, arr: arr, n: arrayBytes(arr.Data()) + pageEntryOverhead})
+	e := &pageEntry{k: k, arr: arr, n: arrayBytes(arr.Data()) + pageEntryOverhead}
+	if inRoom {
+		c.lru.putInRoom(e)
+	} else {
+		c.lru.put(e)
+	}
+}
+
+// admit says whether an output column's page missed under k, of rows rows
+// of typ and compressed bytes, is to be decoded whole and cached: when
+// the cache has room for it (decodedFloor) and it was missed lately with
+// no eviction since (a cache evicting has no room to spare: filter pages
+// need it).
+func (c *PageCache) admit(k pageKey, typ arrow.DataType, rows, compressed int64) bool {
+	return c.lru.room() >= decodedFloor(typ, rows, compressed)+pageEntryOverhead && c.seen.again(k, c.lru.evictions.Load())
+}
+
+// decodedFloor is about the least rows of typ take decoded: fixed-width
+// values exactly, others their offsets and the page's compressed bytes
+// (values decompressed and decoded take more). A page whose decoded size
+// is over the room left is still decoded whole, then refused.
+func decodedFloor(typ arrow.DataType, rows, compressed int64) int64 {
+	if fw, ok := typ.(arrow.FixedWidthDataType); ok {
+		return rows * int64(fw.BitWidth()) / 8
+	}
+	return rows*4 + compressed
 }
 
 // arrayBytes is the memory held by the buffers of an array (their
@@ -112,10 +193,12 @@ func arrayBytes(d arrow.ArrayData) int64 {
 	return n
 }
 
-// cachedPages loads pages from the page cache; on a miss, with fill, it
+// cachedPages loads pages from the page cache; on a miss, with fill or
+// when the cache admits the page (an output column's page missed again), it
 // reads a page and decodes it whole into the cache, else it reads it to
-// decode the rows asked for only (a lookup's output columns: decoding a
-// whole page for a row or two would cost more than the hits save). It
+// decode the rows asked for only (an output column's page missed once:
+// decoding a whole page for a lookup's row or two costs more than a hit
+// saves unless the page is read again). It
 // jumps to a page by the offset index, and reads on from a page to the
 // next. The file is read only on a miss.
 type cachedPages struct {
@@ -149,7 +232,8 @@ func (s *cachedPages) load(a int64) (rowSource, int64, int64, error) {
 	}
 	k := pageKey{file: s.at.file, rg: s.at.rg, col: col, page: i, arrowType: s.at.col.fp}
 	arr, ok := s.cache.get(k)
-	if !ok && !s.fill {
+	admit := !ok && !s.fill && s.cache.admit(k, s.at.col.typ, end-first, oi.CompressedPageSize(i))
+	if !ok && !s.fill && !admit {
 		p, err := s.read(i, first, end)
 		if err != nil {
 			return nil, 0, 0, err
@@ -162,7 +246,7 @@ func (s *cachedPages) load(a int64) (rowSource, int64, int64, error) {
 		if arr, err = s.decode(i, first, end); err != nil {
 			return nil, 0, 0, err
 		}
-		s.cache.put(k, arr)
+		s.cache.put(k, arr, admit)
 	}
 	s.cur = arr
 	if int64(arr.Len()) != end-first { // a cached page is never of another length: defensive
@@ -235,8 +319,9 @@ func (s *cachedPages) close() {
 	}
 }
 
-// arrayRows appends rows of a page decoded whole (an unsliced array of the
-// builder's type).
+// arrayRows appends rows of an array of the builder's type: a page decoded
+// whole, or a filter column (selectRows), which may be a slice (the
+// accessors used honour the array's offset).
 type arrayRows struct{ arr arrow.Array }
 
 func (v arrayRows) appendTo(b array.Builder, from, to int) error {
@@ -245,7 +330,9 @@ func (v arrayRows) appendTo(b array.Builder, from, to int) error {
 	}
 	switch b := b.(type) {
 	case *array.BooleanBuilder:
-		return appendEachOf[*array.Boolean](v.arr, from, to, b.Append, b.AppendNull)
+		// Reserved once: Append and AppendNull reserve a row each.
+		b.Reserve(to - from)
+		return appendEachOf[*array.Boolean](v.arr, from, to, b.UnsafeAppend, func() { b.UnsafeAppendBoolToBitmap(false) })
 	case *array.Int32Builder:
 		return appendValuesOf[*array.Int32](v.arr, from, to, b.AppendValues, b.Append, b.AppendNull)
 	case *array.Date32Builder:

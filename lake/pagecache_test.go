@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go"
 
@@ -86,10 +87,17 @@ func TestPageCache(t *testing.T) {
 		t.Fatalf("a cold lookup: %+v, want the filter column's page cached, no other", cold)
 	}
 	// Read again, the pages the cold read cached (the filter column's) are
-	// hits; those it decoded for their rows only are misses again.
+	// hits; those it decoded for their rows only are misses again, their
+	// second: cached now, and hits the third time.
 	check("warm lookup", "a", lookup)
-	if s := c.Stats(); s.Misses-cold.Misses != cold.Misses-cold.Files || s.Hits-cold.Hits != cold.Hits+cold.Files || s.Files != cold.Files {
-		t.Fatalf("warm lookup: %+v after %+v, want %d more hits and %d more misses", s, cold, cold.Hits+cold.Files, cold.Misses-cold.Files)
+	outPages := cold.Misses - cold.Files
+	warm := c.Stats()
+	if warm.Misses-cold.Misses != outPages || warm.Hits-cold.Hits != cold.Hits+cold.Files || warm.Files != cold.Files+outPages {
+		t.Fatalf("warm lookup: %+v after %+v, want %d more hits, %d more misses and pages", warm, cold, cold.Hits+cold.Files, outPages)
+	}
+	check("hot lookup", "a", lookup)
+	if s := c.Stats(); s.Misses != warm.Misses || s.Hits-warm.Hits != warm.Hits-cold.Hits+outPages {
+		t.Fatalf("hot lookup: %+v after %+v, want only hits", s, warm)
 	}
 	// Its buffers are what the cache is charged, beyond a fixed overhead
 	// per page.
@@ -141,6 +149,71 @@ func TestPageCache(t *testing.T) {
 	for _, b := range held {
 		b.Release()
 	}
+	mem.AssertSize(t, 0)
+}
+
+// TestPageCacheAdmission: an output column's page is admitted on its
+// second miss among the last seenPages misses with no eviction between,
+// once (a page admitted starts over), not when more misses came between;
+// admitted, it is cached only into free room, evicting nothing, nor is it
+// admitted when the cache lacks room for its decoded floor.
+func TestPageCacheAdmission(t *testing.T) {
+	key := func(i int) pageKey { return pageKey{file: fileKey{"f", 1}, page: i, arrowType: "int64"} }
+	var m missedPages
+	if m.again(key(0), 0) || !m.again(key(0), 0) || m.again(key(0), 0) {
+		t.Fatal("page 0: want admitted on its second miss only, then counted afresh")
+	}
+	if m.again(key(1), 0) || m.again(key(1), 1) || !m.again(key(1), 1) {
+		t.Fatal("page 1: want admitted on a second miss with no eviction since the first only")
+	}
+	for n, want := range map[int]bool{seenPages: true, seenPages + 1: false} {
+		var m missedPages
+		for i := range n {
+			if m.again(key(i), 0) {
+				t.Fatalf("page %d admitted on its first miss", i)
+			}
+		}
+		if m.again(key(0), 0) != want || len(m.at) > seenPages {
+			t.Fatalf("page 0 missed again %d misses later: admitted %v, want %v (%d keys indexed)", n, !want, want, len(m.at))
+		}
+	}
+	mem := newCheckedPoisoning()
+	ints := func(n int) arrow.Array {
+		b := array.NewInt64Builder(mem)
+		defer b.Release()
+		b.AppendValues(make([]int64, n), nil)
+		return b.NewArray()
+	}
+	filter, out := ints(1000), ints(1000)
+	size := arrayBytes(filter.Data()) + pageEntryOverhead
+	floor := decodedFloor(arrow.PrimitiveTypes.Int64, 1000, 100) + pageEntryOverhead
+	c := NewPageCache(size+floor-1, mem) // room for the filter page, not the floor of the other
+	c.put(key(1), filter, false)
+	for miss := range 2 {
+		if c.admit(key(2), arrow.PrimitiveTypes.Int64, 1000, 100) {
+			t.Fatalf("an output page admitted on miss %d without room for its decoded floor", miss+1)
+		}
+	}
+	c.put(key(2), out, true)
+	if s := c.Stats(); s.Files != 1 || s.Evictions != 0 {
+		t.Fatalf("an output page without room: %+v, want the filter page alone held, nothing evicted", s)
+	}
+	if a, ok := c.get(key(1)); !ok {
+		t.Fatal("the filter page was evicted")
+	} else {
+		a.Release()
+	}
+	c.lru.resize(2 * size)
+	if c.admit(key(2), arrow.PrimitiveTypes.Int64, 1000, 100) || !c.admit(key(2), arrow.PrimitiveTypes.Int64, 1000, 100) {
+		t.Fatal("an output page with room: want admitted on its second miss only")
+	}
+	c.put(key(2), out, true)
+	if s := c.Stats(); s.Files != 2 || s.Evictions != 0 {
+		t.Fatalf("an output page with room: %+v, want both pages held", s)
+	}
+	filter.Release()
+	out.Release()
+	c.lru.resize(0)
 	mem.AssertSize(t, 0)
 }
 

@@ -346,9 +346,10 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, file fileKey, rg
 		fcols[id], shared[id] = a, sh
 	}
 	sel, kept := cand, m // a filter without columns is TRUE here (FALSE kept no pages)
+	var mask []bool      // the filter's value at each row of cand, when it has columns
 	if len(r.fkeys) > 0 {
 		sel, kept = nil, 0
-		mask := r.filter.eval(fcols, m)
+		mask = r.filter.eval(fcols, m)
 		i := 0
 		for _, c := range cand {
 			for row := c.a; row < c.b; row, i = row+1, i+1 {
@@ -367,19 +368,23 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, file fileKey, rg
 	if kept == 0 {
 		return nil, nil
 	}
-	// A projected filter column is decoded again for the kept rows rather
-	// than filtered: arrow-go v18.8.0's compute.FilterArray drops the values
-	// of boolean arrays (true comes out NULL). One that is a slice of a
-	// cached page is copied too: a batch must not pin a whole page nor
-	// share its buffers with the cache.
+	// A projected filter column's kept rows are copied out of its filter
+	// array (selectRows), so that each of its pages is decoded once. One
+	// that is a slice of a cached page is copied even when every row is
+	// kept: a batch must not pin a whole page nor share its buffers with
+	// the cache.
 	arrs := make([]arrow.Array, len(r.outIDs))
 	for j, id := range r.outIDs {
 		var a arrow.Array
 		var err error
-		if fa, ok := fcols[id]; ok && kept == m && !shared[id] {
+		fa, isFilter := fcols[id]
+		switch {
+		case isFilter && kept == m && !shared[id]:
 			fa.Retain()
 			a = fa
-		} else {
+		case isFilter:
+			a, err = selectRows(r.mem, fa, mask, kept)
+		default:
 			a, _, err = r.readColumn(chunks[cols[id].idx], f, sel, chunkAt{file, rgi, cols[id], n}, false)
 		}
 		if err != nil {
@@ -395,6 +400,35 @@ func (r *firstReader) rowGroup(rg pqgo.RowGroup, f io.ReaderAt, file fileKey, rg
 		a.Release()
 	}
 	return rec, nil
+}
+
+// selectRows copies the rows of a (an array the reader built) at which
+// keep is true, kept of them, into a new array of mem, in order: a run of
+// kept rows is appended in one call. Not arrow-go's compute.FilterArray:
+// in v18.8.0 it drops the values of boolean arrays (true comes out NULL).
+func selectRows(mem memory.Allocator, a arrow.Array, keep []bool, kept int) (arrow.Array, error) {
+	if len(keep) != a.Len() {
+		return nil, fmt.Errorf("selection of %d rows over an array of %d", len(keep), a.Len())
+	}
+	b := array.NewBuilder(mem, a.DataType())
+	defer b.Release()
+	b.Reserve(kept)
+	src := arrayRows{a}
+	for i := 0; i < len(keep); {
+		if !keep[i] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(keep) && keep[j] {
+			j++
+		}
+		if err := src.appendTo(b, i, j); err != nil {
+			return nil, err
+		}
+		i = j
+	}
+	return b.NewArray(), nil
 }
 
 // A chunkAt names the column chunk of a leaf column in a row group of a

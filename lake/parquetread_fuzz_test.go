@@ -96,8 +96,10 @@ func FuzzFilterFirst(f *testing.F) {
 		filter := iceberg.NewAnd(iceberg.GreaterThanEqual(iceberg.Reference("id"), int64(100)), iceberg.NotEqualTo(iceberg.Reference("s"), "bb"))
 		// Pages streamed, and decoded whole into a page cache of this file
 		// alone (the process's would serve another input's pages: the
-		// same path and size).
-		for _, pages := range []*PageCache{nil, NewPageCache(1<<20, memory.DefaultAllocator)} {
+		// same path and size), twice: the second read caches output
+		// columns' pages too (missed again).
+		cache := NewPageCache(1<<20, memory.DefaultAllocator)
+		for _, pages := range []*PageCache{nil, cache, cache} {
 			r, ok, err := newFirstReader(memIO{file}, NewFooterCache(1<<20), fuzzSchema, fuzzSchema, filter, nil, memory.DefaultAllocator)
 			if err != nil || !ok {
 				t.Fatalf("reader: %v %v", ok, err)

@@ -143,6 +143,37 @@ func TestFilterFirstMatchesIcebergGo(t *testing.T) {
 			}
 		}
 	}
+	// A projected filter column's kept rows are taken from the array it
+	// was filtered on: boolean, string, nullable, and pages of which no
+	// row, every row or some rows are kept (a lookup's kept rows are a
+	// slice of a cached page).
+	projected := []struct {
+		f    iceberg.BooleanExpression
+		cols []string
+	}{
+		{iceberg.EqualTo(R("b"), true), []string{"b"}},
+		{iceberg.IsNull(R("b")), []string{"id", "b"}},
+		{iceberg.NotNull(R("b")), []string{"b", "s"}},
+		{iceberg.EqualTo(R("s"), "beta"), []string{"s", "id"}},
+		{iceberg.IsNull(R("s")), []string{"s"}},
+		{iceberg.NewAnd(iceberg.GreaterThanEqual(R("u"), "u003100"), iceberg.LessThan(R("u"), "u003100-")), []string{"u", "id"}}, // no row kept of candidate pages
+		{iceberg.GreaterThanEqual(R("id"), int64(0)), []string{"id"}},
+		{iceberg.NewAnd(iceberg.GreaterThanEqual(R("id"), int64(4330)), iceberg.LessThan(R("id"), int64(4340))), []string{"id", "b", "u"}},
+		{iceberg.NewAnd(iceberg.EqualTo(R("b"), false), iceberg.LessThan(R("i"), int32(0))), []string{"i", "b", "f"}},
+	}
+	for _, pageCache := range []int64{lake.DefaultPageCacheBytes, 0} {
+		lake.SetPageCacheBytes(0)
+		lake.SetPageCacheBytes(pageCache)
+		for _, p := range projected {
+			opts := lake.ScanOptions{Filter: p.f, Columns: p.cols}
+			want := readAll(t, tbl, opts, false)
+			for pass := range 2 {
+				if got := readAll(t, tbl, opts, true); got != want {
+					t.Fatalf("page cache %d, pass %d, filter %s, columns %v:\n got %.600s\nwant %.600s", pageCache, pass, p.f, p.cols, got, want)
+				}
+			}
+		}
+	}
 	// A lookup reads one page of each column (a value may straddle two),
 	// and again, all but the filter column's, cached.
 	lake.SetPageCacheBytes(lake.DefaultPageCacheBytes)
