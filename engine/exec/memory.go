@@ -81,8 +81,12 @@ func (b *Budget) Free(buf []byte) {
 // is given back to b's counter whoever frees it.
 func (b *Budget) Unchecked() memory.Allocator { return unchecked{b} }
 
-// Check returns a *MemoryLimitError when b holds more than its limit.
+// Check returns a *MemoryLimitError when b holds more than its limit;
+// nil for a nil b (a query without a budget).
 func (b *Budget) Check() error {
+	if b == nil {
+		return nil
+	}
 	if used := b.used.Load(); used > b.limit {
 		return &MemoryLimitError{Limit: b.limit, Used: used}
 	}

@@ -17,13 +17,19 @@ import (
 // no dead-letter table to put it in.
 type ConnectorSource struct {
 	Table *plan.SourceTable
+	// Alloc is what the connector decodes into (nil: the default); with
+	// Budget set, the budget's Unchecked view, and the query stops once
+	// the budget is over, checked between batches (see BatchSource).
+	Alloc  memory.Allocator
+	Budget *Budget
 }
 
 func (s ConnectorSource) Run(ctx context.Context, out Emitter) error {
 	spec := *s.Table.Spec
-	// The connector may decode on goroutines of its own, where a budget's
-	// panic could not be recovered: its batches are not budgeted.
-	spec.Alloc = memory.DefaultAllocator
+	spec.Alloc = s.Alloc
+	if spec.Alloc == nil {
+		spec.Alloc = memory.DefaultAllocator
+	}
 	src, err := s.Table.Open(ctx, &spec)
 	if err != nil {
 		return err
@@ -53,6 +59,10 @@ func (s ConnectorSource) Run(ctx context.Context, out Emitter) error {
 		if b.Rows.NumRows() == 0 {
 			b.Rows.Release()
 			continue
+		}
+		if err := s.Budget.Check(); err != nil {
+			b.Rows.Release()
+			return err
 		}
 		if err := out.Emit(ctx, b.Rows); err != nil {
 			return err

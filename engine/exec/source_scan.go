@@ -26,11 +26,9 @@ func (s BatchSource) Run(ctx context.Context, out Emitter) error {
 			b.Release()
 			return err
 		}
-		if s.Budget != nil {
-			if err := s.Budget.Check(); err != nil {
-				b.Release() // stopping the range ends the scan and frees what it read ahead
-				return err
-			}
+		if err := s.Budget.Check(); err != nil {
+			b.Release() // stopping the range ends the scan and frees what it read ahead
+			return err
 		}
 		if err := out.Emit(ctx, b); err != nil {
 			return err // Emit took ownership; stopping the range ends the scan

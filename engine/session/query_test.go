@@ -271,6 +271,30 @@ func TestScanMemoryLimit(t *testing.T) {
 		}
 		t.Logf("filter first %v: peak %d bytes", filterFirst, large.Peak())
 	}
+
+	// A bounded connector table decodes into the budget too.
+	const cq = "SELECT COUNT(*), MAX(k), COUNT(v) FROM gen"
+	small := exec.NewBudget(memory.DefaultAllocator, 64<<10)
+	_, err := s.RunBudget(ctx, cq, small)
+	var e *session.Error
+	if !errors.As(err, &e) || e.Code != session.CodeMemoryLimit {
+		t.Fatalf("connector: err = %v, want a memory limit error", err)
+	}
+	if u := small.Used(); u != 0 {
+		t.Fatalf("connector: %d bytes still charged after the query failed", u)
+	}
+	large := exec.NewBudget(memory.DefaultAllocator, 256<<20)
+	r, err := s.RunBudget(ctx, cq, large)
+	if err != nil {
+		t.Fatalf("connector, large budget: %v", err)
+	}
+	if got := fmt.Sprint(render(t, r)); got != "[20000|20000|20000]" {
+		t.Fatalf("connector: %s", got)
+	}
+	r.Release()
+	if u, p := large.Used(), large.Peak(); u != 0 || p < 64<<10 {
+		t.Fatalf("connector: %d bytes still charged, peak %d: the connector's batches were not charged", u, p)
+	}
 }
 
 func TestSelectErrors(t *testing.T) {
