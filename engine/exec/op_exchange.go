@@ -462,20 +462,35 @@ func (x *exchange) FireEarly(every time.Duration) {
 	})
 }
 
-// State sums the instances' open windows and late rows, each counted on
-// its worker once it has processed every row queued before.
+// State sums the instances' late rows and open windows, each counted on
+// its worker once it has processed every row queued before; a window
+// shared by keys (WindowLister) open on several workers counts once.
 func (x *exchange) State() (open int, late int64) {
 	if _, ok := x.global[0].op.(StateReporter); !ok {
 		return 0, 0
 	}
-	var o, l atomic.Int64
+	var (
+		o, l atomic.Int64
+		mu   sync.Mutex
+		wins = map[[2]int64]struct{}{}
+	)
 	_ = x.each(context.Background(), func(w *worker) error {
 		wo, wl := w.op.(StateReporter).State()
-		o.Add(int64(wo))
 		l.Add(wl)
+		lister, ok := w.op.(WindowLister)
+		if !ok {
+			o.Add(int64(wo))
+			return nil
+		}
+		mine := lister.OpenWindows(nil)
+		mu.Lock()
+		for _, k := range mine {
+			wins[k] = struct{}{}
+		}
+		mu.Unlock()
 		return nil
 	})
-	return int(o.Load()), l.Load()
+	return int(o.Load()) + len(wins), l.Load()
 }
 
 // rebuiltByReplay: the instances' state is rebuilt by replay as theirs is.

@@ -314,6 +314,13 @@ func (w *windowAgg) Close() {
 // window had closed.
 func (w *windowAgg) State() (open int, late int64) { return len(w.open), w.late }
 
+func (w *windowAgg) OpenWindows(dst [][2]int64) [][2]int64 {
+	for k := range w.open {
+		dst = append(dst, k)
+	}
+	return dst
+}
+
 // StateBytes estimates the open windows' aggregations (as charged to the
 // memory budget) and, with early firing, the results they fired.
 func (w *windowAgg) StateBytes() int64 {

@@ -71,6 +71,13 @@ type StateReporter interface {
 	State() (open int, late int64)
 }
 
+// WindowLister is a StateReporter whose windows are shared by keys (TUMBLE,
+// HOP, CUMULATE: one [start, end] for every key), not a key's own (a
+// session): on several workers a window open on two is counted once.
+type WindowLister interface {
+	OpenWindows(dst [][2]int64) [][2]int64 // appends each open window's [start, end]
+}
+
 // LateRouter is implemented by operators that drop rows arriving after
 // their window closed: RouteLate hands such rows to fn (which owns each
 // batch) instead.

@@ -145,8 +145,8 @@ type Status struct {
 	Positions  map[string]int64 `json:"offsets"`                // next position per source split
 	RowsIn     int64            `json:"rows_in"`
 	RowsOut    int64            `json:"rows_out"`
-	// OpenWindows is the window aggregation's state (on several workers,
-	// a window counts once per worker holding keys of it); LateRows counts
+	// OpenWindows is the window aggregation's state (a window open on
+	// several workers counts once); LateRows counts
 	// rows dropped because their window had closed (since the job last
 	// started).
 	OpenWindows int   `json:"open_windows"`
