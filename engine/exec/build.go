@@ -66,18 +66,6 @@ func BuildStreamWith(ctx context.Context, root plan.Node, ev *expr.EvalContext, 
 	return q, nil
 }
 
-// sourceBudget is the query's budget, nil without one, and the allocator
-// for a source whose reader decodes on goroutines of its own (a table
-// scan, a connector): the budget's unchecked view, since its panic would
-// not be recovered there (the source checks the budget between batches),
-// else the default allocator.
-func sourceBudget(ev *expr.EvalContext) (*Budget, memory.Allocator) {
-	if b, ok := ev.Alloc.(*Budget); ok {
-		return b, b.Unchecked()
-	}
-	return nil, memory.DefaultAllocator
-}
-
 // add builds n's input first, then appends n's operator.
 func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) error {
 	switch n := n.(type) {
@@ -86,8 +74,11 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		if err != nil {
 			return err
 		}
-		budget, alloc := sourceBudget(ev)
-		_, batches, err := ps.Read(compute.WithAllocator(ctx, alloc))
+		// The readers decode on goroutines of their own: into the budget's
+		// unchecked view (the default allocator without one), checked between
+		// batches.
+		budget, _ := ev.Alloc.(*Budget)
+		_, batches, err := ps.Read(compute.WithAllocator(ctx, budget.Unchecked()))
 		if err != nil {
 			return err
 		}
@@ -100,8 +91,8 @@ func (q *Query) add(ctx context.Context, n plan.Node, ev *expr.EvalContext) erro
 		if !n.Source.Bounded {
 			return fmt.Errorf("%s is an unbounded %s table: read it in a continuous job (INSERT INTO a lake table SELECT … FROM it)", strings.Join(n.Ident, "."), n.Source.Spec.Options["connector"])
 		}
-		budget, alloc := sourceBudget(ev)
-		q.Source = ConnectorSource{Table: n.Source, Alloc: alloc, Budget: budget}
+		budget, _ := ev.Alloc.(*Budget)
+		q.Source = ConnectorSource{Table: n.Source, Budget: budget}
 	case *plan.Values:
 		src, err := valuesSource(n, ev)
 		if err != nil {

@@ -74,12 +74,18 @@ func (b *Budget) Free(buf []byte) {
 }
 
 // Unchecked is a view of b for allocations made on goroutines where a
-// panic could not be recovered (a table scan's readers decode on their
-// own): it charges b's counter, and lets it go over the limit, never
-// panicking. Whoever consumes what it allocated calls Check between
-// batches. Buffers remember their allocator, so what the view allocated
-// is given back to b's counter whoever frees it.
-func (b *Budget) Unchecked() memory.Allocator { return unchecked{b} }
+// panic could not be recovered (a table scan's or a connector's readers
+// decode on their own): it charges b's counter, and lets it go over the
+// limit, never panicking. Whoever consumes what it allocated calls Check
+// between batches. Buffers remember their allocator, so what the view
+// allocated is given back to b's counter whoever frees it. A nil b (a
+// query without a budget) gives the default allocator.
+func (b *Budget) Unchecked() memory.Allocator {
+	if b == nil {
+		return memory.DefaultAllocator
+	}
+	return unchecked{b}
+}
 
 // Check returns a *MemoryLimitError when b holds more than its limit;
 // nil for a nil b (a query without a budget).

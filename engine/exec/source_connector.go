@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	"github.com/wharfdata/wharf/engine/plan"
 )
 
@@ -17,19 +15,16 @@ import (
 // no dead-letter table to put it in.
 type ConnectorSource struct {
 	Table *plan.SourceTable
-	// Alloc is what the connector decodes into (nil: the default); with
-	// Budget set, the budget's Unchecked view, and the query stops once
-	// the budget is over, checked between batches (see BatchSource).
-	Alloc  memory.Allocator
+	// Budget, when set, is the query's: the connector, which may decode on
+	// goroutines of its own, allocates from its Unchecked view, and the
+	// query stops once it is over, checked between batches (see
+	// BatchSource).
 	Budget *Budget
 }
 
 func (s ConnectorSource) Run(ctx context.Context, out Emitter) error {
 	spec := *s.Table.Spec
-	spec.Alloc = s.Alloc
-	if spec.Alloc == nil {
-		spec.Alloc = memory.DefaultAllocator
-	}
+	spec.Alloc = s.Budget.Unchecked()
 	src, err := s.Table.Open(ctx, &spec)
 	if err != nil {
 		return err
