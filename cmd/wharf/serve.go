@@ -207,6 +207,13 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 		return fmt.Errorf("ClickHouse HTTP listener: %w", err)
 	}
 	defer chHTTPLn.Close()
+	var pln net.Listener
+	if f.pprof != "" {
+		if pln, err = net.Listen("tcp", f.pprof); err != nil {
+			return fmt.Errorf("--pprof listener: %w", err)
+		}
+		defer pln.Close()
+	}
 
 	cfg := lake.Config{
 		DataDir:   f.data,
@@ -280,14 +287,9 @@ func runServe(ctx context.Context, args []string, std stdio) error {
 	ch := clickhouse.New(gate, clickhouse.WithAuthorizer(api.ClickHouseAuthorizer(toks...)),
 		clickhouse.WithLogger(log), clickhouse.WithStatementTimeout(f.statementTimeout))
 	chHTTP := newHTTPServer(ch.HTTPHandler(), log)
-	serveErr := make(chan error, 4)
+	serveErr := make(chan error, 3)
 	go func() { serveErr <- srv.Serve(ln) }()
-	if f.pprof != "" {
-		pln, err := net.Listen("tcp", f.pprof)
-		if err != nil {
-			return errors.Join(fmt.Errorf("--pprof listener: %w", err), srv.Close())
-		}
-		defer pln.Close()
+	if pln != nil {
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
