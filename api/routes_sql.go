@@ -143,8 +143,10 @@ func decodeSQLRequest(w http.ResponseWriter, r *http.Request, max int64, req *SQ
 	bp := bufPool.Get().(*[]byte)
 	body := bytes.NewBuffer((*bp)[:0])
 	defer func() {
-		*bp = body.Bytes()[:0]
-		bufPool.Put(bp)
+		if body.Cap() <= cap(*bp) { // a body over the pooled size is not kept
+			*bp = body.Bytes()[:0]
+			bufPool.Put(bp)
+		}
 	}()
 	if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, max)); err != nil {
 		return err
