@@ -85,10 +85,10 @@ func run() error {
 // to two goroutines of its own per connection, and on 2 cores shared with
 // the server those hand-offs were a third of the clients' CPU.
 type client struct {
-	addr, host string
-	free       chan *conn
-	decoded    sync.Map // string(rows JSON) → [][]string: see rows
-	memoized   atomic.Int64
+	addr     string // host:port, also sent as Host
+	free     chan *conn
+	decoded  sync.Map // string(rows JSON) → [][]string: see rows
+	memoized atomic.Int64
 }
 
 type conn struct {
@@ -102,7 +102,7 @@ func newClient(base string, conns int) (*client, error) {
 	if err != nil || u.Scheme != "http" || u.Host == "" {
 		return nil, fmt.Errorf("-url %q: want http://host:port", base)
 	}
-	c := &client{addr: u.Host, host: u.Host, free: make(chan *conn, conns)}
+	c := &client{addr: u.Host, free: make(chan *conn, conns)}
 	for range conns {
 		c.free <- &conn{}
 	}
@@ -152,7 +152,7 @@ func (c *client) roundTrip(ctx context.Context, cn *conn, sql string) (int, []by
 	}
 	body := strconv.AppendQuote([]byte(`{"sql":`), sql) // ASCII statements: JSON's quoting
 	body = append(body, '}')
-	cn.req = fmt.Appendf(cn.req[:0], "POST /v1/sql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", c.host, len(body), body)
+	cn.req = fmt.Appendf(cn.req[:0], "POST /v1/sql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", c.addr, len(body), body)
 	if _, err := cn.nc.Write(cn.req); err != nil {
 		return 0, nil, err
 	}
