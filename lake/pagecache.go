@@ -232,21 +232,21 @@ func (s *cachedPages) load(a int64) (rowSource, int64, int64, error) {
 	}
 	k := pageKey{file: s.at.file, rg: s.at.rg, col: col, page: i, arrowType: s.at.col.fp}
 	arr, ok := s.cache.get(k)
-	admit := !ok && !s.fill && s.cache.admit(k, s.at.col.typ, end-first, oi.CompressedPageSize(i))
-	if !ok && !s.fill && !admit {
-		p, err := s.read(i, first, end)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		s.pv.reset(p)
-		s.loaded = true
-		return &s.pv, first, end, nil
-	}
 	if !ok {
+		admitted := !s.fill && s.cache.admit(k, s.at.col.typ, end-first, oi.CompressedPageSize(i))
+		if !s.fill && !admitted {
+			p, err := s.read(i, first, end)
+			if err != nil {
+				return nil, 0, 0, err
+			}
+			s.pv.reset(p)
+			s.loaded = true
+			return &s.pv, first, end, nil
+		}
 		if arr, err = s.decode(i, first, end); err != nil {
 			return nil, 0, 0, err
 		}
-		s.cache.put(k, arr, admit)
+		s.cache.put(k, arr, admitted) // an admitted page only into free room
 	}
 	s.cur = arr
 	if int64(arr.Len()) != end-first { // a cached page is never of another length: defensive
